@@ -62,9 +62,24 @@ export interface PlannedSubnet {
   via: string | null;
 }
 
+/** A range whose cluster IPs are translated to virtual IPs (DNS answers, environment, VIF). */
+export interface VnatTranslation {
+  /** Canonical CIDR: an explicit --vnat/--proxy-via CIDR or a subnet with action 'vnat'. */
+  cidr: string;
+  /** 'local' or the --proxy-via workload. */
+  via: string;
+}
+
 /** What `telepresence plan --json` prints. */
 export interface Plan {
   virtualSubnet: string;
   subnets: PlannedSubnet[];
   errors: string[];
+  /**
+   * Never-proxy CIDRs (config + API server IPs) that overlap a routed subnet: each needs a route
+   * that keeps it off the TUN. Entries that overlap nothing routed are left out.
+   */
+  neverProxy: string[];
+  /** The translated ranges; when non-empty, the virtual subnet is routed to the TUN too. */
+  translations: VnatTranslation[];
 }
