@@ -1,0 +1,71 @@
+// The telepresence command: pick the command (`plan` or a Telepresence 1 session), validate flags
+// and config once, run, and map the outcome to an exit code. The only place that calls process.exit.
+import { appendFileSync, readFileSync } from 'node:fs';
+import { applyRoutingFlags, loadConfig } from '../config/index.js';
+import { EXIT_CODES, TelepresenceError } from '../errors.js';
+import { type Io, processIo } from './io.js';
+import { resolveSessionOptions } from './options.js';
+import { ParserExit } from './parser-base.js';
+import { parsePlanArgs, runPlan } from './plan-command.js';
+import { startSession } from './session-entry.js';
+import { createSessionParser } from './session-parser.js';
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Run one command line; returns the exit code instead of exiting, so tests can call it in-process. */
+export async function run(argv: string[], io: Io = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let logfile = './telepresence.log';
+  try {
+    if (argv[0] === 'plan') {
+      const args = parsePlanArgs(argv.slice(1));
+      const config = loadConfig({ flag: args.config as string | undefined, env });
+      return await runPlan({ args, config }, io);
+    }
+    const args = createSessionParser(packageVersion()).parse_args(argv);
+    logfile = args.logfile as string;
+    const options = resolveSessionOptions(args);
+    const config = applyRoutingFlags(loadConfig({ flag: options.configFile ?? undefined, env }), options.routing);
+    return await startSession(options, config, io);
+  } catch (err) {
+    return report(err, io, logfile);
+  }
+}
+
+function report(err: unknown, io: Io, logfile: string): number {
+  if (err instanceof ParserExit) {
+    (err.status === 0 ? io.stdout : io.stderr)(err.output);
+    return err.status;
+  }
+  if (err instanceof TelepresenceError && err.category !== 'bug') {
+    io.stderr(`telepresence: error: ${oneLine(err.message)}\n`);
+    return EXIT_CODES[err.category];
+  }
+  // A bug: one line for the user, the stack for the log (never a raw stack on the terminal).
+  const error = err instanceof Error ? err : new Error(String(err));
+  const where = writeToLog(logfile, error) ? 'see the log' : 'and the log could not be written';
+  io.stderr(`telepresence: internal error: ${oneLine(error.message)} (${where})\n`);
+  return EXIT_CODES.bug;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
+}
+
+function writeToLog(logfile: string, error: Error): boolean {
+  const entry = `${new Date().toISOString()} internal error: ${error.stack ?? error.message}\n`;
+  try {
+    if (logfile === '-') process.stdout.write(entry);
+    else appendFileSync(logfile, entry);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function main(argv: string[]): Promise<never> {
+  const code = await run(argv);
+  process.exit(code);
+}
