@@ -1,5 +1,6 @@
 // The echo server of the test images: answers every HTTP request on $PORT (default 8080) with JSON
 // naming the pod, its IP, the request's method, path and headers, and the client's address.
+import { Buffer } from 'node:buffer';
 import http from 'node:http';
 import os from 'node:os';
 
@@ -23,7 +24,7 @@ const server = http.createServer((req, res) => {
       path: req.url,
       headers: req.headers,
       body: Buffer.concat(chunks).toString('utf8'),
-      client: { address: req.socket.remoteAddress, port: req.socket.remotePort },
+      client: { address: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''), port: req.socket.remotePort },
     });
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);

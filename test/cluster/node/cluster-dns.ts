@@ -1,0 +1,76 @@
+// The cluster DNS (contract 10): A records for <svc>.<ns>.svc.cluster.local (a headless Service answers
+// with its ready endpoints' IPs, <hostname>.<svc>.<ns>... with that pod's IP), NXDOMAIN for other
+// cluster names, REFUSED for everything else: it never forwards a query off this machine.
+import dns2, { type DnsServer } from 'dns2';
+
+import type { KubeObject } from './kube-client.js';
+
+const { Packet } = dns2;
+const CLUSTER_DOMAIN = 'cluster.local';
+const TTL = 5;
+// dns2's type declarations lack Packet.RCODE: the numbers are RFC 1035's.
+const RCODE = { NOERROR: 0, FORMERR: 1, NXDOMAIN: 3, REFUSED: 5 } as const;
+
+export interface ServiceObject extends KubeObject {
+  spec?: { clusterIP?: string; type?: string; ports?: { name?: string; port: number; targetPort?: number | string; protocol?: string }[]; selector?: Record<string, string> };
+}
+export interface EndpointsObject extends KubeObject {
+  subsets?: { addresses?: { ip: string; hostname?: string; targetRef?: { name?: string } }[]; ports?: { name?: string; port: number; protocol?: string }[] }[];
+}
+
+export interface DnsData {
+  service(namespace: string, name: string): ServiceObject | undefined;
+  endpoints(namespace: string, name: string): EndpointsObject | undefined;
+}
+
+export type DnsAnswer = { rcode: 'NOERROR'; addresses: string[] } | { rcode: 'NXDOMAIN' | 'REFUSED' };
+
+/** The answer to an A (or any other type: then `addresses` is empty when the name exists) question. */
+export function answer(name: string, type: 'A' | 'other', data: DnsData): DnsAnswer {
+  const fqdn = name.toLowerCase().replace(/\.$/, '');
+  if (fqdn !== CLUSTER_DOMAIN && !fqdn.endsWith(`.${CLUSTER_DOMAIN}`)) return { rcode: 'REFUSED' };
+  const labels = fqdn.slice(0, -CLUSTER_DOMAIN.length - 1).split('.');
+  if (labels.length < 3 || labels.length > 4 || labels[labels.length - 1] !== 'svc') return { rcode: 'NXDOMAIN' };
+  const [host, svcName, ns] = labels.length === 4 ? labels : [undefined, ...labels];
+  const svc = data.service(ns!, svcName!);
+  if (!svc) return { rcode: 'NXDOMAIN' };
+  const headless = svc.spec?.clusterIP === 'None';
+  let addresses: string[];
+  if (host === undefined && !headless) {
+    addresses = svc.spec?.clusterIP ? [svc.spec.clusterIP] : [];
+  } else {
+    const all = (data.endpoints(ns!, svcName!)?.subsets ?? []).flatMap((s) => s.addresses ?? []);
+    const chosen = host === undefined ? all : all.filter((a) => (a.hostname ?? '') === host);
+    if (host !== undefined && chosen.length === 0) return { rcode: 'NXDOMAIN' };
+    addresses = [...new Set(chosen.map((a) => a.ip))];
+  }
+  return { rcode: 'NOERROR', addresses: type === 'A' ? addresses : [] };
+}
+
+/** Serves `answer` on address:port over UDP and TCP. */
+export async function serveClusterDns(address: string, port: number, data: DnsData): Promise<DnsServer> {
+  const server = dns2.createServer({
+    udp: true,
+    tcp: true,
+    handle: (request, send) => {
+      const response = Packet.createResponseFromRequest(request);
+      const question = request.questions[0];
+      if (!question) {
+        response.header.rcode = RCODE.FORMERR;
+        return send(response);
+      }
+      const result = answer(question.name, question.type === Packet.TYPE.A ? 'A' : 'other', data);
+      response.header.aa = result.rcode !== 'REFUSED' ? 1 : 0;
+      response.header.ra = 0;
+      response.header.rcode = RCODE[result.rcode];
+      if (result.rcode === 'NOERROR') {
+        for (const ip of result.addresses) {
+          response.answers.push(Packet.createResourceFromQuestion(question, { type: Packet.TYPE.A, class: Packet.CLASS.IN, ttl: TTL, address: ip }));
+        }
+      }
+      send(response);
+    },
+  });
+  await server.listen({ udp: { port, address }, tcp: { port, address } });
+  return server;
+}
