@@ -1,0 +1,119 @@
+// The pod's DNS server (port 9053, UDP and TCP, dns2): answers with what a process in the pod
+// would resolve, after stripping the workstation's search suffixes (policy.ts).
+import dns2 from 'dns2';
+import type { PodResolver } from '../resolver.js';
+import { ANSWER_TTL_SECONDS, PROBE_ANSWER, SearchSuffixes, planQuery, ptrNameToIPv4 } from './policy.js';
+
+const { Packet } = dns2;
+type DnsPacket = InstanceType<typeof Packet>;
+type DnsQuestion = DnsPacket['questions'][number];
+type DnsResource = DnsPacket['answers'][number];
+
+const RCODE = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3 } as const;
+
+export interface PodDnsOptions {
+  resolver: PodResolver;
+  /** Shared so that tests (and a later control channel) can see what was learned. */
+  suffixes?: SearchSuffixes;
+  log?: (line: string) => void;
+}
+
+function record(question: DnsQuestion, fields: Partial<DnsResource>): DnsResource {
+  return { name: question.name, class: Packet.CLASS.IN, ttl: ANSWER_TTL_SECONDS, ...fields } as DnsResource;
+}
+
+/** The first of `names` that resolves, with its addresses; null when none does. */
+async function firstResolving(resolver: PodResolver, names: string[]): Promise<{ name: string; ips: string[] } | null> {
+  for (const name of names) {
+    try {
+      return { name, ips: await resolver.lookupIPv4(name) };
+    } catch {
+      // try the next name
+    }
+  }
+  return null;
+}
+
+/** Answers for one question, or null for NXDOMAIN. */
+async function answerQuestion(question: DnsQuestion, options: PodDnsOptions, suffixes: SearchSuffixes): Promise<DnsResource[] | null> {
+  const log = options.log ?? (() => undefined);
+  const plan = planQuery(question.name, suffixes);
+  if (plan.kind === 'sanity-check') return null;
+  if (plan.kind === 'probe') {
+    if (plan.learned !== null) log(`dns: learned search suffix ${plan.learned} (now ${suffixes.list().join(', ')})`);
+    // Telepresence 1 answered a probe with an A record whatever the question's type.
+    return [record(question, { type: Packet.TYPE.A, address: PROBE_ANSWER })];
+  }
+  if (question.type === Packet.TYPE.PTR) {
+    for (const name of plan.names) {
+      const ip = ptrNameToIPv4(name);
+      const host = ip === null ? null : await options.resolver.reverse(ip);
+      if (host !== null) return [record(question, { type: Packet.TYPE.PTR, domain: host })];
+    }
+    return null;
+  }
+  const found = await firstResolving(options.resolver, plan.names);
+  if (found === null) {
+    log(`dns: ${question.name}: not found (tried ${plan.names.join(', ')})`);
+    return null;
+  }
+  log(`dns: ${question.name} -> ${found.ips.join(', ')}${found.name !== question.name ? ` (as ${found.name})` : ''}`);
+  // Kubernetes is IPv4 here; an empty AAAA answer makes macOS give up, so Telepresence 1 answered
+  // AAAA questions with the A records.
+  if (question.type === Packet.TYPE.A || question.type === Packet.TYPE.AAAA || question.type === Packet.TYPE.ANY) {
+    return found.ips.map((address) => record(question, { type: Packet.TYPE.A, address }));
+  }
+  return []; // the name exists, with no record of that type (NODATA)
+}
+
+/** The response to one DNS request. */
+export async function answerRequest(request: DnsPacket, options: PodDnsOptions, suffixes: SearchSuffixes): Promise<DnsPacket> {
+  const response = Packet.createResponseFromRequest(request);
+  response.header.ra = 1;
+  let missing = false;
+  for (const question of request.questions) {
+    const answers = await answerQuestion(question, options, suffixes);
+    if (answers === null) missing = true;
+    else response.answers.push(...answers);
+  }
+  response.header.rcode = missing && response.answers.length === 0 ? RCODE.NXDOMAIN : RCODE.NOERROR;
+  return response;
+}
+
+export interface PodDnsServer {
+  udpPort: number;
+  tcpPort: number;
+  suffixes: SearchSuffixes;
+  close(): Promise<void>;
+}
+
+/** Listens on UDP and TCP (port 0: each gets its own free port). */
+export async function listenPodDns(options: PodDnsOptions & { host: string; port: number }): Promise<PodDnsServer> {
+  const suffixes = options.suffixes ?? new SearchSuffixes();
+  const server = dns2.createServer({
+    udp: true,
+    tcp: true,
+    handle: (request, send) => {
+      answerRequest(request, options, suffixes).then(
+        (response) => send(response).catch(() => undefined),
+        (err: unknown) => {
+          options.log?.(`dns: failed to answer: ${String(err)}`);
+          const failure = Packet.createResponseFromRequest(request);
+          failure.header.rcode = RCODE.SERVFAIL;
+          send(failure).catch(() => undefined);
+        },
+      );
+    },
+  });
+  server.on('requestError', (err: unknown) => options.log?.(`dns: bad request: ${String(err)}`));
+  const failed = new Promise<never>((_, reject) => server.once('error', (err: Error) => reject(err)));
+  const addresses = await Promise.race([server.listen({ udp: { port: options.port, address: options.host }, tcp: { port: options.port, address: options.host } }), failed]);
+  return {
+    udpPort: addresses.udp?.port ?? 0,
+    tcpPort: addresses.tcp?.port ?? 0,
+    suffixes,
+    close: async () => {
+      await server.close();
+    },
+  };
+}

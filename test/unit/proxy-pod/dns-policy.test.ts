@@ -1,0 +1,112 @@
+// The pod DNS policy as tables: suffix learning, longest-first stripping, fallback to the asked
+// name, sanity checks, reverse names; and whole answers built from a host table.
+import { expect } from 'chai';
+import dns2 from 'dns2';
+import { SearchSuffixes, planQuery, ptrNameToIPv4, type QueryPlan } from '../../../proxy-pod/src/dns/policy.js';
+import { answerRequest } from '../../../proxy-pod/src/dns/server.js';
+import { hostTableResolver } from '../../../proxy-pod/src/resolver.js';
+
+const { Packet } = dns2;
+
+describe('proxy-pod DNS policy', () => {
+  describe('a sequence of queries', () => {
+    // Each row is one query against the same server, in order.
+    const steps: { name: string; plan: QueryPlan; suffixes: string[] }[] = [
+      { name: 'web', plan: { kind: 'resolve', names: ['web'] }, suffixes: [] },
+      { name: 'hellotelepresence-0', plan: { kind: 'probe', learned: null }, suffixes: [] },
+      { name: 'hellotelepresence-1.corp.example.com', plan: { kind: 'probe', learned: 'corp.example.com' }, suffixes: ['corp.example.com'] },
+      { name: 'hellotelepresence-2.corp.example.com.', plan: { kind: 'probe', learned: null }, suffixes: ['corp.example.com'] },
+      { name: 'HelloTelepresence-3.Example.Com', plan: { kind: 'probe', learned: 'example.com' }, suffixes: ['corp.example.com', 'example.com'] },
+      { name: 'hellotelepresence-4.a.b.c.d', plan: { kind: 'probe', learned: 'a.b.c.d' }, suffixes: ['a.b.c.d', 'corp.example.com', 'example.com'] },
+      { name: 'hellotelepresence-5.lan', plan: { kind: 'probe', learned: 'lan' }, suffixes: ['a.b.c.d', 'corp.example.com', 'example.com', 'lan'] },
+      { name: 'hellotelepresence-6.home', plan: { kind: 'probe', learned: 'home' }, suffixes: ['a.b.c.d', 'corp.example.com', 'example.com', 'lan', 'home'] },
+      { name: 'web.corp.example.com', plan: { kind: 'resolve', names: ['web', 'web.corp.example.com'] }, suffixes: ['a.b.c.d', 'corp.example.com', 'example.com', 'lan', 'home'] },
+      { name: 'web.ns.example.com', plan: { kind: 'resolve', names: ['web.ns', 'web.ns.example.com'] }, suffixes: ['a.b.c.d', 'corp.example.com', 'example.com', 'lan', 'home'] },
+      { name: 'Web.NS.Lan.', plan: { kind: 'resolve', names: ['web.ns', 'web.ns.lan'] }, suffixes: ['a.b.c.d', 'corp.example.com', 'example.com', 'lan', 'home'] },
+      { name: 'example.com', plan: { kind: 'resolve', names: ['example.com'] }, suffixes: ['a.b.c.d', 'corp.example.com', 'example.com', 'lan', 'home'] },
+      { name: 'web.ns.svc.cluster.local', plan: { kind: 'resolve', names: ['web.ns.svc.cluster.local'] }, suffixes: ['a.b.c.d', 'corp.example.com', 'example.com', 'lan', 'home'] },
+      { name: 'notexample.com', plan: { kind: 'resolve', names: ['notexample.com'] }, suffixes: ['a.b.c.d', 'corp.example.com', 'example.com', 'lan', 'home'] },
+      { name: 'hellotelepresence-7.a.sanity.check.telepresence.io', plan: { kind: 'sanity-check' }, suffixes: ['a.b.c.d', 'corp.example.com', 'example.com', 'lan', 'home'] },
+      { name: 'hellotelepresence-8.a.sanity.check.telepresence.io.lan', plan: { kind: 'sanity-check' }, suffixes: ['a.b.c.d', 'corp.example.com', 'example.com', 'lan', 'home'] },
+    ];
+    const suffixes = new SearchSuffixes();
+    for (const step of steps) {
+      it(`${step.name} -> ${JSON.stringify(step.plan)}`, () => {
+        expect(planQuery(step.name, suffixes)).to.deep.equal(step.plan);
+        expect(suffixes.list()).to.deep.equal(step.suffixes);
+      });
+    }
+  });
+
+  describe('stripping picks the longest learned suffix', () => {
+    const table: [string[], string, string | null][] = [
+      [['example.com', 'corp.example.com'], 'db.corp.example.com', 'db'],
+      [['corp.example.com', 'example.com'], 'db.corp.example.com', 'db'],
+      [['com', 'example.com'], 'db.example.com', 'db'],
+      [['example.com'], 'example.com', null],
+      [['example.com'], 'db.example.org', null],
+      [[], 'db.example.com', null],
+    ];
+    for (const [learned, name, stripped] of table) {
+      it(`${learned.join(',') || '(none)'}: ${name} -> ${stripped}`, () => {
+        const s = new SearchSuffixes();
+        for (const l of learned) s.learn(l);
+        expect(s.strip(name)).to.equal(stripped);
+      });
+    }
+  });
+
+  describe('reverse names', () => {
+    const table: [string, string | null][] = [
+      ['4.3.2.1.in-addr.arpa', '1.2.3.4'],
+      ['10.0.96.10.IN-ADDR.ARPA.', '10.96.0.10'],
+      ['300.0.0.10.in-addr.arpa', null],
+      ['3.2.1.in-addr.arpa', null],
+      ['web.ns', null],
+    ];
+    for (const [name, ip] of table) it(`${name} -> ${ip}`, () => expect(ptrNameToIPv4(name)).to.equal(ip));
+  });
+
+  describe('answers (host table resolver)', () => {
+    const resolver = hostTableResolver({
+      web: ['10.96.0.5'],
+      'web.ns': ['10.96.0.5'],
+      'two.ns': ['10.132.0.2', '10.132.0.3'],
+      'corp.example.com': ['192.0.2.1'],
+    });
+    const suffixes = new SearchSuffixes();
+    suffixes.learn('corp.example.com');
+    const T = Packet.TYPE;
+    const table: { q: string; type: number; rcode: number; answers: string[] }[] = [
+      { q: 'hellotelepresence-1.corp.example.com', type: T.A, rcode: 0, answers: ['A 127.0.0.1'] },
+      { q: 'hellotelepresence-2.corp.example.com', type: T.AAAA, rcode: 0, answers: ['A 127.0.0.1'] },
+      { q: 'web', type: T.A, rcode: 0, answers: ['A 10.96.0.5'] },
+      { q: 'web.corp.example.com', type: T.A, rcode: 0, answers: ['A 10.96.0.5'] },
+      { q: 'web.ns.corp.example.com', type: T.A, rcode: 0, answers: ['A 10.96.0.5'] },
+      { q: 'two.ns', type: T.A, rcode: 0, answers: ['A 10.132.0.2', 'A 10.132.0.3'] },
+      { q: 'two.ns', type: T.AAAA, rcode: 0, answers: ['A 10.132.0.2', 'A 10.132.0.3'] },
+      { q: 'web', type: T.MX, rcode: 0, answers: [] },
+      { q: 'nowhere', type: T.A, rcode: 3, answers: [] },
+      { q: 'nowhere.corp.example.com', type: T.A, rcode: 3, answers: [] },
+      { q: 'hellotelepresence-3.a.sanity.check.telepresence.io', type: T.A, rcode: 3, answers: [] },
+      { q: '5.0.96.10.in-addr.arpa', type: T.PTR, rcode: 0, answers: ['PTR web'] },
+      { q: '9.9.9.10.in-addr.arpa', type: T.PTR, rcode: 3, answers: [] },
+    ];
+    for (const row of table) {
+      it(`${row.q} type ${row.type} -> rcode ${row.rcode} ${row.answers.join(', ')}`, async () => {
+        const request = new Packet();
+        request.header.id = 4242;
+        request.questions.push({ name: row.q, type: row.type, class: Packet.CLASS.IN } as never);
+        const response = Packet.parse((await answerRequest(request, { resolver }, suffixes)).toBuffer());
+        expect(response.header.id).to.equal(4242);
+        expect(response.header.rcode).to.equal(row.rcode);
+        const got = response.answers.map((a) => (a.type === T.A ? `A ${a.address}` : `PTR ${a.domain}`));
+        expect(got).to.deep.equal(row.answers);
+        for (const a of response.answers) {
+          expect(a.name).to.equal(row.q);
+          expect(a.ttl).to.equal(5);
+        }
+      });
+    }
+  });
+});
