@@ -69,6 +69,7 @@ export class SpdyPortForwarder {
     error.on('error', () => undefined);
     data.on('error', () => undefined);
     const port = Number(data.header('port'));
+    await Promise.all([data.whenReplied(), error.whenReplied()]);
     let pod: Duplex;
     try {
       pod = await this.target.dial(port);

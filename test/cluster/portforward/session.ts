@@ -38,6 +38,11 @@ export class SpdyStream extends Duplex {
     this.ready = new Promise((resolve) => { this.markReady = resolve; });
   }
 
+  /** Resolves once our SYN_REPLY is on the wire (kubelet writes nothing on a stream before its reply). */
+  whenReplied(): Promise<void> {
+    return this.ready;
+  }
+
   header(name: string): string | undefined {
     return this.headers.get(name)?.[0];
   }
