@@ -17,7 +17,8 @@ import { netCovers, netEquals, netOverlaps, tryNet, type Net } from './cidr.js';
  * not carry link state, so the host adapter should leave such routes out.
  */
 export function isSkippedRoute(route: HostRoute, tunDevice?: string): boolean {
-  const type = route.type === '' ? 'unicast' : route.type;
+  // `ip -j route` leaves the type out for unicast routes; an adapter may pass it on as ''.
+  const type = route.type || 'unicast';
   if (type !== 'unicast') return true;
   if (route.dev === null || route.dev === '') return true;
   if (tunDevice !== undefined && route.dev === tunDevice) return true;

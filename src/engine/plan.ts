@@ -48,6 +48,18 @@ function withoutLoopback(nets: Net[], kind: 'never-proxy' | 'allow-conflicting',
   });
 }
 
+/**
+ * The routing plan (what `telepresence plan --json` prints). Per subnet, in this order:
+ * 1. loopback: never-proxy (an explicit also-proxy one is also an error, unless `--vnat also`);
+ * 2. explicit --vnat/--proxy-via (symbol or covering CIDR): vnat, before never-proxy, as TP2;
+ * 3. covered by never-proxy (config or API server IP) without a more specific also-proxy: never-proxy;
+ * 4. the conflict check: allowed -> allowed-conflict; a conflict -> vnat via local when
+ *    autoResolveConflicts is on and no explicit request was given; otherwise the action stays
+ *    `route`, conflictsWith names the route and the exact error is in `errors` (the caller must
+ *    refuse to apply a plan with errors);
+ * 5. covered by another routed subnet (and not a never-proxy override): covered.
+ * The virtual subnet takes part in the conflict check once anything is translated, as in TP2.
+ */
 export function planRoutes(input: PlanInput): Plan {
   const errors: string[] = [];
   const routing = input.routing;
