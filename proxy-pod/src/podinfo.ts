@@ -1,0 +1,84 @@
+// Pod info for the launcher (Telepresence 1's podinfo.py): environment, hostname, /etc/hosts,
+// resolv.conf and the mount points worth mirroring, as one JSON object. The filters are pure;
+// collectPodInfo() reads the files.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface PodInfo {
+  env: Record<string, string>;
+  hostname: string;
+  hosts: string;
+  resolv: string;
+  mountpoints: string[];
+}
+
+/** Variables that describe the pod's shell rather than the app, and our own key. */
+export const IGNORED_ENV = ['HOME', 'PATH', 'HOSTNAME', 'TELEPRESENCE_SSH_PUBKEY'];
+
+/** Mount points that belong to the container runtime, not to the app (with their sub-mounts). */
+const IGNORED_TREES = ['/sys', '/proc', '/dev'];
+const IGNORED_EXACT = ['/', '/etc/hostname', '/etc/resolv.conf', '/etc/hosts'];
+
+export function filterEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && !IGNORED_ENV.includes(k)) out[k] = v;
+  return out;
+}
+
+export function keepMountPoint(mountPoint: string): boolean {
+  if (IGNORED_EXACT.includes(mountPoint)) return false;
+  return !IGNORED_TREES.some((t) => mountPoint === t || mountPoint.startsWith(`${t}/`));
+}
+
+/** The kernel escapes space, tab, newline and backslash in mountinfo as \ooo. */
+function unescapeOctal(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+/** Mount points of /proc/self/mountinfo (field 5), in order, each once. */
+export function parseMountInfo(text: string): string[] {
+  const seen = new Set<string>();
+  for (const line of text.split('\n')) {
+    const fields = line.split(' ');
+    if (fields.length < 5) continue;
+    seen.add(unescapeOctal(fields[4]));
+  }
+  return [...seen];
+}
+
+export function podMountPoints(mountinfo: string): string[] {
+  return parseMountInfo(mountinfo).filter(keepMountPoint);
+}
+
+/** Where `serve` keeps the container's environment: SSH sessions do not inherit it. */
+export function podEnvFile(env: Record<string, string | undefined> = process.env): string {
+  return path.join(env.TELEPRESENCE_STATE_DIR ?? path.join(os.homedir(), '.telepresence-pod'), 'env.json');
+}
+
+/** Saves the environment the container started with, readable only by the pod's user. */
+export function savePodEnv(env: Record<string, string | undefined> = process.env): string {
+  const file = podEnvFile(env);
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(file, JSON.stringify(filterEnv(env)), { mode: 0o600 });
+  return file;
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+export function collectPodInfo(env: Record<string, string | undefined> = process.env): PodInfo {
+  const saved = readOr(podEnvFile(env), '');
+  return {
+    env: saved === '' ? filterEnv(env) : (JSON.parse(saved) as Record<string, string>),
+    hostname: os.hostname(),
+    hosts: readOr('/etc/hosts', ''),
+    resolv: readOr('/etc/resolv.conf', ''),
+    mountpoints: podMountPoints(readOr('/proc/self/mountinfo', '')),
+  };
+}

@@ -1,0 +1,29 @@
+// The pod program's settings, read once from its environment (the pod spec sets them; tests pick
+// free ports). Pure: the environment is passed in.
+
+export interface PodSettings {
+  /** Address the SOCKS and DNS servers listen on; 0.0.0.0 as Telepresence 1, so that a
+   * port-forward that dials the pod IP (not only the pod's loopback) reaches them. */
+  listenHost: string;
+  socksPort: number;
+  dnsPort: number;
+}
+
+export const DEFAULT_SETTINGS: PodSettings = { listenHost: '0.0.0.0', socksPort: 9050, dnsPort: 9053 };
+
+function port(env: Record<string, string | undefined>, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  if (!/^\d+$/.test(text) || Number(text) > 65535) {
+    throw new Error(`${name}=${JSON.stringify(text)} is not a port: set it to a number from 0 to 65535, or unset it for ${fallback}`);
+  }
+  return Number(text);
+}
+
+export function readSettings(env: Record<string, string | undefined>): PodSettings {
+  return {
+    listenHost: env.TELEPRESENCE_LISTEN_HOST || DEFAULT_SETTINGS.listenHost,
+    socksPort: port(env, 'TELEPRESENCE_SOCKS_PORT', DEFAULT_SETTINGS.socksPort),
+    dnsPort: port(env, 'TELEPRESENCE_DNS_PORT', DEFAULT_SETTINGS.dnsPort),
+  };
+}
