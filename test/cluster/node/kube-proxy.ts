@@ -1,0 +1,39 @@
+// kube-proxy: rewrites tp-node's nat table whenever Services or Endpoints change (debounced), with
+// `ip netns exec tp-node iptables-restore`, which replaces the table in one transaction.
+import { NODE_NETNS } from '../state.js';
+import type { EndpointsObject, ServiceObject } from './cluster-dns.js';
+import type { Informer } from './informer.js';
+import { run } from './run.js';
+import { serviceRules } from './service-rules.js';
+
+export class KubeProxy {
+  private timer?: NodeJS.Timeout;
+  private applied = '';
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly services: Informer<ServiceObject>,
+    private readonly endpoints: Informer<EndpointsObject>,
+    private readonly gateway: string,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Called on every change; applies at most every 50 ms. */
+  changed(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.running.then(() => this.apply()).catch((err: Error) => {
+        this.log(`kube-proxy: ${err.message}`);
+        this.applied = '';
+        this.changed();
+      });
+    }, 50);
+  }
+
+  private async apply(): Promise<void> {
+    const text = serviceRules(this.services.items.values(), (ns, name) => this.endpoints.items.get(`${ns}/${name}`), this.gateway);
+    if (text === this.applied) return;
+    await run('ip', ['netns', 'exec', NODE_NETNS, 'iptables-restore'], text);
+    this.applied = text;
+  }
+}

@@ -1,0 +1,83 @@
+// The parts of the Pod API object the kubelet reads and writes.
+import type { KubeObject } from './kube-client.js';
+
+export interface KeyToPath { key: string; path: string; mode?: number }
+export interface Volume {
+  name: string;
+  emptyDir?: object;
+  configMap?: { name: string; items?: KeyToPath[]; optional?: boolean; defaultMode?: number };
+  secret?: { secretName: string; items?: KeyToPath[]; optional?: boolean; defaultMode?: number };
+}
+export interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: {
+    configMapKeyRef?: { name: string; key: string; optional?: boolean };
+    secretKeyRef?: { name: string; key: string; optional?: boolean };
+    fieldRef?: { fieldPath: string };
+  };
+}
+export interface Probe {
+  tcpSocket?: { port: number | string };
+  httpGet?: { port: number | string; path?: string };
+  exec?: { command: string[] };
+  initialDelaySeconds?: number;
+  periodSeconds?: number;
+  timeoutSeconds?: number;
+  failureThreshold?: number;
+}
+export interface SecurityContext {
+  runAsUser?: number;
+  runAsGroup?: number;
+  privileged?: boolean;
+  capabilities?: { add?: string[]; drop?: string[] };
+}
+export interface Container {
+  name: string;
+  image: string;
+  command?: string[];
+  args?: string[];
+  workingDir?: string;
+  env?: EnvVar[];
+  envFrom?: { prefix?: string; configMapRef?: { name: string; optional?: boolean }; secretRef?: { name: string; optional?: boolean } }[];
+  ports?: { name?: string; containerPort: number; protocol?: string }[];
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; subPath?: string }[];
+  readinessProbe?: Probe;
+  securityContext?: SecurityContext;
+  tty?: boolean;
+  stdin?: boolean;
+}
+export interface Pod extends KubeObject {
+  metadata: KubeObject['metadata'] & {
+    namespace: string;
+    uid: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    deletionTimestamp?: string;
+    deletionGracePeriodSeconds?: number;
+  };
+  spec: {
+    nodeName?: string;
+    containers: Container[];
+    volumes?: Volume[];
+    restartPolicy?: 'Always' | 'OnFailure' | 'Never';
+    hostname?: string;
+    subdomain?: string;
+    serviceAccountName?: string;
+    automountServiceAccountToken?: boolean;
+    enableServiceLinks?: boolean;
+    terminationGracePeriodSeconds?: number;
+    securityContext?: SecurityContext;
+  };
+  status?: Record<string, unknown>;
+}
+
+export interface ConfigData extends KubeObject {
+  data?: Record<string, string>;
+  binaryData?: Record<string, string>;
+}
+
+export const SA_MOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** A container whose configuration cannot be built yet (kubelet's CreateContainerConfigError). */
+export class ContainerConfigError extends Error {}
