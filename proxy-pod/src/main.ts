@@ -36,6 +36,9 @@ async function serve(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
+// One bad request must not take the pod's servers down: log it and go on.
+process.on('unhandledRejection', (reason) => log(`bug: unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
+
 const command = process.argv[2] ?? 'serve';
 if (command === 'serve') {
   serve().catch((err: unknown) => {

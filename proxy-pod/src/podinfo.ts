@@ -13,8 +13,11 @@ export interface PodInfo {
   mountpoints: string[];
 }
 
-/** Variables that describe the pod's shell rather than the app, and our own key. */
-export const IGNORED_ENV = ['HOME', 'PATH', 'HOSTNAME', 'TELEPRESENCE_SSH_PUBKEY'];
+/**
+ * Variables that describe the pod's shell rather than the app (Telepresence 1's list), what the
+ * image's entrypoint shell adds (PWD, SHLVL, _), and the session's key.
+ */
+export const IGNORED_ENV = ['HOME', 'PATH', 'HOSTNAME', 'PWD', 'SHLVL', '_', 'TELEPRESENCE_SSH_PUBKEY'];
 
 /** Mount points that belong to the container runtime, not to the app (with their sub-mounts). */
 const IGNORED_TREES = ['/sys', '/proc', '/dev'];

@@ -28,7 +28,8 @@ export const systemResolver: PodResolver = {
     try {
       const found = await dns.lookup(name, { family: 4, all: true });
       if (found.length === 0) throw new NameNotFoundError(name, 'no IPv4 address');
-      return found.map((a) => a.address);
+      // glibc may list an address once per hosts-file line (127.0.0.1 for "localhost" twice).
+      return [...new Set(found.map((a) => a.address))];
     } catch (err) {
       if (err instanceof NameNotFoundError) throw err;
       throw new NameNotFoundError(name, (err as NodeJS.ErrnoException).code ?? String(err));

@@ -94,15 +94,17 @@ export async function listenPodDns(options: PodDnsOptions & { host: string; port
     udp: true,
     tcp: true,
     handle: (request, send) => {
-      answerRequest(request, options, suffixes).then(
-        (response) => send(response).catch(() => undefined),
-        (err: unknown) => {
-          options.log?.(`dns: failed to answer: ${String(err)}`);
-          const failure = Packet.createResponseFromRequest(request);
-          failure.header.rcode = RCODE.SERVFAIL;
-          send(failure).catch(() => undefined);
-        },
-      );
+      // dns2's UDP send returns a promise, its TCP send does not: wrap both.
+      const reply = (packet: DnsPacket): Promise<unknown> =>
+        Promise.resolve()
+          .then(() => send(packet))
+          .catch((err: unknown) => options.log?.(`dns: cannot send the answer: ${String(err)}`));
+      answerRequest(request, options, suffixes).then(reply, (err: unknown) => {
+        options.log?.(`dns: failed to answer: ${String(err)}`);
+        const failure = Packet.createResponseFromRequest(request);
+        failure.header.rcode = RCODE.SERVFAIL;
+        return reply(failure);
+      });
     },
   });
   server.on('requestError', (err: unknown) => options.log?.(`dns: bad request: ${String(err)}`));

@@ -77,8 +77,15 @@ function handleClient(client: net.Socket, options: SocksServerOptions): void {
   const report = (e: SocksEvent): void => options.onEvent?.(e);
   client.on('error', () => client.destroy());
 
+  // EOF before a whole request: nothing more can come, so close our side too.
+  const endedEarly = (): void => {
+    client.end();
+  };
+  client.once('end', endedEarly);
+
   /** One-shot answer: send, half-close, and drop whatever else the client sends. */
   const finish = (reply: Buffer): void => {
+    client.off('end', endedEarly);
     client.off('data', onData);
     client.on('data', () => undefined);
     client.resume();
@@ -106,6 +113,7 @@ function handleClient(client: net.Socket, options: SocksServerOptions): void {
           finish(encodeFailure(REPLY.COMMAND_NOT_SUPPORTED));
           return;
         case 'request':
+          client.off('end', endedEarly);
           client.off('data', onData);
           client.pause();
           void serve(event.request, decoder.takeRest());

@@ -50,9 +50,16 @@ describe('proxy-pod main program', function () {
     expect(Buffer.concat(chunks).toString('hex')).to.equal('0500' + '050000017f0000010000');
   });
 
-  it('answers DNS through the system resolver (dig localhost)', async () => {
-    const { stdout } = await execa('dig', ['@127.0.0.1', '-p', String(dnsPort), 'localhost', 'A', '+short', '+time=2', '+tries=1']);
-    expect(stdout).to.equal('127.0.0.1');
+  it('answers DNS through the system resolver over UDP and TCP (dig localhost)', async () => {
+    const udp = await execa('dig', ['@127.0.0.1', '-p', String(dnsPort), 'localhost', 'A', '+short', '+time=2', '+tries=1']);
+    expect(udp.stdout).to.equal('127.0.0.1');
+    const tcpPort = Number(/DNS on 127\.0\.0\.1:\d+\/udp and :(\d+)\/tcp/.exec(output)?.[1]);
+    const tcp = await execa('dig', ['@127.0.0.1', '-p', String(tcpPort), '+tcp', 'localhost', 'A', '+short', '+time=2', '+tries=1']);
+    expect(tcp.stdout).to.equal('127.0.0.1');
+    // A second TCP query: the server is still up after answering over TCP.
+    const again = await execa('dig', ['@127.0.0.1', '-p', String(tcpPort), '+tcp', 'hellotelepresence-1.example.org', '+short', '+time=2', '+tries=1']);
+    expect(again.stdout).to.equal('127.0.0.1');
+    expect(pod.exitCode).to.equal(null);
   });
 
   it('podinfo prints the environment the pod started with, without HOME and PATH', async () => {

@@ -207,6 +207,12 @@ describe('proxy-pod SOCKS server (loopback)', function () {
     expect(events.at(-1)).to.deep.equal({ command: 'unsupported', target: '', reply: 7, detail: 'command 0x02' });
   });
 
+  it('EOF after the greeting, before a request: the server answers the greeting and closes', async () => {
+    const c = client();
+    c.socket.end(hex('050100'));
+    expect((await c.untilEnd()).toString('hex')).to.equal('0500');
+  });
+
   it('not SOCKSv5: closed without a reply', async () => {
     const c = client();
     c.send('GET / HTTP/1.0\r\n\r\n');

@@ -3,13 +3,16 @@ import { expect } from 'chai';
 import { filterEnv, keepMountPoint, parseMountInfo, podMountPoints } from '../../../proxy-pod/src/podinfo.js';
 
 describe('proxy-pod podinfo', () => {
-  it('drops HOME, PATH, HOSTNAME and the session key from the environment', () => {
+  it('drops HOME, PATH, HOSTNAME, shell variables and the session key from the environment', () => {
     expect(
       filterEnv({
         HOME: '/home/telepresence',
         PATH: '/usr/bin',
         HOSTNAME: 'web-5d9c',
         TELEPRESENCE_SSH_PUBKEY: 'ssh-ed25519 AAAA',
+        PWD: '/home/telepresence',
+        SHLVL: '1',
+        _: '/opt/telepresence/bin/node',
         WEB_SERVICE_HOST: '10.96.0.5',
         WEB_SERVICE_PORT: '80',
         EMPTY: '',

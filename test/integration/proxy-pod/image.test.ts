@@ -1,0 +1,126 @@
+// The proxy image, built locally and run with `--network none`: sshd and the pod program run as
+// uid 1000, only the session's key logs in, sftp and direct-tcpip work, SIGTERM stops it cleanly.
+// Base image: TP_PROXY_POD_BASE, else telepresence-test/base:dev (it must hold openssh-server).
+import { expect } from 'chai';
+import { execa } from 'execa';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+const BASE = process.env.TP_PROXY_POD_BASE ?? 'telepresence-test/base:dev';
+const TAG = 'telepresence/proxy:dev';
+const SSH_OPTS = ['-p', '8022', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR'];
+
+async function until(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const logs = async (name: string): Promise<string> => (await execa('docker', ['logs', name], { all: true, reject: false })).all ?? '';
+
+describe('proxy-pod image (docker, --network none)', function () {
+  this.timeout(120_000);
+  const name = `tp-proxy-test-${process.pid}`;
+  const failing = `tp-proxy-test-nokey-${process.pid}`;
+  let keys: string;
+
+  before(async () => {
+    keys = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-proxy-keys-'));
+    for (const k of ['good', 'bad']) await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(keys, k)]);
+    await execa(path.join(REPO, 'proxy-pod/build.sh'), ['--base', BASE, '--tag', TAG]);
+    const pubkey = fs.readFileSync(path.join(keys, 'good.pub'), 'utf8').trim();
+    await execa('docker', ['run', '-d', '--name', name, '--network', 'none', '-e', `TELEPRESENCE_SSH_PUBKEY=${pubkey}`, '-e', 'WEB_SERVICE_HOST=10.96.0.5', TAG]);
+    await until('sshd and the pod program', async () => {
+      const text = await logs(name);
+      return text.includes('Server listening on 0.0.0.0 port 8022') && text.includes('proxy pod ready');
+    });
+    for (const k of ['good', 'bad']) {
+      await execa('docker', ['exec', '-i', name, 'sh', '-c', `umask 077; cat > /tmp/${k}`], { input: fs.readFileSync(path.join(keys, k)) });
+    }
+  });
+  after(async () => {
+    await execa('docker', ['rm', '-f', name, failing], { reject: false });
+    fs.rmSync(keys, { recursive: true, force: true });
+  });
+
+  const ssh = (key: string, command: string, extra: string[] = []) =>
+    execa('docker', ['exec', name, 'ssh', ...SSH_OPTS, ...extra, '-i', `/tmp/${key}`, 'telepresence@127.0.0.1', command], { reject: false });
+
+  it('runs every process as uid 1000, none as root', async () => {
+    const { stdout } = await execa('docker', ['exec', name, 'ps', '-eo', 'uid=,comm=']);
+    const rows = stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+    expect(rows.map((r) => r[1])).to.include.members(['node', 'sshd']);
+    expect(rows.filter((r) => r[0] !== '1000')).to.deep.equal([]);
+  });
+
+  it('accepts the session key and runs commands as telepresence', async () => {
+    const r = await ssh('good', 'id -un; id -u');
+    expect(r.stdout).to.equal('telepresence\n1000');
+    expect(r.exitCode).to.equal(0);
+  });
+
+  it('refuses another key, and offers no password method', async () => {
+    const r = await ssh('bad', 'id');
+    expect(r.exitCode).to.equal(255);
+    expect(r.stderr).to.contain('telepresence@127.0.0.1: Permission denied (publickey).');
+  });
+
+  it('serves pod info over SSH with the container environment', async () => {
+    const r = await ssh('good', 'telepresence-podinfo');
+    const info = JSON.parse(r.stdout) as { env: Record<string, string>; mountpoints: string[] };
+    expect(info.env).to.deep.equal({ WEB_SERVICE_HOST: '10.96.0.5' });
+    expect(info.mountpoints).to.deep.equal([]);
+  });
+
+  it('serves sftp (for volume mounts)', async () => {
+    const r = await execa('docker', ['exec', '-i', name, 'sftp', '-b', '-', ...SSH_OPTS.map((o) => (o === '-p' ? '-P' : o)), '-i', '/tmp/good', 'telepresence@127.0.0.1'], {
+      input: 'ls /opt/telepresence/bin\n',
+      reject: false,
+    });
+    expect(r.stdout).to.contain('/opt/telepresence/bin/node');
+    expect(r.exitCode).to.equal(0);
+  });
+
+  it('carries a direct-tcpip stream to the SOCKS port (greeting, EOF -> 05 00, closed)', async () => {
+    const r = await execa('docker', ['exec', '-i', name, 'ssh', ...SSH_OPTS, '-i', '/tmp/good', '-W', '127.0.0.1:9050', 'telepresence@127.0.0.1'], {
+      input: Buffer.from([5, 1, 0]),
+      encoding: 'buffer',
+      reject: false,
+      timeout: 10_000,
+    });
+    expect(Buffer.from(r.stdout).toString('hex')).to.equal('0500');
+    expect(r.exitCode).to.equal(0); // the server closed the stream: no timeout
+  });
+
+  it('answers DNS on 9053 inside the pod', async () => {
+    const r = await execa('docker', ['exec', name, 'dig', '@127.0.0.1', '-p', '9053', '+short', 'hellotelepresence-1.example.com']);
+    expect(r.stdout).to.equal('127.0.0.1');
+  });
+
+  it('allows remote forwards (for --expose): a port opened by sshd reaches back through the client', async () => {
+    // The forward's far end is the pod's own DNS over TCP, so the round trip stays in the container.
+    const r = await ssh('good', 'dig @127.0.0.1 -p 19999 +tcp +short +time=3 +tries=1 hellotelepresence-2.example.org', ['-o', 'ExitOnForwardFailure=yes', '-R', '19999:127.0.0.1:9053']);
+    expect(r.stdout).to.equal('127.0.0.1');
+    expect(r.exitCode).to.equal(0);
+  });
+
+  it('refuses to start without a public key, saying why', async () => {
+    const r = await execa('docker', ['run', '--name', failing, '--network', 'none', TAG], { reject: false });
+    expect(r.exitCode).to.equal(1);
+    expect(r.stderr).to.equal("telepresence proxy: TELEPRESENCE_SSH_PUBKEY is empty: the pod spec must carry the session's OpenSSH public key");
+  });
+
+  it('stops on SIGTERM with exit code 0', async () => {
+    const started = Date.now();
+    await execa('docker', ['stop', '-t', '10', name]);
+    expect(Date.now() - started).to.be.lessThan(5000);
+    const { stdout } = await execa('docker', ['inspect', '-f', '{{.State.ExitCode}}', name]);
+    expect(stdout).to.equal('0');
+    expect(await logs(name)).to.contain('SIGTERM: shutting down');
+  });
+});
