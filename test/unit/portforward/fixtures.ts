@@ -120,3 +120,24 @@ export function exchange(port: number, text: string, halfClose = true): Promise<
     if (halfClose) s.end();
   });
 }
+
+/** Sends `text` to an echo server and resolves with the echo once as many bytes came back (no half-close). */
+export function roundTrip(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host: '127.0.0.1' });
+    const got: Buffer[] = [];
+    let n = 0;
+    const want = Buffer.byteLength(text);
+    s.on('data', (d: Buffer) => {
+      got.push(d);
+      n += d.length;
+      if (n >= want) {
+        s.end();
+        resolve(Buffer.concat(got).toString());
+      }
+    });
+    s.on('end', () => resolve(Buffer.concat(got).toString()));
+    s.on('error', reject);
+    s.write(text);
+  });
+}
