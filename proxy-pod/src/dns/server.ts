@@ -3,6 +3,7 @@
 import dns2 from 'dns2';
 import type { PodResolver } from '../resolver.js';
 import { ANSWER_TTL_SECONDS, PROBE_ANSWER, SearchSuffixes, planQuery, ptrNameToIPv4 } from './policy.js';
+import type { Upstream } from './upstream.js';
 
 const { Packet } = dns2;
 type DnsPacket = InstanceType<typeof Packet>;
@@ -15,6 +16,8 @@ export interface PodDnsOptions {
   resolver: PodResolver;
   /** Shared so that tests (and a later control channel) can see what was learned. */
   suffixes?: SearchSuffixes;
+  /** Where other record types go (the pod's nameserver); without it they get no answers. */
+  upstream?: Upstream;
   log?: (line: string) => void;
 }
 
@@ -52,6 +55,14 @@ async function answerQuestion(question: DnsQuestion, options: PodDnsOptions, suf
     }
     return null;
   }
+  const isAddress = question.type === Packet.TYPE.A || question.type === Packet.TYPE.AAAA || question.type === Packet.TYPE.ANY;
+  if (!isAddress && options.upstream !== undefined) {
+    for (const name of plan.names) {
+      const answers = await options.upstream(name, question.type).catch(() => []);
+      // Under the asked name, as Telepresence 1 did, so that the workstation's resolver accepts it.
+      if (answers.length > 0) return answers.map((a) => ({ ...a, name: question.name, ttl: Math.min(a.ttl, ANSWER_TTL_SECONDS) }));
+    }
+  }
   const found = await firstResolving(options.resolver, plan.names);
   if (found === null) {
     log(`dns: ${question.name}: not found (tried ${plan.names.join(', ')})`);
@@ -60,9 +71,7 @@ async function answerQuestion(question: DnsQuestion, options: PodDnsOptions, suf
   log(`dns: ${question.name} -> ${found.ips.join(', ')}${found.name !== question.name ? ` (as ${found.name})` : ''}`);
   // Kubernetes is IPv4 here; an empty AAAA answer makes macOS give up, so Telepresence 1 answered
   // AAAA questions with the A records.
-  if (question.type === Packet.TYPE.A || question.type === Packet.TYPE.AAAA || question.type === Packet.TYPE.ANY) {
-    return found.ips.map((address) => record(question, { type: Packet.TYPE.A, address }));
-  }
+  if (isAddress) return found.ips.map((address) => record(question, { type: Packet.TYPE.A, address }));
   return []; // the name exists, with no record of that type (NODATA)
 }
 

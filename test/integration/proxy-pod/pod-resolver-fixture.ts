@@ -6,6 +6,7 @@ import net from 'node:net';
 import { execa } from 'execa';
 import { systemResolver } from '../../../proxy-pod/src/resolver.js';
 import { listenPodDns } from '../../../proxy-pod/src/dns/server.js';
+import { systemUpstream } from '../../../proxy-pod/src/dns/upstream.js';
 import { listenSocks } from '../../../proxy-pod/src/socks/server.js';
 
 export const CLUSTER_RECORDS: Record<string, string> = {
@@ -20,6 +21,8 @@ export interface ResolverReport {
   dig: Record<string, string>;
   socksResolve: Record<string, string>;
   clusterDnsQueries: string[];
+  /** dig +short of an SRV record through the pod DNS (forwarded to the pod's nameserver). */
+  srv: string;
 }
 
 async function socksResolve(port: number, name: string): Promise<string> {
@@ -40,7 +43,9 @@ async function main(): Promise<void> {
       const q = request.questions[0];
       queries.push(`${q.name} ${q.type}`);
       const ip = CLUSTER_RECORDS[q.name.toLowerCase()];
-      if (ip !== undefined && q.type === Packet.TYPE.A) {
+      if (q.name === '_http._tcp.my-service.ns1.svc.cluster.local' && q.type === Packet.TYPE.SRV) {
+        response.answers.push({ name: q.name, type: Packet.TYPE.SRV, class: Packet.CLASS.IN, ttl: 30, priority: 0, weight: 100, port: 80, target: 'my-service.ns1.svc.cluster.local' } as never);
+      } else if (ip !== undefined && q.type === Packet.TYPE.A) {
         response.answers.push({ name: q.name, type: Packet.TYPE.A, class: Packet.CLASS.IN, ttl: 5, address: ip } as never);
       } else if (ip === undefined) {
         response.header.rcode = 3;
@@ -49,11 +54,12 @@ async function main(): Promise<void> {
     },
   });
   await clusterDns.listen({ udp: { port: 53, address: '127.0.0.1' } });
-  const podDns = await listenPodDns({ host: '127.0.0.1', port: 0, resolver: systemResolver });
+  const podDns = await listenPodDns({ host: '127.0.0.1', port: 0, resolver: systemResolver, upstream: systemUpstream() });
   const socks = await listenSocks({ host: '127.0.0.1', port: 0, resolver: systemResolver });
 
   const names = ['my-service', 'service.other-ns', 'x.y.ns1.svc', 'leave-me.local', 'no-such-service'];
-  const report: ResolverReport = { lookups: {}, dig: {}, socksResolve: {}, clusterDnsQueries: queries };
+  const digSrv = await execa('dig', ['@127.0.0.1', '-p', String(podDns.udpPort), '_http._tcp.my-service.ns1.svc.cluster.local', 'SRV', '+short', '+time=3', '+tries=1']);
+  const report: ResolverReport = { lookups: {}, dig: {}, socksResolve: {}, clusterDnsQueries: queries, srv: digSrv.stdout };
   for (const name of names) {
     report.lookups[name] = await systemResolver.lookupIPv4(name).catch((e: Error) => e.message);
     const dig = await execa('dig', ['@127.0.0.1', '-p', String(podDns.udpPort), name, 'A', '+time=3', '+tries=1', '+noall', '+comments', '+answer'], { reject: false });

@@ -55,6 +55,10 @@ describe('proxy-pod system resolver with pod search paths (unshare -n -m)', func
     expect(report.clusterDnsQueries).to.include('leave-me.local.ns1.svc.cluster.local 1');
   });
 
+  it('SRV goes to the pod nameserver from resolv.conf', () => {
+    expect(report.srv).to.equal('0 100 80 my-service.ns1.svc.cluster.local.');
+  });
+
   it('left the host resolv.conf alone', () => {
     expect(fs.readFileSync('/etc/resolv.conf', 'utf8')).to.not.contain('ns1.svc.cluster.local');
   });

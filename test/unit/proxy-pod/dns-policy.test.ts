@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import dns2 from 'dns2';
 import { SearchSuffixes, planQuery, ptrNameToIPv4, type QueryPlan } from '../../../proxy-pod/src/dns/policy.js';
 import { answerRequest } from '../../../proxy-pod/src/dns/server.js';
+import { firstNameserver, type Upstream } from '../../../proxy-pod/src/dns/upstream.js';
 import { hostTableResolver } from '../../../proxy-pod/src/resolver.js';
 
 const { Packet } = dns2;
@@ -77,6 +78,11 @@ describe('proxy-pod DNS policy', () => {
     const suffixes = new SearchSuffixes();
     suffixes.learn('corp.example.com');
     const T = Packet.TYPE;
+    // The pod's nameserver knows one SRV record, under its full name only.
+    const upstream: Upstream = async (name, type) =>
+      name === '_http._tcp.web.ns' && type === T.SRV
+        ? [{ name, type: T.SRV, class: Packet.CLASS.IN, ttl: 300, priority: 0, weight: 100, port: 80, target: 'web.ns.svc.cluster.local' } as never]
+        : [];
     const table: { q: string; type: number; rcode: number; answers: string[] }[] = [
       { q: 'hellotelepresence-1.corp.example.com', type: T.A, rcode: 0, answers: ['A 127.0.0.1'] },
       { q: 'hellotelepresence-2.corp.example.com', type: T.AAAA, rcode: 0, answers: ['A 127.0.0.1'] },
@@ -91,16 +97,22 @@ describe('proxy-pod DNS policy', () => {
       { q: 'hellotelepresence-3.a.sanity.check.telepresence.io', type: T.A, rcode: 3, answers: [] },
       { q: '5.0.96.10.in-addr.arpa', type: T.PTR, rcode: 0, answers: ['PTR web'] },
       { q: '9.9.9.10.in-addr.arpa', type: T.PTR, rcode: 3, answers: [] },
+      { q: '_http._tcp.web.ns', type: T.SRV, rcode: 0, answers: ['SRV 0 100 80 web.ns.svc.cluster.local'] },
+      { q: '_http._tcp.web.ns.corp.example.com', type: T.SRV, rcode: 0, answers: ['SRV 0 100 80 web.ns.svc.cluster.local'] },
+      { q: '_ftp._tcp.web.ns', type: T.SRV, rcode: 3, answers: [] },
+      { q: 'web.ns', type: T.TXT, rcode: 0, answers: [] },
     ];
     for (const row of table) {
       it(`${row.q} type ${row.type} -> rcode ${row.rcode} ${row.answers.join(', ')}`, async () => {
         const request = new Packet();
         request.header.id = 4242;
         request.questions.push({ name: row.q, type: row.type, class: Packet.CLASS.IN } as never);
-        const response = Packet.parse((await answerRequest(request, { resolver }, suffixes)).toBuffer());
+        const response = Packet.parse((await answerRequest(request, { resolver, upstream }, suffixes)).toBuffer());
         expect(response.header.id).to.equal(4242);
         expect(response.header.rcode).to.equal(row.rcode);
-        const got = response.answers.map((a) => (a.type === T.A ? `A ${a.address}` : `PTR ${a.domain}`));
+        const got = response.answers.map((a) =>
+          a.type === T.A ? `A ${a.address}` : a.type === T.SRV ? `SRV ${a.priority} ${a.weight} ${a.port} ${a.target}` : `PTR ${a.domain}`,
+        );
         expect(got).to.deep.equal(row.answers);
         for (const a of response.answers) {
           expect(a.name).to.equal(row.q);
@@ -108,5 +120,14 @@ describe('proxy-pod DNS policy', () => {
         }
       });
     }
+  });
+
+  describe('the pod nameserver from resolv.conf', () => {
+    const table: [string, string | null][] = [
+      ['nameserver 10.96.0.10\nsearch ns.svc.cluster.local\n', '10.96.0.10'],
+      ['# comment\nsearch a\n  nameserver   10.0.0.2\nnameserver 10.0.0.3\n', '10.0.0.2'],
+      ['search a\noptions ndots:5\n', null],
+    ];
+    for (const [text, server] of table) it(`${JSON.stringify(text)} -> ${server}`, () => expect(firstNameserver(text)).to.equal(server));
   });
 });
