@@ -81,22 +81,29 @@ export function parseHeaderBlock(block: Buffer): HeaderMap {
   return headers;
 }
 
-/** One zlib stream, fed block by block in order; each result ends at a sync flush. */
+/** One zlib stream, fed block by block in order; each result ends at a sync flush. A zlib error fails the
+ * block under way and every later one (the context is lost, and with it the session). */
 class ZlibContext {
   private out: Buffer[] = [];
   private failure: Error | null = null;
+  private failCurrent: ((e: Error) => void) | null = null;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly z: zlib.Deflate | zlib.Inflate) {
     z.on('data', (c: Buffer) => this.out.push(c));
-    z.on('error', (e: Error) => { this.failure = e; });
+    z.on('error', (e: Error) => {
+      this.failure = e;
+      this.failCurrent?.(e);
+    });
   }
 
   run(input: Buffer): Promise<Buffer> {
     const step = this.chain.then(() => new Promise<Buffer>((resolve, reject) => {
       if (this.failure) return reject(this.failure);
+      this.failCurrent = reject;
       this.z.write(input);
       this.z.flush(zlib.constants.Z_SYNC_FLUSH, () => {
+        this.failCurrent = null;
         if (this.failure) return reject(this.failure);
         const result = Buffer.concat(this.out);
         this.out = [];

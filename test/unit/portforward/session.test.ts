@@ -31,6 +31,7 @@ class Client {
   private readonly decompressor = new HeaderDecompressor();
   private chain = Promise.resolve();
   dials: number[] = [];
+  destroyed = false;
   pods: Duplex[] = [];
 
   constructor(dialResult: (port: number) => Promise<Duplex> | 'pair') {
@@ -49,7 +50,7 @@ class Client {
       write: (bytes) => { this.record(bytes); return true; },
       pauseReading: () => undefined,
       resumeReading: () => undefined,
-      destroy: () => undefined,
+      destroy: () => { this.destroyed = true; },
     }, forwarder.accept);
   }
 
@@ -204,6 +205,17 @@ describe('portforward SPDY session', () => {
     const closed = new Promise((r) => pod.once('close', r));
     c.send({ type: 'rstStream', streamId: 3, status: 5 });
     await closed;
+    c.close();
+  });
+
+  it('ends the session with GOAWAY when a header block does not inflate', async () => {
+    const c = new Client(() => 'pair');
+    c.send({ type: 'synStream', streamId: 1, associatedStreamId: 0, priority: 0, slot: 0, flags: 0,
+      headerBlock: Buffer.from('not zlib at all') });
+    await c.until((f) => f.length > 0);
+    expect(c.frames).to.deep.equal(['goAway']);
+    expect(c.destroyed).to.equal(true);
+    expect(c.session.open).to.equal(false);
     c.close();
   });
 
