@@ -1,0 +1,104 @@
+// The SSH connection to the proxy pod's sshd (through the port-forward): one direct-tcpip channel per
+// outbound TCP connection, remote forwards for --expose, exec for pod info. Loss is reported once.
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import ssh2 from 'ssh2';
+import { ClusterError } from '../errors.js';
+
+export interface SshOptions {
+  host: string;
+  port: number;
+  username: string;
+  privateKey: string;
+  /** How long to wait for the handshake, ms. */
+  readyTimeoutMs: number;
+  /** Keepalive interval, ms; the connection counts as lost after 3 unanswered. */
+  keepaliveMs?: number;
+}
+
+export const LOST_CONNECTION_MESSAGE =
+  'Proxy to Kubernetes exited. This is typically due to a lost connection.';
+
+/** Emits 'lost' (with the reason) once when the connection ends without close() being called. */
+export class SshTunnel extends EventEmitter {
+  private closing = false;
+
+  private constructor(private readonly client: ssh2.Client) {
+    super();
+    const lost = (reason: string) => {
+      if (this.closing) return;
+      this.closing = true;
+      this.emit('lost', reason);
+    };
+    client.on('error', (err) => lost(err.message));
+    client.on('close', () => lost('the SSH connection closed'));
+  }
+
+  static connect(opts: SshOptions): Promise<SshTunnel> {
+    return new Promise((resolve, reject) => {
+      const client = new ssh2.Client();
+      const fail = (err: Error) => {
+        client.end();
+        reject(new ClusterError(`cannot open the SSH connection to the proxy pod at ${opts.host}:${opts.port}: ${err.message}`));
+      };
+      client.once('error', fail);
+      client.once('ready', () => {
+        client.removeListener('error', fail);
+        resolve(new SshTunnel(client));
+      });
+      client.connect({
+        host: opts.host,
+        port: opts.port,
+        username: opts.username,
+        privateKey: opts.privateKey,
+        readyTimeout: opts.readyTimeoutMs,
+        keepaliveInterval: opts.keepaliveMs ?? 5000,
+        keepaliveCountMax: 3,
+        // The pod's host key is generated at its start and reached only through our own port-forward.
+        hostVerifier: () => true,
+      });
+    });
+  }
+
+  /** A TCP stream to host:port as seen from the pod. */
+  openStream(host: string, port: number): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      this.client.forwardOut('127.0.0.1', 0, host, port, (err, channel) => {
+        if (err) reject(err);
+        else resolve(channel);
+      });
+    });
+  }
+
+  /** Runs a command in the pod and returns its stdout; a non-zero exit is an error with its stderr. */
+  exec(command: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (err, channel) => {
+        if (err) return reject(err);
+        const out: Buffer[] = [];
+        const errOut: Buffer[] = [];
+        channel.on('data', (d: Buffer) => out.push(d));
+        channel.stderr.on('data', (d: Buffer) => errOut.push(d));
+        channel.on('close', (code: number | null) => {
+          if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
+          else reject(new ClusterError(`\`${command}\` in the proxy pod exited ${code}: ${Buffer.concat(errOut).toString('utf8').trim()}`));
+        });
+      });
+    });
+  }
+
+  /** Asks sshd to listen on bindAddr:port in the pod; each connection is handed to onConnection. */
+  forwardIn(bindAddr: string, port: number, onConnection: (stream: Duplex) => void): Promise<number> {
+    this.client.on('tcp connection', (info, accept) => {
+      if (info.destPort === port || port === 0) onConnection(accept());
+    });
+    return new Promise((resolve, reject) => {
+      this.client.forwardIn(bindAddr, port, (err, boundPort) => (err ? reject(err) : resolve(boundPort)));
+    });
+  }
+
+  close(): void {
+    this.closing = true;
+    this.client.end();
+  }
+}
