@@ -1,7 +1,7 @@
 // The proxy pod's program: `serve` (the default) runs SOCKS on 9050 and DNS on 9053 until SIGTERM;
 // `podinfo` prints the pod's environment, files and mount points as JSON (run over SSH).
 import { listenPodDns } from './dns/server.js';
-import { systemUpstream } from './dns/upstream.js';
+import { nameserverUpstream, systemUpstream } from './dns/upstream.js';
 import { collectPodInfo, savePodEnv } from './podinfo.js';
 import { systemResolver } from './resolver.js';
 import { readSettings } from './settings.js';
@@ -21,7 +21,9 @@ async function serve(): Promise<void> {
     resolver: systemResolver,
     onEvent: (e) => log(`socks: ${e.command} ${e.target} -> ${e.reply} ${e.detail}`),
   });
-  const dns = await listenPodDns({ host: settings.listenHost, port: settings.dnsPort, resolver: systemResolver, upstream: systemUpstream(), log });
+  const external = settings.externalNameserver === null ? undefined : { upstream: nameserverUpstream(settings.externalNameserver), localNames: settings.localNames };
+  const dns = await listenPodDns({ host: settings.listenHost, port: settings.dnsPort, resolver: systemResolver, upstream: systemUpstream(), external, log });
+  if (external !== undefined) log(`dns: names outside the cluster go to ${settings.externalNameserver} (local cluster)`);
   log(`proxy pod ready: SOCKS (wire v${SOCKS_WIRE_VERSION}) on ${settings.listenHost}:${socks.port}, DNS on ${settings.listenHost}:${dns.udpPort}/udp and :${dns.tcpPort}/tcp; environment saved to ${envFile}`);
   let stopping = false;
   const stop = (signal: string): void => {

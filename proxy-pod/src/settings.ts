@@ -7,9 +7,13 @@ export interface PodSettings {
   listenHost: string;
   socksPort: number;
   dnsPort: number;
+  /** Local clusters: the nameserver for non-cluster names (Telepresence 1's TELEPRESENCE_NAMESERVER). */
+  externalNameserver: string | null;
+  /** Extra names treated as cluster names then (comma-separated TELEPRESENCE_LOCAL_NAMES). */
+  localNames: string[];
 }
 
-export const DEFAULT_SETTINGS: PodSettings = { listenHost: '0.0.0.0', socksPort: 9050, dnsPort: 9053 };
+export const DEFAULT_SETTINGS: PodSettings = { listenHost: '0.0.0.0', socksPort: 9050, dnsPort: 9053, externalNameserver: null, localNames: [] };
 
 function port(env: Record<string, string | undefined>, name: string, fallback: number): number {
   const text = env[name];
@@ -20,10 +24,22 @@ function port(env: Record<string, string | undefined>, name: string, fallback: n
   return Number(text);
 }
 
+function ipv4(env: Record<string, string | undefined>, name: string): string | null {
+  const text = env[name];
+  if (text === undefined || text === '') return null;
+  const parts = text.split('.');
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) {
+    throw new Error(`${name}=${JSON.stringify(text)} is not an IPv4 address: give the nameserver's address, or unset it`);
+  }
+  return text;
+}
+
 export function readSettings(env: Record<string, string | undefined>): PodSettings {
   return {
     listenHost: env.TELEPRESENCE_LISTEN_HOST || DEFAULT_SETTINGS.listenHost,
     socksPort: port(env, 'TELEPRESENCE_SOCKS_PORT', DEFAULT_SETTINGS.socksPort),
     dnsPort: port(env, 'TELEPRESENCE_DNS_PORT', DEFAULT_SETTINGS.dnsPort),
+    externalNameserver: ipv4(env, 'TELEPRESENCE_NAMESERVER'),
+    localNames: (env.TELEPRESENCE_LOCAL_NAMES ?? '').split(',').map((n) => n.trim()).filter(Boolean),
   };
 }

@@ -78,3 +78,16 @@ export function ptrNameToIPv4(name: string): string | null {
   const octets = [m[4], m[3], m[2], m[1]].map(Number);
   return octets.every((o) => o <= 255) ? octets.join('.') : null;
 }
+
+/**
+ * Whether a name may be a cluster name (Telepresence 1's rule for local clusters): one or two
+ * labels (`svc`, `svc.ns`), `.local`, anything with `.svc`, or a configured local name. On a
+ * local cluster the other names go to an external nameserver: the pod's resolver would send them
+ * to the workstation, whose DNS the session captures, and the query would loop.
+ */
+export function isClusterName(name: string, localNames: readonly string[] = []): boolean {
+  const normal = normalizeName(name);
+  const dots = normal.split('.').length - 1;
+  if (dots <= 1 || normal.endsWith('.local') || normal.includes('.svc')) return true;
+  return localNames.some((l) => normal === normalizeName(l) || normal.endsWith(`.${normalizeName(l)}`));
+}

@@ -2,7 +2,7 @@
 // would resolve, after stripping the workstation's search suffixes (policy.ts).
 import dns2 from 'dns2';
 import type { PodResolver } from '../resolver.js';
-import { ANSWER_TTL_SECONDS, PROBE_ANSWER, SearchSuffixes, planQuery, ptrNameToIPv4 } from './policy.js';
+import { ANSWER_TTL_SECONDS, PROBE_ANSWER, SearchSuffixes, isClusterName, planQuery, ptrNameToIPv4 } from './policy.js';
 import type { Upstream } from './upstream.js';
 
 const { Packet } = dns2;
@@ -18,6 +18,8 @@ export interface PodDnsOptions {
   suffixes?: SearchSuffixes;
   /** Where other record types go (the pod's nameserver); without it they get no answers. */
   upstream?: Upstream;
+  /** Local clusters: A/AAAA for non-cluster names go here instead of the pod's resolver. */
+  external?: { upstream: Upstream; localNames: readonly string[] };
   log?: (line: string) => void;
 }
 
@@ -26,10 +28,17 @@ function record(question: DnsQuestion, fields: Partial<DnsResource>): DnsResourc
 }
 
 /** The first of `names` that resolves, with its addresses; null when none does. */
-async function firstResolving(resolver: PodResolver, names: string[]): Promise<{ name: string; ips: string[] } | null> {
+async function firstResolving(options: PodDnsOptions, names: string[]): Promise<{ name: string; ips: string[] } | null> {
   for (const name of names) {
     try {
-      return { name, ips: await resolver.lookupIPv4(name) };
+      const external = options.external;
+      if (external !== undefined && !isClusterName(name, external.localNames)) {
+        const answers = await external.upstream(name, Packet.TYPE.A);
+        const ips = answers.filter((a) => a.type === Packet.TYPE.A && a.address).map((a) => a.address as string);
+        if (ips.length > 0) return { name, ips };
+        continue;
+      }
+      return { name, ips: await options.resolver.lookupIPv4(name) };
     } catch {
       // try the next name
     }
@@ -63,7 +72,7 @@ async function answerQuestion(question: DnsQuestion, options: PodDnsOptions, suf
       if (answers.length > 0) return answers.map((a) => ({ ...a, name: question.name, ttl: Math.min(a.ttl, ANSWER_TTL_SECONDS) }));
     }
   }
-  const found = await firstResolving(options.resolver, plan.names);
+  const found = await firstResolving(options, plan.names);
   if (found === null) {
     log(`dns: ${question.name}: not found (tried ${plan.names.join(', ')})`);
     return null;

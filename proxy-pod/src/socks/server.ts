@@ -34,6 +34,8 @@ export interface SocksServerOptions {
 
 /** After a one-shot reply (resolve, failure), how long a client may keep the socket open. */
 const LINGER_MS = 10_000;
+/** How long a client may take to send its greeting and request. */
+const HANDSHAKE_MS = 30_000;
 
 export function createSocksServer(options: SocksServerOptions): net.Server {
   // allowHalfOpen: a client's EOF must reach the target without closing the other direction.
@@ -76,6 +78,7 @@ function handleClient(client: net.Socket, options: SocksServerOptions): void {
   const decoder = new SocksDecoder();
   const report = (e: SocksEvent): void => options.onEvent?.(e);
   client.on('error', () => client.destroy());
+  client.setTimeout(HANDSHAKE_MS, () => client.destroy());
 
   // EOF before a whole request: nothing more can come, so close our side too.
   const endedEarly = (): void => {
@@ -113,6 +116,7 @@ function handleClient(client: net.Socket, options: SocksServerOptions): void {
           finish(encodeFailure(REPLY.COMMAND_NOT_SUPPORTED));
           return;
         case 'request':
+          client.setTimeout(0); // a proxied connection may stay idle as long as its ends like
           client.off('end', endedEarly);
           client.off('data', onData);
           client.pause();

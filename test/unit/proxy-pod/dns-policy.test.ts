@@ -2,7 +2,7 @@
 // name, sanity checks, reverse names; and whole answers built from a host table.
 import { expect } from 'chai';
 import dns2 from 'dns2';
-import { SearchSuffixes, planQuery, ptrNameToIPv4, type QueryPlan } from '../../../proxy-pod/src/dns/policy.js';
+import { SearchSuffixes, isClusterName, planQuery, ptrNameToIPv4, type QueryPlan } from '../../../proxy-pod/src/dns/policy.js';
 import { answerRequest } from '../../../proxy-pod/src/dns/server.js';
 import { firstNameserver, type Upstream } from '../../../proxy-pod/src/dns/upstream.js';
 import { hostTableResolver } from '../../../proxy-pod/src/resolver.js';
@@ -129,5 +129,53 @@ describe('proxy-pod DNS policy', () => {
       ['search a\noptions ndots:5\n', null],
     ];
     for (const [text, server] of table) it(`${JSON.stringify(text)} -> ${server}`, () => expect(firstNameserver(text)).to.equal(server));
+  });
+
+  describe('cluster names on a local cluster (Telepresence 1 rule)', () => {
+    const table: [string, string[], boolean][] = [
+      ['web', [], true],
+      ['web.ns', [], true],
+      ['web.ns.svc', [], true],
+      ['web.ns.svc.cluster.local', [], true],
+      ['printer.local', [], true],
+      ['kafka-0.kafka.ns.svc', [], true],
+      ['www.example.org', [], false],
+      ['db.corp.internal', [], false],
+      ['db.corp.internal', ['corp.internal'], true],
+      ['corp.internal', ['corp.internal'], true],
+      ['notcorp.internal.x', ['corp.internal'], false],
+    ];
+    for (const [name, local, cluster] of table) {
+      it(`${name}${local.length ? ` (local names ${local.join(',')})` : ''} -> ${cluster ? 'cluster' : 'external'}`, () =>
+        expect(isClusterName(name, local)).to.equal(cluster));
+    }
+  });
+
+  describe('answers on a local cluster: non-cluster names go to the external nameserver', () => {
+    // The pod resolver knows every name; only the external one should be asked for www.example.org.
+    const resolver = hostTableResolver({ web: ['10.96.0.5'], 'www.example.org': ['10.0.0.99'], 'db.corp.internal': ['10.0.0.98'] });
+    const asked: string[] = [];
+    const external: Upstream = async (name, type) => {
+      asked.push(`${name} ${type}`);
+      return name === 'www.example.org' ? [{ name, type: Packet.TYPE.A, class: Packet.CLASS.IN, ttl: 300, address: '203.0.113.7' } as never] : [];
+    };
+    const table: [string, number, string[]][] = [
+      ['web', 0, ['10.96.0.5']],
+      ['www.example.org', 0, ['203.0.113.7']],
+      ['db.corp.internal', 0, ['10.0.0.98']],
+      ['nowhere.example.org', 3, []],
+    ];
+    for (const [name, rcode, ips] of table) {
+      it(`${name} -> ${rcode} ${ips.join(',')}`, async () => {
+        const request = new Packet();
+        request.questions.push({ name, type: Packet.TYPE.A, class: Packet.CLASS.IN } as never);
+        const response = await answerRequest(request, { resolver, external: { upstream: external, localNames: ['corp.internal'] } }, new SearchSuffixes());
+        expect(response.header.rcode).to.equal(rcode);
+        expect(response.answers.map((a) => a.address)).to.deep.equal(ips);
+      });
+    }
+    it('asked the external nameserver only for non-cluster names', () => {
+      expect(asked).to.deep.equal(['www.example.org 1', 'nowhere.example.org 1']);
+    });
   });
 });
