@@ -1,33 +1,39 @@
-// Linux route table reader: `ip -4 -j route show table all` and `ip -6 ...`, parsed by ip-route-json.
+// Linux route table reader: `ip -4 -j route show table all` and `ip -6 ...`, parsed by ip-route-json,
+// minus the routes of devices that are down or lack an address of the family (`ip -j addr show`).
 // Each family is asked for separately so that `default` and bare addresses get the right family.
 import { execa } from 'execa';
 import type { HostRoute } from '../engine/types.js';
 import { ClusterError } from '../errors.js';
+import { parseIpAddrJson, usableRoutes } from './ip-addr-json.js';
 import { parseIpRouteJson, type AddressFamily } from './ip-route-json.js';
 import type { RouteTable } from './route-table.js';
 
+/** Exit 255 like any startup failure (Telepresence 1); the message names the command. */
 export class HostCommandError extends ClusterError {}
 
 export class LinuxRouteTable implements RouteTable {
   constructor(private readonly ipCommand = 'ip') {}
 
   async read(): Promise<HostRoute[]> {
-    const [v4, v6] = await Promise.all([this.readFamily(4), this.readFamily(6)]);
-    return [...v4, ...v6];
+    const [v4, v6, links] = await Promise.all([
+      this.run([`-4`, '-j', 'route', 'show', 'table', 'all'], (text) => parseIpRouteJson(text, 4)),
+      this.run([`-6`, '-j', 'route', 'show', 'table', 'all'], (text) => parseIpRouteJson(text, 6)),
+      this.run(['-j', 'addr', 'show'], parseIpAddrJson),
+    ]);
+    return usableRoutes([...(v4 ?? []), ...(v6 ?? [])], links ?? new Map());
   }
 
-  private async readFamily(family: AddressFamily): Promise<HostRoute[]> {
-    const args = [`-${family}`, '-j', 'route', 'show', 'table', 'all'];
+  /** Runs ip and parses its output; null when it printed nothing (e.g. -6 on a host without IPv6). */
+  private async run<T>(args: string[], parse: (text: string) => T): Promise<T | null> {
     const shown = `${this.ipCommand} ${args.join(' ')}`;
     const result = await execa(this.ipCommand, args, { reject: false });
     if (result.failed) {
       const why = result.stderr.trim() || result.shortMessage;
       throw new HostCommandError(`could not read the route table: '${shown}' failed: ${why}`);
     }
-    // A host with IPv6 disabled prints nothing at all for -6.
-    if (result.stdout.trim() === '') return [];
+    if (result.stdout.trim() === '') return null;
     try {
-      return parseIpRouteJson(result.stdout, family);
+      return parse(result.stdout);
     } catch (err) {
       throw new HostCommandError(`could not read the route table: '${shown}' printed ${(err as Error).message}`);
     }

@@ -26,6 +26,6 @@ describe('createRouteTable', () => {
     const table = new LinuxRouteTable('/nonexistent/ip');
     let message = '';
     await table.read().catch((err: Error) => (message = err.message));
-    expect(message).to.match(/^could not read the route table: '\/nonexistent\/ip -[46] -j route show table all' failed: /);
+    expect(message).to.match(/^could not read the route table: '\/nonexistent\/ip (-[46] -j route show table all|-j addr show)' failed: /);
   });
 });
