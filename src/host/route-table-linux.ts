@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import type { HostRoute } from '../engine/types.js';
 import { ClusterError } from '../errors.js';
 import { parseIpAddrJson, usableRoutes } from './ip-addr-json.js';
-import { parseIpRouteJson, type AddressFamily } from './ip-route-json.js';
+import { parseIpRouteJson } from './ip-route-json.js';
 import type { RouteTable } from './route-table.js';
 
 /** Exit 255 like any startup failure (Telepresence 1); the message names the command. */
