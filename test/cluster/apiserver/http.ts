@@ -1,5 +1,6 @@
 // Small HTTP helpers shared by the handlers: JSON bodies in and out, Status errors, query params.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { decodeKubernetesProtobuf } from './protobuf.js';
 import { ApiError, badRequest, internal } from './status.js';
 
 const MAX_BODY = 8 * 1024 * 1024;
@@ -17,10 +18,10 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 export async function readJson(req: IncomingMessage): Promise<unknown> {
   const type = (req.headers['content-type'] ?? 'application/json').split(';')[0].trim();
+  if (type === 'application/vnd.kubernetes.protobuf') return decodeKubernetesProtobuf(await readBody(req));
   if (type.includes('protobuf') || type.includes('yaml') || type.includes('cbor')) {
-    // client-go falls back to JSON for the rest of the session when a server answers 415.
     req.resume();
-    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/merge-patch+json, application/strategic-merge-patch+json, application/json-patch+json`);
+    throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/merge-patch+json, application/strategic-merge-patch+json, application/json-patch+json, application/vnd.kubernetes.protobuf`);
   }
   const body = (await readBody(req)).toString('utf8');
   if (body.trim() === '') return undefined;

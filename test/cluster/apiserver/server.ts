@@ -12,6 +12,7 @@ import { serveLogs } from './logs.js';
 import { ApiError, badRequest, notFound, pageNotFound, unauthorized } from './status.js';
 import type { KObject } from './store.js';
 import { routePortForward } from './portforward.js';
+import { openApiFor } from './openapi.js';
 
 export interface ServerContext {
   registry: Registry;
@@ -50,6 +51,7 @@ function discovery(path: string): unknown {
   if (path === '/apis') return apiGroupList();
   const m = /^\/apis\/([^/]+)(?:\/([^/]+))?$/.exec(path);
   if (m) return m[2] ? apiResourceList(m[1], m[2]) : apiGroup(m[1]);
+  if (path.startsWith('/openapi/v3')) return openApiFor(path);
   if (path === '/healthz' || path === '/readyz' || path === '/livez') return 'ok';
   return undefined;
 }
