@@ -2,65 +2,13 @@
 // host-table resolver and real TCP targets (an echo server, a closed port).
 import { expect } from 'chai';
 import net from 'node:net';
+import { RawClient } from './raw-socks-client.js';
 import { listenSocks, type SocksEvent } from '../../../proxy-pod/src/socks/server.js';
 import { hostTableResolver } from '../../../proxy-pod/src/resolver.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const port2 = (p: number): string => p.toString(16).padStart(4, '0');
 const name = (s: string): string => Buffer.from([s.length]).toString('hex') + Buffer.from(s).toString('hex');
-
-/** A raw client: everything received, and whether the server closed its side. */
-class RawClient {
-  readonly socket: net.Socket;
-  received = Buffer.alloc(0);
-  ended = false;
-  private waiters: (() => void)[] = [];
-  constructor(port: number) {
-    this.socket = net.connect({ host: '127.0.0.1', port, allowHalfOpen: true });
-    this.socket.on('data', (d) => {
-      this.received = Buffer.concat([this.received, d]);
-      this.wake();
-    });
-    this.socket.on('end', () => {
-      this.ended = true;
-      this.wake();
-    });
-    this.socket.on('error', () => undefined);
-  }
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
-  }
-  /** Wait until `n` bytes arrived (or the server ended), then take them. */
-  async take(n: number, timeoutMs = 3000): Promise<Buffer> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.received.length < n && !this.ended) {
-      if (Date.now() > deadline) throw new Error(`only ${this.received.length} of ${n} bytes: ${this.received.toString('hex')}`);
-      await new Promise<void>((r) => {
-        this.waiters.push(r);
-        setTimeout(r, 50);
-      });
-    }
-    const out = this.received.subarray(0, n);
-    this.received = this.received.subarray(n);
-    return out;
-  }
-  async untilEnd(timeoutMs = 3000): Promise<Buffer> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.ended) {
-      if (Date.now() > deadline) throw new Error('server did not close');
-      await new Promise<void>((r) => {
-        this.waiters.push(r);
-        setTimeout(r, 50);
-      });
-    }
-    const out = this.received;
-    this.received = Buffer.alloc(0);
-    return out;
-  }
-  send(bytes: Buffer | string): void {
-    this.socket.write(bytes);
-  }
-}
 
 describe('proxy-pod SOCKS server (loopback)', function () {
   this.timeout(10_000);
@@ -228,6 +176,16 @@ describe('proxy-pod SOCKS server (loopback)', function () {
     expect((await c.take(3)).toString()).to.equal('abc');
     c.socket.end();
     expect((await c.untilEnd()).toString()).to.equal('bye');
+    expect(targetSawEof).to.equal(true);
+  });
+
+  it('request, data and EOF all sent before the target answers: nothing is lost', async () => {
+    targetSawEof = false;
+    const c = client();
+    c.socket.end(Buffer.concat([hex(`050100 05010003 ${name('echo.test')} ${port2(echoPort)}`), Buffer.from('early')]));
+    const all = await c.untilEnd();
+    expect(all.subarray(0, 10).toString('hex')).to.equal('0500' + '050000017f000001');
+    expect(all.subarray(12).toString()).to.equal('earlybye');
     expect(targetSawEof).to.equal(true);
   });
 
