@@ -36,8 +36,11 @@ export function createParser(options: ArgumentParserOptions): ArgumentParser {
   quiet.exit = (status = 0, message?: string) => {
     throw new ParserExit(status, printed + (message ?? ''));
   };
+  // argparse's own texts name the flag but not always the way out: point at --help for those.
+  const prog = parser.prog;
   quiet.error = (message: string) => {
-    throw new UsageError(message);
+    const hint = /^unrecognized arguments|expected one argument$/.test(message) ? `; see '${prog} --help'` : '';
+    throw new UsageError(message + hint);
   };
   return parser;
 }

@@ -20,9 +20,9 @@ const cases: [argv: string, message: string][] = [
   ['--deployment Bad', "argument --deployment/-d: 'Bad': a Deployment name is lower-case letters, digits, '-' and '.', e.g. my-app"],
   ['--namespace a.b', "argument --namespace: 'a.b': a namespace is at most 63 lower-case letters, digits and '-', e.g. staging"],
   ['--serviceaccount X', "argument --serviceaccount: 'X': a service account name is lower-case letters, digits, '-' and '.', e.g. my-app"],
-  ['--expose', 'argument --expose: expected one argument'],
-  ['--bogus', 'unrecognized arguments: --bogus'],
-  ['--swap', 'unrecognized arguments: --swap'],
+  ['--expose', "argument --expose: expected one argument; see 'telepresence --help'"],
+  ['--bogus', "unrecognized arguments: --bogus; see 'telepresence --help'"],
+  ['--swap', "unrecognized arguments: --swap; see 'telepresence --help'"],
   // Mutually exclusive groups (argparse's texts).
   ['-n a -s b', 'argument --swap-deployment/-s: not allowed with argument --new-deployment/-n'],
   ['--deployment a --new-deployment b', 'argument --new-deployment/-n: not allowed with argument --deployment/-d'],

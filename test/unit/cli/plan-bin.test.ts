@@ -150,7 +150,7 @@ describe('telepresence plan (bin)', function () {
     ['a bad --service-subnet', ['--service-subnet', '10.130.0.0/160'], 'argument --service-subnet: invalid CIDR "10.130.0.0/160": the prefix length 160 is larger than 32 (IPv4); write it as ADDRESS/LENGTH, e.g. 10.0.0.0/8 or fd00::/64'],
     ['an overlapping --vnat', ['--vnat', '10.130.0.0/16', '--vnat', '10.130.1.0/24'], 'CIDRs 10.130.0.0/16 and 10.130.1.0/24 are overlapping'],
     ['a --proxy-via without a workload', ['--proxy-via', '10.0.0.0/8'], '--proxy-via "10.0.0.0/8" is not in the format CIDR=WORKLOAD; use e.g. 10.130.0.0/16=echo or all=echo'],
-    ['a session flag', ['--swap-deployment', 'x'], 'unrecognized arguments: --swap-deployment x'],
+    ['a session flag', ['--swap-deployment', 'x'], "unrecognized arguments: --swap-deployment x; see 'telepresence plan --help'"],
   ];
   for (const [what, argv, message] of mistakes) {
     it(`exits 2 on ${what}`, async () => {

@@ -93,7 +93,7 @@ describe('parseConfigText', () => {
     ['routing: {allowConflictingSubnets: [10.0.0.0/8, bogus]}', 'routing.allowConflictingSubnets[1]: bad value "bogus": invalid CIDR "bogus": it is neither an IP address nor ADDRESS/LENGTH; write it as ADDRESS/LENGTH, e.g. 10.0.0.0/8 or fd00::/64'],
     ['routing: {allowConflictingSubnets: {a: 1}}', 'routing.allowConflictingSubnets: bad value {"a":1}: expected a list'],
     ['routing: {alsoProxySubnets: [true]}', 'routing.alsoProxySubnets[0]: bad value true: expected a CIDR such as 10.128.0.0/9'],
-    ['routing: {neverProxySubnets: 300.1.0.0/16}', 'routing.neverProxySubnets[0]: bad value "300.1.0.0/16": invalid CIDR "300.1.0.0/16": '],
+    ['routing: {neverProxySubnets: 300.1.0.0/16}', 'routing.neverProxySubnets[0]: bad value "300.1.0.0/16": invalid CIDR "300.1.0.0/16": an IPv4 field is larger than 255; write it as ADDRESS/LENGTH, e.g. 10.0.0.0/8 or fd00::/64'],
     ['routing: {autoResolveConflicts: "no"}', 'routing.autoResolveConflicts: bad value "no": expected true or false'],
     ['routing: {autoResolveConflict: false}', 'unknown key routing.autoResolveConflict (known keys under routing: allowConflictingSubnets, autoResolveConflicts, virtualSubnet, alsoProxySubnets, neverProxySubnets)'],
     ['routing: [a]', 'routing: bad value ["a"]: expected a map with the keys allowConflictingSubnets, autoResolveConflicts, virtualSubnet, alsoProxySubnets, neverProxySubnets'],
@@ -105,6 +105,9 @@ describe('parseConfigText', () => {
     ['timeouts: {sshConnect: -3}', 'timeouts.sshConnect: bad value -3: expected a duration such as 500ms, 4s or 1m (a bare number is seconds)'],
     ['images: {registry: x}', 'unknown key images (known keys at the top: routing, dns, timeouts)'],
     ['- routing', '(top level): bad value ["routing"]: expected a map with the keys routing, dns, timeouts'],
+  ];
+  // YAML syntax errors quote the parser's first line (its wording is the yaml package's).
+  const syntax: [string, string][] = [
     ['routing: {virtualSubnet: [1, 2}', 'not valid YAML: '],
     ['routing: {}\nrouting: {}', 'not valid YAML: Map keys must be unique'],
   ];
@@ -117,9 +120,19 @@ describe('parseConfigText', () => {
         thrown = err;
       }
       expect(thrown).to.be.instanceOf(ConfigError);
-      const got = (thrown as Error).message;
-      expect(got.startsWith(`config file ${F}: ${message}`), got).to.equal(true);
-      expect(got).to.not.include('\n');
+      expect((thrown as Error).message).to.equal(`config file ${F}: ${message}`);
+    });
+  }
+  for (const [text, prefix] of syntax) {
+    it(`rejects ${JSON.stringify(text)} as YAML`, () => {
+      let message = '';
+      try {
+        parseConfigText(F, text);
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message.startsWith(`config file ${F}: ${prefix}`), message).to.equal(true);
+      expect(message).to.not.include('\n');
     });
   }
 });
