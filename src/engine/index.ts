@@ -17,3 +17,5 @@ export { translateEnvironment, translateIpLiterals } from './environment.js';
 export { dnsDestination, hasNameSuffix, DEFAULT_EXCLUDE_SUFFIXES } from './dns-policy.js';
 export type { DnsPolicy, DnsDestination } from './dns-policy.js';
 export { planRoutes, tunRoutes } from './plan.js';
+export { clusterEnvironment, formatEnvJson, formatEnvFile, POD_ONLY_VARIABLES } from './env-files.js';
+export type { TelepresenceVariables } from './env-files.js';

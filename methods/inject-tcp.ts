@@ -1,0 +1,87 @@
+// inject-tcp: only the user process is proxied. torsocks (LD_PRELOAD) sends its TCP connections and
+// name look-ups to a SOCKS listener on 127.0.0.1, which carries each one through the SSH tunnel to
+// the proxy pod's SOCKS server (Tor extensions for DNS).
+import { writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ClusterError } from '../src/errors.js';
+import type { Method, MethodContext, UserProcessLaunch } from './method.js';
+import { preloadBypassReason, whichCommand } from './preload-reach.js';
+import { socksConnect } from './socks-client.js';
+
+export const STUB_DIR = fileURLToPath(new URL('../../shim/stubs/inject-tcp', import.meta.url));
+
+/** torsocks' configuration: our listener, and local connections/servers left alone. */
+export function torsocksConfig(port: number): string {
+  return ['TorAddress 127.0.0.1', `TorPort ${port}`, 'AllowInbound 1', 'AllowOutboundLocalhost 1', ''].join('\n');
+}
+
+export class InjectTcpMethod implements Method {
+  readonly name = 'inject-tcp' as const;
+  readonly features = { needsRoot: false, coversWholeHost: false, udp: false, containers: false };
+  private configFile = '';
+  private warn: (line: string) => void = () => {};
+
+  checkSupported(): string | null {
+    if (process.platform !== 'linux' && process.platform !== 'darwin') return `inject-tcp needs Linux or macOS, not ${process.platform}`;
+    if (!whichCommand('torsocks', process.env.PATH ?? '')) return 'inject-tcp needs torsocks: install it (Debian: apt-get install torsocks)';
+    return null;
+  }
+
+  async prepare(ctx: MethodContext): Promise<void> {
+    this.warn = ctx.warn;
+    const relay = net.createServer((userConn) => {
+      userConn.pause();
+      ctx.openPodStream('127.0.0.1', ctx.podPorts.socks).then(
+        (podStream) => {
+          userConn.pipe(podStream).pipe(userConn);
+          userConn.resume();
+          userConn.on('error', () => podStream.destroy());
+          podStream.on('error', () => userConn.destroy());
+        },
+        (err: Error) => {
+          ctx.log(`inject-tcp: no stream to the pod's SOCKS server: ${err.message}`);
+          userConn.destroy();
+        },
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      relay.once('error', reject);
+      relay.listen(0, '127.0.0.1', resolve);
+    });
+    ctx.undo.push('close the SOCKS listener', () => new Promise<void>((r) => relay.close(() => r())));
+    const port = (relay.address() as net.AddressInfo).port;
+    ctx.log(`inject-tcp: SOCKS listener on 127.0.0.1:${port}`);
+    this.configFile = path.join(ctx.workDir, 'torsocks.conf');
+    writeFileSync(this.configFile, torsocksConfig(port));
+    await this.waitReady(port, ctx.readyTimeoutMs);
+  }
+
+  /** Telepresence 1's readiness: the cluster's API Service answers through the proxy. */
+  private async waitReady(port: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      try {
+        const sock = await socksConnect(port, 'kubernetes.default', 443, Math.max(1000, deadline - Date.now()));
+        sock.destroy();
+        return;
+      } catch (err) {
+        last = (err as Error).message;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    throw new ClusterError(`inject-tcp proxy did not connect: kubernetes.default:443 through the pod's SOCKS server: ${last}`);
+  }
+
+  wrap(launch: UserProcessLaunch): UserProcessLaunch {
+    const env = { ...launch.env, TORSOCKS_CONF_FILE: this.configFile, PATH: `${STUB_DIR}:${launch.env.PATH ?? ''}` };
+    const program = whichCommand(launch.argv[0], env.PATH);
+    const reason = program ? preloadBypassReason(program) : null;
+    if (reason) {
+      this.warn(`Warning: ${launch.argv[0]} (${program}) will not be proxied by inject-tcp: ${reason}, so LD_PRELOAD cannot reach it. Use --method vpn-tcp.`);
+    }
+    return { argv: ['torsocks', ...launch.argv], env };
+  }
+}

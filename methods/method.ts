@@ -1,0 +1,53 @@
+// The outbound methods behind one interface: what each needs (features), whether it can run here
+// (checkSupported, in words), how it sets up (prepare, registering undo steps) and how it wraps the
+// user process (wrap). The registry maps --method names to methods.
+import type { Duplex } from 'node:stream';
+import type { UndoStack } from '../src/session/undo.js';
+
+export type MethodName = 'vpn-tcp' | 'inject-tcp' | 'container' | 'teleproxy';
+
+export interface MethodFeatures {
+  /** Changes the host (TUN, routes, resolver): needs root. */
+  readonly needsRoot: boolean;
+  /** Every process of the workstation reaches the cluster, not only the user process. */
+  readonly coversWholeHost: boolean;
+  readonly udp: boolean;
+  readonly containers: boolean;
+}
+
+/** What a method gets from the session. */
+export interface MethodContext {
+  /** Opens a TCP stream to host:port as seen from the proxy pod. */
+  openPodStream(host: string, port: number): Promise<Duplex>;
+  undo: UndoStack;
+  log(line: string): void;
+  /** Warnings the user must see on the terminal. */
+  warn(line: string): void;
+  /** A private directory of this session (removed at the end). */
+  workDir: string;
+  /** Ports of the proxy pod's services. */
+  podPorts: { readonly socks: number; readonly dns: number };
+  /** Deadline of the readiness check, ms. */
+  readyTimeoutMs: number;
+}
+
+export interface UserProcessLaunch {
+  argv: string[];
+  env: Record<string, string>;
+}
+
+export interface Method {
+  readonly name: MethodName;
+  readonly features: MethodFeatures;
+  /** Why this method cannot run here, in one line, or null when it can. */
+  checkSupported(): string | null;
+  /** Sets up everything the user process needs; registers every undo on ctx.undo. */
+  prepare(ctx: MethodContext): Promise<void>;
+  /** The command line and environment the user process runs with. */
+  wrap(launch: UserProcessLaunch): UserProcessLaunch;
+}
+
+/** `Feature X not supported with method Y` (sshuttle's wording). */
+export function featureNotSupported(feature: string, method: MethodName): string {
+  return `Feature ${feature} not supported with method ${method}`;
+}

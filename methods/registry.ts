@@ -1,0 +1,30 @@
+// The --method registry: each name to its method. Methods that are not built yet say so in one line.
+import { InjectTcpMethod } from './inject-tcp.js';
+import type { Method, MethodFeatures, MethodName } from './method.js';
+
+class NotYetMethod implements Method {
+  constructor(readonly name: MethodName, readonly features: MethodFeatures) {}
+  checkSupported(): string {
+    return `the ${this.name} method is not available in this release yet; use --method inject-tcp`;
+  }
+  async prepare(): Promise<void> {
+    throw new Error(this.checkSupported());
+  }
+  wrap(): never {
+    throw new Error(this.checkSupported());
+  }
+}
+
+const WHOLE_HOST: MethodFeatures = { needsRoot: true, coversWholeHost: true, udp: true, containers: false };
+
+export function methodFor(name: MethodName): Method {
+  switch (name) {
+    case 'inject-tcp':
+      return new InjectTcpMethod();
+    case 'vpn-tcp':
+    case 'teleproxy':
+      return new NotYetMethod(name, WHOLE_HOST);
+    case 'container':
+      return new NotYetMethod(name, { needsRoot: false, coversWholeHost: false, udp: true, containers: true });
+  }
+}
