@@ -1,0 +1,22 @@
+// Reads the proxy pod's info (environment, hostname, hosts, resolv.conf, mount points) over SSH.
+import { ClusterError } from '../errors.js';
+import type { SshTunnel } from '../tunnel/ssh.js';
+
+export interface PodInfo {
+  env: Record<string, string>;
+  hostname: string;
+  hosts: string;
+  resolv: string;
+  mountpoints: string[];
+}
+
+export async function readPodInfo(tunnel: Pick<SshTunnel, 'exec'>): Promise<PodInfo> {
+  const text = await tunnel.exec('telepresence-podinfo');
+  try {
+    const info = JSON.parse(text) as PodInfo;
+    if (typeof info.env !== 'object' || !Array.isArray(info.mountpoints)) throw new Error('missing env or mountpoints');
+    return info;
+  } catch (err) {
+    throw new ClusterError(`the proxy pod's info is not what this telepresence expects (${(err as Error).message}); is the proxy image from the same release?`);
+  }
+}
