@@ -1,0 +1,131 @@
+// Creates the proxy Deployment (and its Service when ports are exposed), waits until its pod is Running
+// and Ready with one progress line per step, and hands back the undo. A pod that does not come up is
+// described (state, events, last log lines) in one ClusterError, after the objects were deleted again.
+import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
+
+import { ClusterError, TelepresenceError } from '../errors.js';
+import { apiFailure } from './api-errors.js';
+import { apisFor, type KubeApis } from './clients.js';
+import { deleteSessionObjects } from './cleanup.js';
+import { pause } from './deadline.js';
+import { describeEvents, describePodState, hopelessReason, isPodReady } from './pod-state.js';
+import { PROXY_CONTAINER, proxyDeployment, proxyService, sessionSelector, type ProxySpecOptions } from './proxy-spec.js';
+import type { ClusterTarget } from './target.js';
+
+export type DeployProxyOptions = ProxySpecOptions & {
+  /** Aborts the wait (Ctrl-C); the objects are deleted and the promise rejects. */
+  signal?: AbortSignal;
+};
+
+export interface DeployedProxy {
+  podName: string;
+  podIp: string;
+  /** Deletes everything labelled telepresence=<session id> and waits until it is gone. */
+  undo(): Promise<void>;
+}
+
+type Target = Pick<ClusterTarget, 'kubeConfig' | 'namespace'>;
+
+export async function deployProxy(target: Target, opts: DeployProxyOptions, progress: (line: string) => void, timeoutMs: number): Promise<DeployedProxy> {
+  const deployment = proxyDeployment(opts);
+  const service = proxyService(opts);
+  const apis = await apisFor(target);
+  const { namespace } = target;
+  const undo = () => deleteSessionObjects(target, opts.sessionId);
+  const deadline = Date.now() + timeoutMs;
+  try {
+    progress(`Creating Deployment ${opts.name} (image ${opts.image}) in namespace ${namespace}`);
+    await create(() => apis.apps.createNamespacedDeployment({ namespace, body: deployment }), 'Deployment', opts.name, namespace);
+    if (service) {
+      progress(`Creating Service ${opts.name} for port${opts.exposePorts!.length > 1 ? 's' : ''} ${service.spec!.ports!.map((p) => p.port).join(', ')}`);
+      await create(() => apis.core.createNamespacedService({ namespace, body: service }), 'Service', opts.name, namespace);
+    }
+    const pod = await waitForProxyPod(apis, namespace, opts, progress, deadline, timeoutMs);
+    progress(`Pod ${pod.metadata!.name} is ready (IP ${pod.status!.podIP})`);
+    return { podName: pod.metadata!.name!, podIp: pod.status!.podIP!, undo };
+  } catch (err) {
+    // Nothing of a failed start may stay behind; the original error is what the user needs to see.
+    try {
+      await undo();
+    } catch (cleanupErr) {
+      if (err instanceof Error) err.message += ` (cleanup failed too: ${(cleanupErr as Error).message})`;
+    }
+    throw err;
+  }
+}
+
+async function create(call: () => Promise<unknown>, kind: string, name: string, namespace: string): Promise<void> {
+  try {
+    await call();
+  } catch (err) {
+    const f = apiFailure(err);
+    if (f.code === 409) {
+      throw new ClusterError(`${kind} "${name}" already exists in namespace "${namespace}": choose another name with --new-deployment, or delete it (kubectl delete ${kind.toLowerCase()} ${name} -n ${namespace})`);
+    }
+    throw new ClusterError(`cannot create ${kind} "${name}" in namespace "${namespace}": ${f.message}`);
+  }
+}
+
+async function waitForProxyPod(apis: KubeApis, namespace: string, opts: DeployProxyOptions, progress: (line: string) => void, deadline: number, timeoutMs: number): Promise<V1Pod> {
+  const labelSelector = sessionSelector(opts.sessionId);
+  let announced = '';
+  let current: V1Pod | undefined;
+  let lastError = '';
+  progress(`Waiting for a pod of Deployment ${opts.name}`);
+  for (;;) {
+    if (opts.signal?.aborted) throw new ClusterError(`interrupted while waiting for the proxy pod of Deployment ${opts.name}`);
+    try {
+      const pods = (await apis.core.listNamespacedPod({ namespace, labelSelector })).items.filter((p) => !p.metadata?.deletionTimestamp);
+      current = newest(pods);
+      lastError = '';
+    } catch (err) {
+      lastError = apiFailure(err).message;
+    }
+    if (current) {
+      const name = current.metadata!.name!;
+      if (announced !== name) {
+        progress(`Waiting for pod ${name} to be ready`);
+        announced = name;
+      }
+      if (isPodReady(current) && current.status?.podIP) return current;
+      const hopeless = hopelessReason(current);
+      if (hopeless) throw await notReady(apis, namespace, current, `cannot start (${hopeless})`);
+    }
+    if (Date.now() >= deadline) {
+      if (!current) {
+        throw new ClusterError(`no pod of the proxy Deployment ${opts.name} appeared within ${timeoutMs / 1000} s (timeouts.proxyPodReady)${lastError ? `: ${lastError}` : ''}`);
+      }
+      throw await notReady(apis, namespace, current, `did not become ready within ${timeoutMs / 1000} s (timeouts.proxyPodReady)`);
+    }
+    await pause(Math.min(250, Math.max(0, deadline - Date.now())), opts.signal);
+  }
+}
+
+function newest(pods: V1Pod[]): V1Pod | undefined {
+  const t = (p: V1Pod) => new Date(p.metadata?.creationTimestamp ?? 0).getTime();
+  return pods.sort((a, b) => t(b) - t(a))[0];
+}
+
+/** One line: what the pod is doing, its events and the last lines it logged, if any. */
+async function notReady(apis: KubeApis, namespace: string, pod: V1Pod, what: string): Promise<TelepresenceError> {
+  const name = pod.metadata!.name!;
+  const parts = [`the proxy pod ${name} ${what}: ${describePodState(pod)}`];
+  let events: CoreV1Event[] = [];
+  try {
+    events = (await apis.core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name}` })).items;
+  } catch {
+    // Events are a help, not a requirement: some users may not list them.
+  }
+  if (events.length) parts.push(`events: ${describeEvents(events)}`);
+  const restarted = (pod.status?.containerStatuses ?? []).some((c) => c.restartCount > 0 || c.state?.terminated);
+  if (restarted) {
+    try {
+      const log = await apis.core.readNamespacedPodLog({ name, namespace, container: PROXY_CONTAINER, tailLines: 3, previous: !pod.status?.containerStatuses?.some((c) => c.state?.terminated) });
+      const lines = log.trim().split('\n').filter(Boolean).join(' | ');
+      if (lines) parts.push(`its log ends: ${lines}`);
+    } catch {
+      // No log to show (never started, or not allowed).
+    }
+  }
+  return new ClusterError(parts.join('; '));
+}

@@ -1,0 +1,74 @@
+// Shared by the kube e2e tests: the target of the test's namespace, an echo Deployment-less pod with a
+// Service, an HTTP GET over a raw stream, temporary kubeconfigs, and what is labelled `telepresence`.
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+
+import YAML from 'yaml';
+
+import { resolveClusterTarget, type ClusterTarget } from '../../../src/kube/index.js';
+import type { ClusterFixture } from '../helpers/cluster.js';
+import { echoPod, waitForReady } from '../helpers/pods.js';
+
+export const PROXY_IMAGE = 'telepresence/proxy:dev';
+
+export function targetOf(fx: ClusterFixture): Promise<ClusterTarget> {
+  return resolveClusterTarget({ kubeconfig: fx.kubeconfig, namespace: fx.namespace });
+}
+
+/** An echo pod behind Service `name` (port 8080); resolves to the pod's IP and the ClusterIP. */
+export async function echoService(fx: ClusterFixture, name: string): Promise<{ podIp: string; clusterIp: string }> {
+  await fx.kubectl(['apply', '-f', '-'], echoPod(name));
+  await fx.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name },
+    spec: { selector: { app: name }, ports: [{ name: 'http', port: 8080, targetPort: 8080 }] } }));
+  const pod = await waitForReady(fx, name);
+  const svc = await fx.core.readNamespacedService({ name, namespace: fx.namespace });
+  return { podIp: pod.status!.podIP!, clusterIp: svc.spec!.clusterIP! };
+}
+
+/** Sends a GET for `pathname` on a raw stream and returns the parsed JSON body (Connection: close). */
+export function httpGetJson(stream: Duplex, host: string, pathname: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (d: Buffer) => chunks.push(d));
+    stream.on('error', reject);
+    stream.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const split = text.indexOf('\r\n\r\n');
+      if (!text.startsWith('HTTP/1.1 200') || split < 0) return reject(new Error(`unexpected answer: ${text.slice(0, 200)}`));
+      try {
+        resolve(JSON.parse(text.slice(split + 4)) as Record<string, unknown>);
+      } catch (err) {
+        reject(err as Error);
+      }
+    });
+    stream.write(`GET ${pathname} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+  });
+}
+
+/** Writes a copy of `kubeconfig` changed by `edit` into a fresh directory; returns its path. */
+export function editedKubeconfig(kubeconfig: string, edit: (doc: Record<string, any>) => void): string {
+  const doc = YAML.parse(fs.readFileSync(kubeconfig, 'utf8')) as Record<string, any>;
+  edit(doc);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-kube-'));
+  const file = path.join(dir, 'config');
+  fs.writeFileSync(file, YAML.stringify(doc), { mode: 0o600 });
+  return file;
+}
+
+/** A loopback port where nothing listens (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** `kubectl get all -l telepresence -A` as "kind/name" lines (empty when nothing is labelled). */
+export async function labelledTelepresence(fx: ClusterFixture): Promise<string[]> {
+  const out = await fx.kubectl(['get', 'all', '-l', 'telepresence', '-A', '-o', 'name']);
+  return out.split('\n').filter(Boolean);
+}
