@@ -62,6 +62,16 @@ describe('cluster pods', function () {
     expect(section(log, 'api')).to.deep.equal(['200']);
   });
 
+  it('applies securityContext runAsUser and capabilities', async () => {
+    const script = 'echo "== id"; id -u; echo "== netadmin"; ip addr add 10.9.9.9/32 dev lo 2>/dev/null && echo allowed || echo denied';
+    const plain = await runScript(fx, 'plain', script);
+    const special = await runScript(fx, 'special', script, { container: { securityContext: { runAsUser: 0, capabilities: { add: ['NET_ADMIN'] } } } });
+    const user = await runScript(fx, 'user', script, { container: { securityContext: { runAsUser: 1234 } } });
+    expect(section(plain, 'netadmin')).to.deep.equal(['denied']);
+    expect(section(special, 'netadmin')).to.deep.equal(['allowed']);
+    expect(section(user, 'id')).to.deep.equal(['1234']);
+  });
+
   it('restarts a container that exits (restartCount, CrashLoopBackOff with back-off)', async () => {
     await fx.kubectl(['apply', '-f', '-'], scriptPod('crasher', 'echo "attempt at $(date +%s)"; exit 3', { spec: { restartPolicy: 'Always' } }));
     const pod = await waitFor('crasher to be in CrashLoopBackOff after a restart', 60_000, async () => {
