@@ -28,7 +28,7 @@ export async function run(argv: string[], io: Io = processIo, env: NodeJS.Proces
     logfile = args.logfile as string;
     const options = resolveSessionOptions(args);
     const config = applyRoutingFlags(loadConfig({ flag: options.configFile ?? undefined, env }), options.routing);
-    return await startSession(options, config, io);
+    return await startSession(options, config, io, env);
   } catch (err) {
     return report(err, io, logfile);
   }
