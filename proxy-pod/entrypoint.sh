@@ -20,7 +20,24 @@ mkdir -p "$ssh_dir"
 printf '%s\n' "$key" > "$ssh_dir/authorized_keys"
 [ -s "$ssh_dir/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C telepresence-proxy -f "$ssh_dir/ssh_host_ed25519_key"
 
-/usr/sbin/sshd -t -f /etc/telepresence/sshd_config
-/usr/sbin/sshd -D -e -f /etc/telepresence/sshd_config &
+# The privileged variant (runAsUser 0, for --expose of a port below 1024): only a root session may
+# listen there, so root may log in too, with the same key; sshd then needs its privsep directory.
+set --
+if [ "$(id -u)" -eq 0 ]; then
+  mkdir -p /root/.ssh /run/sshd
+  chmod 0755 /run/sshd
+  printf '%s\n' "$key" > /root/.ssh/authorized_keys
+  # Options given with -o win over the file's.
+  set -- -o PermitRootLogin=prohibit-password -o "AllowUsers=root telepresence"
+fi
+
+# SSH sessions (telepresence-podinfo) do not inherit this environment: the program saves it here.
+export TELEPRESENCE_STATE_DIR=/home/telepresence/.telepresence-pod
+mkdir -p "$TELEPRESENCE_STATE_DIR"
+# As root, leave the user's files to the user, so that a telepresence session can still use them.
+[ "$(id -u)" -ne 0 ] || chown -R 1000:1000 "$ssh_dir" "$TELEPRESENCE_STATE_DIR"
+
+/usr/sbin/sshd -t -f /etc/telepresence/sshd_config "$@"
+/usr/sbin/sshd -D -e -f /etc/telepresence/sshd_config "$@" &
 
 exec /opt/telepresence/bin/node /opt/telepresence/app/src/main.js serve

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { SETTING_VARIABLES } from './settings.js';
 
 export interface PodInfo {
   env: Record<string, string>;
@@ -15,9 +16,9 @@ export interface PodInfo {
 
 /**
  * Variables that describe the pod's shell rather than the app (Telepresence 1's list), what the
- * image's entrypoint shell adds (PWD, SHLVL, _), and the session's key.
+ * image's entrypoint shell adds (PWD, SHLVL, _), and the pod program's own settings.
  */
-export const IGNORED_ENV = ['HOME', 'PATH', 'HOSTNAME', 'PWD', 'SHLVL', '_', 'TELEPRESENCE_SSH_PUBKEY'];
+export const IGNORED_ENV = ['HOME', 'PATH', 'HOSTNAME', 'PWD', 'SHLVL', '_', ...SETTING_VARIABLES];
 
 /** Mount points that belong to the container runtime, not to the app (with their sub-mounts). */
 const IGNORED_TREES = ['/sys', '/proc', '/dev'];
@@ -62,8 +63,13 @@ export function podEnvFile(env: Record<string, string | undefined> = process.env
 /** Saves the environment the container started with, readable only by the pod's user. */
 export function savePodEnv(env: Record<string, string | undefined> = process.env): string {
   const file = podEnvFile(env);
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   fs.writeFileSync(file, JSON.stringify(filterEnv(env)), { mode: 0o600 });
+  // Run as root (the privileged variant), the file goes to the directory's owner, so that a
+  // session of the unprivileged user can read it too.
+  const owner = fs.statSync(dir);
+  if (process.getuid?.() === 0 && owner.uid !== 0) fs.chownSync(file, owner.uid, owner.gid);
   return file;
 }
 

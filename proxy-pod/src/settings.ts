@@ -1,6 +1,17 @@
 // The pod program's settings, read once from its environment (the pod spec sets them; tests pick
 // free ports). Pure: the environment is passed in.
 
+/** The variables that configure the pod program: not part of the app's environment. */
+export const SETTING_VARIABLES = [
+  'TELEPRESENCE_SSH_PUBKEY',
+  'TELEPRESENCE_STATE_DIR',
+  'TELEPRESENCE_LISTEN_HOST',
+  'TELEPRESENCE_SOCKS_PORT',
+  'TELEPRESENCE_DNS_PORT',
+  'TELEPRESENCE_NAMESERVER',
+  'TELEPRESENCE_LOCAL_NAMES',
+];
+
 export interface PodSettings {
   /** Address the SOCKS and DNS servers listen on; 0.0.0.0 as Telepresence 1, so that a
    * port-forward that dials the pod IP (not only the pod's loopback) reaches them. */

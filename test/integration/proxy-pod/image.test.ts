@@ -115,6 +115,24 @@ describe('proxy-pod image (docker, --network none)', function () {
     expect(r.stderr).to.equal("telepresence proxy: TELEPRESENCE_SSH_PUBKEY is empty: the pod spec must carry the session's OpenSSH public key");
   });
 
+  it('privileged variant (--user 0): root and telepresence both log in with the key and read pod info', async () => {
+    const root = `tp-proxy-test-root-${process.pid}`;
+    const pubkey = fs.readFileSync(path.join(keys, 'good.pub'), 'utf8').trim();
+    try {
+      await execa('docker', ['run', '-d', '--name', root, '--user', '0', '--network', 'none', '-e', `TELEPRESENCE_SSH_PUBKEY=${pubkey}`, '-e', 'WEB_SERVICE_HOST=10.96.0.5', TAG]);
+      await until('sshd as root', async () => (await logs(root)).includes('Server listening on 0.0.0.0 port 8022'));
+      await execa('docker', ['exec', '-i', root, 'sh', '-c', 'umask 077; cat > /tmp/good'], { input: fs.readFileSync(path.join(keys, 'good')) });
+      for (const [user, uid] of [['root', '0'], ['telepresence', '1000']]) {
+        const r = await execa('docker', ['exec', root, 'ssh', ...SSH_OPTS, '-i', '/tmp/good', `${user}@127.0.0.1`, 'id -u; telepresence-podinfo'], { reject: false });
+        const [id, json] = r.stdout.split('\n');
+        expect(id, `${user}: ${r.stderr}`).to.equal(uid);
+        expect((JSON.parse(json) as { env: object }).env).to.deep.equal({ WEB_SERVICE_HOST: '10.96.0.5' });
+      }
+    } finally {
+      await execa('docker', ['rm', '-f', root], { reject: false });
+    }
+  });
+
   it('stops on SIGTERM with exit code 0', async () => {
     const started = Date.now();
     await execa('docker', ['stop', '-t', '10', name]);

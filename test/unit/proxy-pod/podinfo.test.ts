@@ -3,13 +3,15 @@ import { expect } from 'chai';
 import { filterEnv, keepMountPoint, parseMountInfo, podMountPoints } from '../../../proxy-pod/src/podinfo.js';
 
 describe('proxy-pod podinfo', () => {
-  it('drops HOME, PATH, HOSTNAME, shell variables and the session key from the environment', () => {
+  it('drops HOME, PATH, HOSTNAME, shell variables and the pod program settings from the environment', () => {
     expect(
       filterEnv({
         HOME: '/home/telepresence',
         PATH: '/usr/bin',
         HOSTNAME: 'web-5d9c',
         TELEPRESENCE_SSH_PUBKEY: 'ssh-ed25519 AAAA',
+        TELEPRESENCE_STATE_DIR: '/home/telepresence/.telepresence-pod',
+        TELEPRESENCE_NAMESERVER: '8.8.4.4',
         PWD: '/home/telepresence',
         SHLVL: '1',
         _: '/opt/telepresence/bin/node',
