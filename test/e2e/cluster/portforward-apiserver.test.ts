@@ -12,7 +12,7 @@ import { execa } from 'execa';
 import { startApiServer, type ApiServer } from '../../cluster/apiserver/index.js';
 import { serveDialRelay } from '../../cluster/node/dial.js';
 import { statePaths } from '../../cluster/state.js';
-import { loadClientNode } from '../../unit/portforward/client-node.js';
+import { loadClientNode } from '../helpers/client-node.js';
 import { exchange, PodServers, roundTrip, startKubectlForward, startPodServers } from '../../unit/portforward/fixtures.js';
 
 const KUBECTL = '/usr/bin/kubectl';

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { PassThrough, Writable } from 'node:stream';
 import { execa } from 'execa';
 import { Harness, loopbackDial, startHarness } from '../../unit/portforward/harness.js';
-import { loadClientNode } from '../../unit/portforward/client-node.js';
+import { loadClientNode } from '../helpers/client-node.js';
 import { CHUNK, exchange, PodServers, startKubectlForward, startPodServers } from '../../unit/portforward/fixtures.js';
 
 const { KubeConfig, PortForward } = await loadClientNode();

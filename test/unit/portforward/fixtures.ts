@@ -78,9 +78,9 @@ export interface KubectlForward {
 
 /** `kubectl port-forward TARGET :REMOTE...`; resolves when kubectl has printed the local port of each. */
 export async function startKubectlForward(kubectl: string, kubeconfig: string, cacheDir: string, target: string,
-  remotePorts: number[], env: Record<string, string> = {}): Promise<KubectlForward> {
-  const proc = execa(kubectl, ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, 'port-forward', target,
-    ...remotePorts.map((p) => `:${p}`)],
+  remotePorts: number[], env: Record<string, string> = {}, namespace?: string): Promise<KubectlForward> {
+  const proc = execa(kubectl, ['--kubeconfig', kubeconfig, '--cache-dir', cacheDir, ...(namespace ? ['-n', namespace] : []),
+    'port-forward', target, ...remotePorts.map((p) => `:${p}`)],
   { reject: false, all: true, extendEnv: false, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cacheDir, ...env } });
   let out = '';
   proc.all?.on('data', (d: Buffer) => { out += d.toString(); });
