@@ -116,7 +116,7 @@ function handleClient(client: net.Socket, options: SocksServerOptions): void {
           finish(encodeFailure(REPLY.COMMAND_NOT_SUPPORTED));
           return;
         case 'request':
-          client.setTimeout(0); // a proxied connection may stay idle as long as its ends like
+          client.setTimeout(0); // a proxied connection may idle as long as both of its ends want
           client.off('end', endedEarly);
           client.off('data', onData);
           client.pause();
@@ -164,6 +164,7 @@ function handleClient(client: net.Socket, options: SocksServerOptions): void {
   }
 
   function connect(req: SocksRequest, ip: string, rest: Buffer): void {
+    if (client.destroyed) return; // the client left while its name was being resolved
     const target = net.connect({ host: ip, port: req.port, allowHalfOpen: true });
     let connected = false;
     const timer = setTimeout(() => {
