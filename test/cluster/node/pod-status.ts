@@ -1,5 +1,6 @@
 // Pod status from what the kubelet observed (contract 5): the phase by kubelet's rules (getPhase),
 // the conditions and the container statuses. Pure.
+import type { ContainerInfo } from './docker.js';
 
 export type ContainerState =
   | { waiting: { reason: string; message?: string } }
@@ -70,4 +71,16 @@ export function podConditions(phase: PodPhase, statuses: readonly ContainerStatu
     make('ContainersReady', ready, notReady),
     make('PodScheduled', true),
   ];
+}
+
+export function terminatedOf(info: ContainerInfo): Extract<ContainerState, { terminated: unknown }> {
+  const neverStarted = info.status === 'created';
+  const reason = neverStarted ? 'StartError' : info.oomKilled ? 'OOMKilled' : info.exitCode === 0 ? 'Completed' : 'Error';
+  return { terminated: { exitCode: neverStarted && info.exitCode === 0 ? 128 : info.exitCode, reason,
+    startedAt: info.startedAt, finishedAt: info.finishedAt, containerID: `docker://${info.id}` } };
+}
+
+/** Kubelet's crash-loop back-off: the n-th restart waits 10 s * 2^(n-1), at most 5 minutes; the first none. */
+export function backoffMs(restartCount: number): number {
+  return restartCount === 0 ? 0 : Math.min(10_000 * 2 ** (restartCount - 1), 300_000);
 }

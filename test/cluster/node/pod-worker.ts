@@ -10,7 +10,7 @@ import { LABEL_CLUSTER, LABEL_IP, LABEL_UID, type ContainerInfo, containerName, 
 import { ApiError, type KubeClient } from './kube-client.js';
 import { attachPodNetwork, detachPodNetwork } from './pod-network.js';
 import { podDir, preparePodFiles } from './pod-files.js';
-import { type Condition, type ContainerState, type ContainerStatus, podConditions, podPhase } from './pod-status.js';
+import { type Condition, type ContainerState, type ContainerStatus, type PodPhase, backoffMs, podConditions, podPhase, terminatedOf } from './pod-status.js';
 import { ContainerConfigError, type Container, type Pod } from './pod-types.js';
 import { runProbe } from './probes.js';
 import { BASE_IMAGE } from '../images/build.js';
@@ -40,18 +40,6 @@ interface ContainerRecord {
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
-function terminatedOf(info: ContainerInfo): Extract<ContainerState, { terminated: unknown }> {
-  const neverStarted = info.status === 'created';
-  const reason = neverStarted ? 'StartError' : info.oomKilled ? 'OOMKilled' : info.exitCode === 0 ? 'Completed' : 'Error';
-  return { terminated: { exitCode: neverStarted && info.exitCode === 0 ? 128 : info.exitCode, reason,
-    startedAt: info.startedAt, finishedAt: info.finishedAt, containerID: `docker://${info.id}` } };
-}
-
-/** Kubelet's crash-loop back-off: the n-th restart waits 10 s * 2^(n-1), at most 5 minutes; the first none. */
-export function backoffMs(restartCount: number): number {
-  return restartCount === 0 ? 0 : Math.min(10_000 * 2 ** (restartCount - 1), 300_000);
-}
-
 export class PodWorker {
   ip?: string;
   private sandboxReady = false;
@@ -60,6 +48,7 @@ export class PodWorker {
   private conditions: Condition[] = [];
   private startTime?: string;
   private lastWritten = '';
+  private phase: PodPhase = 'Pending';
   private removed = false;
   private chain: Promise<void> = Promise.resolve();
 
@@ -108,9 +97,26 @@ export class PodWorker {
       await this.writeStatus(new Map());
       await this.createSandbox();
     }
-    const infos = await inspectContainers(this.pod.spec.containers.map((c) => this.names(c).name));
+    const { namespace: ns, name } = this.pod.metadata;
+    const infos = await inspectContainers([pauseName(ns, name), ...this.pod.spec.containers.map((c) => this.names(c).name)]);
+    if (!infos.get(pauseName(ns, name))?.running && this.phase !== 'Succeeded' && this.phase !== 'Failed') return this.recreateSandbox();
     for (const c of this.pod.spec.containers) await this.syncContainer(c, infos);
     await this.writeStatus(infos);
+  }
+
+  /** The pause container died (e.g. dockerd restarted): like kubelet, start the pod's sandbox over. */
+  private async recreateSandbox(): Promise<void> {
+    const { namespace: ns, name } = this.pod.metadata;
+    this.ctx.log(`pod ${ns}/${name}: sandbox ${pauseName(ns, name)} is gone; creating a new one`);
+    await removeContainers([pauseName(ns, name), ...this.pod.spec.containers.map((c) => this.names(c).name)]);
+    if (this.ip) {
+      await detachPodNetwork(this.ip);
+      this.ctx.releaseIp(this.ip);
+      this.ip = undefined;
+    }
+    this.sandboxReady = false;
+    for (const r of this.records.values()) if (!r.waiting) r.restartCount++;
+    this.ctx.wakeAfter(this.uid, 0);
   }
 
   private async createSandbox(): Promise<void> {
@@ -218,7 +224,7 @@ export class PodWorker {
 
   private async writeStatus(infos: Map<string, ContainerInfo>): Promise<void> {
     const statuses = this.pod.spec.containers.map((c) => this.containerStatus(c, infos.get(this.names(c).name)));
-    const phase = podPhase(statuses, this.pod.spec.restartPolicy ?? 'Always', this.sandboxReady);
+    const phase = (this.phase = podPhase(statuses, this.pod.spec.restartPolicy ?? 'Always', this.sandboxReady));
     this.conditions = podConditions(phase, statuses, this.conditions, now());
     const status = {
       phase, conditions: this.conditions, hostIP: this.ctx.hostIp, hostIPs: [{ ip: this.ctx.hostIp }],
