@@ -10,7 +10,7 @@ import type { Io } from './cli/io.js';
 import type { SessionOptions } from './cli/options.js';
 import type { Config } from './config/index.js';
 import { clusterEnvironment, formatEnvFile, formatEnvJson } from './engine/env-files.js';
-import { ClusterError, TelepresenceError, UsageError } from './errors.js';
+import { ClusterError, UnsupportedError, UsageError } from './errors.js';
 import { connectToProxy, deployProxy, resolveClusterTarget, SOCKS_PORT, DNS_PORT } from './kube/index.js';
 import { openLog, type Log } from './log.js';
 import { readPodInfo } from './session/pod-info.js';
@@ -29,7 +29,7 @@ export async function runSession(options: SessionOptions, config: Config, io: Io
   const log = openLog(options.logfile);
   const method = methodFor(options.method);
   const unsupported = method.checkSupported() ?? unsupportedChoice(options);
-  if (unsupported) throw new UsageError(unsupported);
+  if (unsupported) throw new UnsupportedError(unsupported);
   if (options.run.kind === 'command' && !whichCommand(options.run.argv[0], env.PATH ?? '')) {
     throw new UsageError(`--run: command not found: ${options.run.argv[0]} (not on PATH)`);
   }
@@ -145,5 +145,3 @@ function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
   return out;
 }
-
-export { TelepresenceError };

@@ -30,7 +30,12 @@ export async function run(argv: string[], io: Io = processIo, env: NodeJS.Proces
     const config = applyRoutingFlags(loadConfig({ flag: options.configFile ?? undefined, env }), options.routing);
     return await startSession(options, config, io, env);
   } catch (err) {
-    return report(err, io, logfile);
+    try {
+      return report(err, io, logfile);
+    } catch (reportErr) {
+      // Telling the user failed (a closed terminal, say): that is a bug of its own, reported once more.
+      return report(reportErr instanceof TelepresenceError ? new Error(reportErr.message) : reportErr, io, logfile);
+    }
   }
 }
 

@@ -86,14 +86,19 @@ describe('session options', () => {
 });
 
 describe('telepresence: valid sessions, help and version', () => {
-  it('says in one line that a session cannot run yet, exit 1', async () => {
+  it('says in one line which methods and choices this release cannot run yet, exit 1', async () => {
     expect(await runInProcess(['--swap-deployment', 'app', '--run', 'ls'])).to.deep.equal({
       code: 1,
       stdout: '',
-      stderr: 'telepresence: the vpn-tcp method cannot run yet: sessions come with a later release\n',
+      stderr: 'telepresence: error: the vpn-tcp method is not available in this release yet; use --method inject-tcp\n',
     });
     const docker = await runInProcess(['--docker-run', '-it', 'nginx']);
-    expect(docker.stderr).to.equal('telepresence: the container method cannot run yet: sessions come with a later release\n');
+    expect(docker.stderr).to.equal('telepresence: error: the container method is not available in this release yet; use --method inject-tcp\n');
+    const swap = await runInProcess(['-m', 'inject-tcp', '--swap-deployment', 'app', '--run', 'ls']);
+    expect(swap).to.deep.equal({
+      code: 1, stdout: '',
+      stderr: 'telepresence: error: --swap-deployment is not available in this release yet; use --new-deployment\n',
+    });
   });
 
   it('prints the version alone, as Telepresence 1', async () => {

@@ -1,0 +1,109 @@
+// Issue 4's end-to-end proof: real sessions with --method inject-tcp against the local cluster
+// (real kubectl, sshd in the proxy pod, torsocks), their outputs, exit codes and cleanup.
+import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { useCluster, waitFor } from '../helpers/cluster.js';
+import { ensureProxyImage } from '../helpers/proxy-image.js';
+import { closedPort, echoService, editedKubeconfig, labelledTelepresence } from '../kube/fixtures.js';
+import { errorLines, startTelepresence, telepresence, tmpDir } from './run.js';
+
+describe('inject-tcp sessions (e2e)', function () {
+  this.timeout(180_000);
+  const fx = useCluster();
+  let dir: string;
+
+  before(async function () {
+    this.timeout(600_000);
+    await ensureProxyImage();
+  });
+  beforeEach(() => { dir = tmpDir(); });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const base = () => ['--method', 'inject-tcp', '--namespace', fx.namespace, '--logfile', path.join(dir, 'tp.log')];
+
+  it('reaches a Service by short name, name.namespace, FQDN and ClusterIP, and a pod by IP', async () => {
+    const { podIp, clusterIp } = await echoService(fx, 'echo');
+    const ns = fx.namespace;
+    const urls = [`http://echo:8080/a`, `http://echo.${ns}:8080/b`, `http://echo.${ns}.svc.cluster.local:8080/c`,
+      `http://${clusterIp}:8080/d`, `http://${podIp}:8080/e`];
+    const script = urls.map((u) => `curl -sS --max-time 20 ${u}; echo`).join('; ');
+    const r = await telepresence([...base(), '--run', 'sh', '-c', script]);
+    expect(r.exitCode, r.stderr).to.equal(0);
+    const bodies = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { path: string; pod: string });
+    expect(bodies.map((b) => b.path)).to.deep.equal(['/a', '/b', '/c', '/d', '/e']);
+    for (const b of bodies) expect(b.pod).to.equal('echo');
+    expect(await labelledTelepresence(fx)).to.deep.equal([]);
+  });
+
+  it('gives the process the pod environment and writes --env-json and --env-file', async () => {
+    await echoService(fx, 'echo');
+    const json = path.join(dir, 'env.json');
+    const file = path.join(dir, 'env.txt');
+    const r = await telepresence([...base(), '--env-json', json, '--env-file', file,
+      '--run', 'sh', '-c', 'echo "host=$ECHO_SERVICE_HOST method=$TELEPRESENCE_METHOD pod=$TELEPRESENCE_POD"']);
+    expect(r.exitCode, r.stderr).to.equal(0);
+    const env = JSON.parse(fs.readFileSync(json, 'utf8')) as Record<string, string>;
+    expect(env.ECHO_SERVICE_HOST).to.match(/^10\.130\.\d+\.\d+$/);
+    expect(r.stdout.trim()).to.equal(`host=${env.ECHO_SERVICE_HOST} method=inject-tcp pod=${env.TELEPRESENCE_POD}`);
+    expect(Object.keys(env)).to.deep.equal(Object.keys(env).sort());
+    expect(env).to.not.have.property('HOME');
+    expect(fs.readFileSync(file, 'utf8')).to.contain(`ECHO_SERVICE_HOST=${env.ECHO_SERVICE_HOST}\n`);
+  });
+
+  it("exits with the command's own exit code", async () => {
+    const r = await telepresence([...base(), '--run', 'sh', '-c', 'exit 7']);
+    expect(r.exitCode, r.stderr).to.equal(7);
+    expect(await labelledTelepresence(fx)).to.deep.equal([]);
+  });
+
+  it('cleans up the cluster and its processes after SIGTERM', async () => {
+    const name = `tp-term-${Date.now() % 100000}`;
+    const child = startTelepresence([...base(), '--new-deployment', name, '--run', 'sleep', '300']);
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+    await waitFor('the session to launch its command', 120_000, async () => (stderr.includes('Setup complete') ? true : undefined));
+    expect(await labelledTelepresence(fx)).to.not.deep.equal([]);
+    child.kill('SIGTERM');
+    const r = await child;
+    expect(r.exitCode).to.equal(143);
+    expect(await labelledTelepresence(fx)).to.deep.equal([]);
+    const left = await execa('pgrep', ['-af', name], { reject: false });
+    expect(String(left.stdout)).to.equal('');
+  });
+
+  describe('clear failures (one line, exit 255)', () => {
+    it('a context that does not exist', async () => {
+      const r = await telepresence([...base(), '--context', 'no-such-context', '--run', 'true']);
+      expect(r.exitCode).to.equal(255);
+      expect(errorLines(r.stderr)).to.have.length(1);
+      expect(r.stderr).to.contain('no-such-context');
+    });
+
+    it('a namespace that does not exist', async () => {
+      const r = await telepresence(['--method', 'inject-tcp', '--namespace', 'no-such-ns', '--logfile', path.join(dir, 'tp.log'), '--run', 'true']);
+      expect(r.exitCode).to.equal(255);
+      expect(errorLines(r.stderr)).to.deep.equal([`telepresence: error: namespace "no-such-ns" not found in context "tp-local"`]);
+    });
+
+    it('an API server that does not answer', async () => {
+      const port = await closedPort();
+      const kubeconfig = editedKubeconfig(fx.kubeconfig, (doc) => { doc.clusters[0].cluster.server = `https://127.0.0.1:${port}`; });
+      const r = await telepresence([...base(), '--run', 'true'], { KUBECONFIG: kubeconfig });
+      expect(r.exitCode).to.equal(255);
+      expect(errorLines(r.stderr)).to.have.length(1);
+      expect(r.stderr).to.contain(`https://127.0.0.1:${port}`);
+    });
+
+    it('a proxy image that never starts', async () => {
+      const config = path.join(dir, 'config.yml');
+      fs.writeFileSync(config, 'timeouts:\n  proxyPodReady: 15s\n');
+      const r = await telepresence([...base(), '--config', config, '--run', 'true'], { TELEPRESENCE_PROXY_IMAGE: 'telepresence/does-not-exist:dev' });
+      expect(r.exitCode).to.equal(255);
+      expect(errorLines(r.stderr)).to.have.length(1);
+      expect(r.stderr).to.contain('ErrImageNeverPull');
+      expect(await labelledTelepresence(fx)).to.deep.equal([]);
+    });
+  });
+});
