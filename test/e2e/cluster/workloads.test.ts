@@ -58,6 +58,11 @@ describe('cluster workloads', function () {
     expect(three).to.have.length(3);
     const ips = (await fx.core.listNamespacedPod({ namespace: fx.namespace, labelSelector: 'app=web' })).items.map((p) => p.status!.podIP);
     expect(new Set(ips).size).to.equal(3);
+    // kube-proxy balances at random: 30 requests miss one of 3 pods with probability 3*(2/3)^30, about 1e-5.
+    await fx.kubectl(['expose', 'deployment', 'web', '--port=80', '--target-port=8080']);
+    const log = await runScript(fx, 'spread', 'for i in $(seq 30); do curl -sS -m 5 http://web/; echo; done');
+    const served = new Set(log.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { pod: string }).pod));
+    expect([...served].sort()).to.deep.equal(three.map((p) => p.name).sort());
 
     await fx.kubectl(['scale', 'deployment/web', '--replicas=1']);
     const one = await waitFor('1 pod left', 60_000, async () => {
