@@ -13,9 +13,8 @@ import { startApiServer, type ApiServer } from '../../cluster/apiserver/index.js
 import { serveDialRelay } from '../../cluster/node/dial.js';
 import { statePaths } from '../../cluster/state.js';
 import { loadClientNode } from '../helpers/client-node.js';
-import { exchange, PodServers, roundTrip, startKubectlForward, startPodServers } from '../../unit/portforward/fixtures.js';
+import { exchange, KUBECTL, KUBECTL_SPDY_ONLY, PodServers, roundTrip, startKubectlForward, startPodServers } from '../../unit/portforward/fixtures.js';
 
-const KUBECTL = '/usr/bin/kubectl';
 
 describe('portforward through the test cluster API server', function () {
   this.timeout(120_000);
@@ -89,7 +88,7 @@ describe('portforward through the test cluster API server', function () {
     expect(podName).to.match(/^echo-[a-z0-9]+-[a-z0-9]{5}$/);
     await markRunning(podName);
     for (const [target, remote] of [['deployment/echo', pods.map[7000]], ['svc/echo', 80]] as const) {
-      const fwd = await startKubectlForward('/usr/lib/google-cloud-sdk/bin/kubectl.1.29', api.kubeconfigPath, `${dir}/cache`,
+      const fwd = await startKubectlForward(KUBECTL_SPDY_ONLY, api.kubeconfigPath, `${dir}/cache`,
         target, [remote]);
       try {
         // kubectl names the pod port it forwards to: for svc/echo :80, the Service's targetPort.

@@ -10,9 +10,8 @@ import { execa } from 'execa';
 import { useCluster, waitFor } from '../helpers/cluster.js';
 import { echoPod, readPod, TOOLS_IMAGE, waitForReady } from '../helpers/pods.js';
 import { loadClientNode } from '../helpers/client-node.js';
-import { startKubectlForward } from '../../unit/portforward/fixtures.js';
+import { KUBECTL, startKubectlForward } from '../../unit/portforward/fixtures.js';
 
-const KUBECTL = '/usr/bin/kubectl';
 const MB = 1024 * 1024;
 
 describe('portforward in the local test cluster', function () {

@@ -8,7 +8,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { execa } from 'execa';
 import { Harness, loopbackDial, startHarness } from '../../unit/portforward/harness.js';
 import { loadClientNode } from '../helpers/client-node.js';
-import { CHUNK, exchange, PodServers, startKubectlForward, startPodServers } from '../../unit/portforward/fixtures.js';
+import { CHUNK, exchange, KUBECTL, KUBECTL_SPDY_ONLY, PodServers, startKubectlForward, startPodServers } from '../../unit/portforward/fixtures.js';
 
 const { KubeConfig, PortForward } = await loadClientNode();
 
@@ -17,10 +17,10 @@ const BIG = 100 * MB;
 const UID = '6f1c7bfa-0000-4000-8000-000000000001';
 
 const modes: { name: string; kubectl: string; env: Record<string, string>; upgrade: string }[] = [
-  { name: 'kubectl 1.32 (SPDY over WebSocket)', kubectl: '/usr/bin/kubectl', env: {}, upgrade: 'upgrade=websocket' },
-  { name: 'kubectl 1.32 (plain SPDY, KUBECTL_PORT_FORWARD_WEBSOCKETS=false)', kubectl: '/usr/bin/kubectl',
+  { name: 'kubectl 1.32 (SPDY over WebSocket)', kubectl: KUBECTL, env: {}, upgrade: 'upgrade=websocket' },
+  { name: 'kubectl 1.32 (plain SPDY, KUBECTL_PORT_FORWARD_WEBSOCKETS=false)', kubectl: KUBECTL,
     env: { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' }, upgrade: 'upgrade=SPDY/3.1' },
-  { name: 'kubectl 1.29 (SPDY)', kubectl: '/usr/lib/google-cloud-sdk/bin/kubectl.1.29', env: {}, upgrade: 'upgrade=SPDY/3.1' },
+  { name: 'kubectl 1.29 (SPDY)', kubectl: KUBECTL_SPDY_ONLY, env: {}, upgrade: 'upgrade=SPDY/3.1' },
 ];
 
 async function upload(port: number): Promise<{ reply: string; seconds: number; expected: string }> {

@@ -7,6 +7,11 @@ import { execa, ResultPromise } from 'execa';
 
 export const CHUNK = crypto.randomBytes(1024 * 1024);
 
+/** The kubectl under test (1.32 here: it tries the WebSocket tunnel first) and an older one that speaks only
+ * SPDY (1.29); the Google Cloud SDK's kubectl dispatcher installs both. */
+export const KUBECTL = process.env.TP_KUBECTL ?? '/usr/bin/kubectl';
+export const KUBECTL_SPDY_ONLY = process.env.TP_KUBECTL_SPDY_ONLY ?? '/usr/lib/google-cloud-sdk/bin/kubectl.1.29';
+
 export interface PodServers {
   /** Pod port -> loopback port of its server. 8081 maps to a port where nothing listens. */
   map: Record<number, number>;
