@@ -74,9 +74,13 @@ function basePackages(): string[] {
 }
 
 /** The debootstrap root filesystem as a tarball, made once and kept in the cache directory. */
+function basePackagesKey(): string {
+  return crypto.createHash('sha256').update(basePackages().join(',')).digest('hex').slice(0, 12);
+}
+
 async function baseTarball(log: (line: string) => void): Promise<string> {
   const packages = basePackages();
-  const key = crypto.createHash('sha256').update(packages.join(',')).digest('hex').slice(0, 12);
+  const key = basePackagesKey();
   const tarball = path.join(CACHE_DIR, `base-bookworm-${key}.tar`);
   if (fs.existsSync(tarball)) return tarball;
   fs.mkdirSync(CACHE_DIR, { recursive: true });
@@ -95,10 +99,13 @@ async function baseTarball(log: (line: string) => void): Promise<string> {
 }
 
 export async function buildBaseImage(log: (line: string) => void = () => {}): Promise<boolean> {
-  if (await imageExists(BASE_IMAGE)) return false;
+  // The label ties the image to packages.txt, so adding a package rebuilds the base.
+  const key = basePackagesKey();
+  if ((await imageLabel(BASE_IMAGE))?.split('|')[0] === key) return false;
   const tarball = await baseTarball(log);
   log(`importing ${BASE_IMAGE}`);
-  await run('docker', ['import', '--change', 'CMD ["/bin/sh"]', '--change', 'LABEL tp-cluster=1', tarball, BASE_IMAGE]);
+  await run('docker', ['import', '--change', 'CMD ["/bin/sh"]', '--change', 'LABEL tp-cluster=1',
+    '--change', `LABEL ${HASH_LABEL}=${key}`, tarball, BASE_IMAGE]);
   return true;
 }
 
