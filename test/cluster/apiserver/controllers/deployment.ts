@@ -73,10 +73,11 @@ function reconcileOne(registry: Registry, d: KObject): void {
   }
   const old = all.filter((rs) => rs.metadata.uid !== newRs?.metadata.uid);
   if (newRs && !d.spec.paused) {
-    const oldActive = old.reduce((n, rs) => n + (rs.status?.replicas ?? 0), 0);
     if (d.spec.strategy?.type === 'Recreate') {
       for (const rs of old) setReplicas(registry, rs, 0);
-      if (oldActive === 0) setReplicas(registry, newRs, want);
+      // Recreate waits until the old pods are gone, terminating ones included.
+      const oldPods = registry.list('pods', ns).filter((p) => old.some((rs) => isControlledBy(p, rs)));
+      if (oldPods.length === 0) setReplicas(registry, newRs, want);
     } else {
       setReplicas(registry, newRs, want);
       // Old pods go as new ones become available, keeping at least want - maxUnavailable up.

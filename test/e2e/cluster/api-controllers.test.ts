@@ -1,0 +1,104 @@
+// The API server's controllers seen through kubectl: Endpoints from ready and not-ready pods with
+// named target ports, namespace deletion, `kubectl get -w` and `kubectl wait`, Recreate rollouts.
+import { expect } from 'chai';
+import { execa } from 'execa';
+import { eventually, startTestApiServer, type TestApiServer } from '../../cluster/apiserver/testing.js';
+
+describe('apiserver controllers through kubectl', function () {
+  this.timeout(60_000);
+  let api: TestApiServer;
+  const ns = 'ctl';
+
+  before(async () => {
+    api = await startTestApiServer();
+    await api.kubectl('create', 'namespace', ns);
+  });
+  after(async () => api?.stopAll());
+
+  const k = (...args: string[]) => api.kubectl('-n', ns, ...args);
+  const apply = async (manifest: object) => {
+    const r = await execa('kubectl', ['-n', ns, 'apply', '-f', '-'], { input: JSON.stringify(manifest), env: { KUBECONFIG: api.kubeconfigPath, HOME: api.stateDir }, reject: false });
+    expect(r.stderr).to.equal('');
+    return String(r.stdout);
+  };
+
+  it('keeps Endpoints: ready pods under addresses, others under notReadyAddresses, named ports resolved', async () => {
+    expect(await apply({
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'ep' },
+      spec: { replicas: 2, selector: { matchLabels: { app: 'ep' } }, template: { metadata: { labels: { app: 'ep' } }, spec: {
+        containers: [{ name: 'echo', image: 'telepresence-test/echo:dev', ports: [{ name: 'http', containerPort: 8080 }] }] } } },
+    })).to.equal('deployment.apps/ep created');
+    expect(await apply({
+      apiVersion: 'v1', kind: 'Service', metadata: { name: 'ep' },
+      spec: { selector: { app: 'ep' }, ports: [{ name: 'web', port: 80, targetPort: 'http' }] },
+    })).to.equal('service/ep created');
+    await eventually('2 pods', async () => (await k('get', 'pods', '-l', 'app=ep', '-o', 'name')).stdout.split('\n').filter(Boolean).length === 2);
+    expect((await k('get', 'endpoints', 'ep', '-o', 'jsonpath={.subsets}')).stdout).to.equal('');
+    const [first, second] = (await k('get', 'pods', '-l', 'app=ep', '-o', 'name')).stdout.split('\n');
+    await k('patch', first, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase: 'Running', podIP: '10.132.0.21', conditions: [{ type: 'Ready', status: 'True' }] } }));
+    await k('patch', second, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase: 'Running', podIP: '10.132.0.22', conditions: [{ type: 'Ready', status: 'False' }] } }));
+    const subsets = await eventually('endpoints', async () => {
+      const s = (await k('get', 'endpoints', 'ep', '-o', 'jsonpath={.subsets}')).stdout;
+      return s.includes('10.132.0.22') && s.includes('10.132.0.21') ? JSON.parse(s) : undefined;
+    });
+    expect(subsets).to.have.length(1);
+    expect(subsets[0].addresses.map((a: { ip: string; targetRef: { name: string } }) => `${a.ip} pod/${a.targetRef.name}`)).to.deep.equal([`10.132.0.21 ${first}`]);
+    expect(subsets[0].notReadyAddresses.map((a: { ip: string }) => a.ip)).to.deep.equal(['10.132.0.22']);
+    expect(subsets[0].ports).to.deep.equal([{ name: 'web', port: 8080, protocol: 'TCP' }]);
+    expect((await k('get', 'ep', 'ep')).stdout.split('\n')[1]).to.match(/^ep\s+10\.132\.0\.21:8080\s+\d+s$/);
+  });
+
+  it('deletes everything in a namespace, then the namespace', async () => {
+    await api.kubectl('create', 'namespace', 'doomed');
+    await api.kubectl('-n', 'doomed', 'create', 'configmap', 'c');
+    await api.kubectl('-n', 'doomed', 'create', 'deployment', 'd', '--image=telepresence-test/echo:dev');
+    await eventually('a pod', async () => (await api.kubectl('-n', 'doomed', 'get', 'pods', '-o', 'name')).stdout !== '');
+    await api.markPodsReady('doomed');
+    expect((await api.kubectl('delete', 'namespace', 'doomed', '--wait=false')).stdout).to.equal('namespace "doomed" deleted');
+    expect((await api.kubectl('get', 'namespace', 'doomed', '-o', 'jsonpath={.status.phase}')).stdout).to.equal('Terminating');
+    const forbidden = await api.kubectl('-n', 'doomed', 'create', 'configmap', 'late');
+    expect(forbidden.stderr).to.equal('error: failed to create configmap: configmaps "late" is forbidden: unable to create new content in namespace doomed because it is being terminated');
+    await eventually('pods terminating', async () => (await api.kubectl('-n', 'doomed', 'get', 'cm', '-o', 'name')).stdout === '');
+    await api.finishTerminatingPods('doomed');
+    await eventually('the namespace gone', async () => (await api.kubectl('get', 'namespace', 'doomed')).stderr === 'Error from server (NotFound): namespaces "doomed" not found');
+  });
+
+  it('streams changes to kubectl get -w and lets kubectl wait finish', async () => {
+    await k('create', 'deployment', 'watched', '--image=telepresence-test/echo:dev');
+    const pod = await eventually('the pod', async () => (await k('get', 'pods', '-l', 'app=watched', '-o', 'name')).stdout || undefined);
+    const watch = execa('kubectl', ['-n', ns, 'get', pod, '-w', '--no-headers'], { env: { KUBECONFIG: api.kubeconfigPath, HOME: api.stateDir }, reject: false });
+    const wait = k('wait', '--for=condition=Ready', pod, '--timeout=20s');
+    let text = '';
+    const lines: string[] = [];
+    watch.stdout?.on('data', (d: Buffer) => {
+      text += d.toString();
+      const complete = text.split('\n');
+      text = complete.pop() ?? '';
+      lines.push(...complete.filter(Boolean));
+    });
+    await eventually('the first row', () => lines.length >= 1);
+    await api.markPodsReady(ns, 'app=watched');
+    await eventually('the Running row', () => lines.some((l) => /\s1\/1\s+Running\s/.test(l)));
+    watch.kill();
+    expect(lines[0]).to.match(new RegExp(`^${pod.slice(4)}\\s+0/1\\s+Pending\\s+0\\s+\\d+s$`));
+    expect((await wait).stdout).to.equal(`${pod} condition met`);
+  });
+
+  it('rolls out a Recreate deployment: old pods go before new ones come', async () => {
+    await apply({
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'rec' },
+      spec: { replicas: 1, strategy: { type: 'Recreate' }, selector: { matchLabels: { app: 'rec' } }, template: { metadata: { labels: { app: 'rec' } }, spec: {
+        containers: [{ name: 'echo', image: 'telepresence-test/echo:dev' }] } } },
+    });
+    await eventually('the pod', async () => (await k('get', 'pods', '-l', 'app=rec', '-o', 'name')).stdout !== '');
+    await api.markPodsReady(ns, 'app=rec');
+    await k('set', 'image', 'deployment/rec', 'echo=telepresence-test/echo:v2');
+    await eventually('the old pod terminating', async () => (await k('get', 'pods', '-l', 'app=rec', '-o', 'jsonpath={.items[*].metadata.deletionTimestamp}')).stdout !== '');
+    expect((await k('get', 'pods', '-l', 'app=rec', '-o', 'name')).stdout.split('\n')).to.have.length(1);
+    await api.finishTerminatingPods(ns, 'app=rec');
+    const image = await eventually('the new pod', async () => (await k('get', 'pods', '-l', 'app=rec', '-o', 'jsonpath={.items[*].spec.containers[0].image}')).stdout || undefined);
+    expect(image).to.equal('telepresence-test/echo:v2');
+    await api.markPodsReady(ns, 'app=rec');
+    expect((await k('rollout', 'status', 'deployment/rec', '--timeout=20s')).stdout.split('\n').pop()).to.equal('deployment "rec" successfully rolled out');
+  });
+});
