@@ -8,17 +8,28 @@ import { SpdySession } from '../../cluster/portforward/session.js';
 import { SpdyPortForwarder } from '../../cluster/portforward/forward.js';
 
 /** Two in-memory ends of a connection: each end's write arrives as the other's read, end() as its end,
- * destroy() destroys both. */
+ * destroy() destroys both; a write completes only when the reader has room (backpressure, as TCP). */
 function duplexPair(): [Duplex, Duplex] {
   const ends: Duplex[] = [];
-  const make = (other: () => Duplex) => new Duplex({
-    allowHalfOpen: true,
-    read() {},
-    write(chunk, _enc, done) { other().push(chunk); done(); },
-    final(done) { other().push(null); done(); },
-    destroy(err, done) { other().destroy(); done(err); }, // like a TCP reset
-  });
-  ends.push(make(() => ends[1]), make(() => ends[0]));
+  const waiting: Array<(() => void) | null> = [null, null];
+  const make = (me: number) => {
+    const other = () => ends[1 - me];
+    return new Duplex({
+      allowHalfOpen: true,
+      read() {
+        const release = waiting[1 - me];
+        waiting[1 - me] = null;
+        release?.();
+      },
+      write(chunk, _enc, done) {
+        if (other().push(chunk)) done();
+        else waiting[me] = () => done();
+      },
+      final(done) { other().push(null); done(); },
+      destroy(err, done) { other().destroy(); done(err); }, // like a TCP reset
+    });
+  };
+  ends.push(make(0), make(1));
   return [ends[0], ends[1]];
 }
 
@@ -32,6 +43,10 @@ class Client {
   private chain = Promise.resolve();
   dials: number[] = [];
   destroyed = false;
+  /** pause/resume calls the session made on the transport, in order. */
+  reading: string[] = [];
+  /** What transport.write answers: false says "wait for drained()". */
+  writable = true;
   pods: Duplex[] = [];
 
   constructor(dialResult: (port: number) => Promise<Duplex> | 'pair') {
@@ -47,9 +62,9 @@ class Client {
       },
     });
     this.session = new SpdySession({
-      write: (bytes) => { this.record(bytes); return true; },
-      pauseReading: () => undefined,
-      resumeReading: () => undefined,
+      write: (bytes) => { this.record(bytes); return this.writable; },
+      pauseReading: () => { this.reading.push('pause'); },
+      resumeReading: () => { this.reading.push('resume'); },
       destroy: () => { this.destroyed = true; },
     }, forwarder.accept);
   }
@@ -90,7 +105,7 @@ class Client {
 
   /** Waits until the recorded frames satisfy a condition (or fails after 2 s with what was seen). */
   async until(cond: (frames: string[]) => boolean): Promise<void> {
-    const deadline = Date.now() + 2000;
+    const deadline = Date.now() + 1500;
     while (!cond(this.frames)) {
       if (Date.now() > deadline) throw new Error(`condition not met; frames: ${JSON.stringify(this.frames)}`);
       await new Promise((r) => setTimeout(r, 5));
@@ -190,7 +205,7 @@ describe('portforward SPDY session', () => {
     c.close();
   });
 
-  it('acknowledges consumed data with WINDOW_UPDATE per 32 KiB, and resets on the client\'s RST', async () => {
+  it('acknowledges consumed data with WINDOW_UPDATE in steps of at least 32 KiB, and resets on the client\'s RST', async () => {
     const c = new Client(() => 'pair');
     await c.open(1, { streamtype: 'error', port: '80', requestid: '0' });
     await c.open(3, { streamtype: 'data', port: '80', requestid: '0' });
@@ -199,12 +214,50 @@ describe('portforward SPDY session', () => {
     let got = 0;
     pod.on('data', (b: Buffer) => { got += b.length; });
     for (let i = 0; i < 4; i++) c.data(3, 'x'.repeat(16 * 1024));
-    await c.until((f) => f.filter((x) => x.startsWith('WINDOW_UPDATE')).length === 2);
+    const updates = () => c.frames.filter((x) => x.startsWith('WINDOW_UPDATE 3 +')).map((x) => Number(x.split('+')[1]));
+    await c.until(() => updates().reduce((a, b) => a + b, 0) === 64 * 1024);
     expect(got).to.equal(64 * 1024);
-    expect(c.frames.filter((x) => x.startsWith('WINDOW_UPDATE'))).to.deep.equal(['WINDOW_UPDATE 3 +32768', 'WINDOW_UPDATE 3 +32768']);
+    // Sent as the pod takes the data, never for less than half the default window.
+    expect(updates().every((d) => d >= 32 * 1024)).to.equal(true);
     const closed = new Promise((r) => pod.once('close', r));
     c.send({ type: 'rstStream', streamId: 3, status: 5 });
     await closed;
+    c.close();
+  });
+
+  it('pauses reading the transport while the pod does not take data, and resumes when it does', async () => {
+    const c = new Client(() => 'pair');
+    await c.open(1, { streamtype: 'error', port: '80', requestid: '0' });
+    await c.open(3, { streamtype: 'data', port: '80', requestid: '0' });
+    await c.until(() => c.pods.length === 1);
+    const pod = c.pods[0];
+    pod.pause();
+    for (let i = 0; i < 8; i++) c.data(3, 'y'.repeat(16 * 1024));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(c.reading).to.deep.equal(['pause']);
+    let got = 0;
+    pod.on('data', (b: Buffer) => { got += b.length; });
+    pod.resume();
+    await c.until(() => got === 8 * 16 * 1024 && c.reading.length === 2);
+    expect(c.reading).to.deep.equal(['pause', 'resume']);
+    c.close();
+  });
+
+  it('holds the pod\'s data while the transport is full, until it drains', async () => {
+    const c = new Client(() => 'pair');
+    await c.open(1, { streamtype: 'error', port: '80', requestid: '0' });
+    await c.open(3, { streamtype: 'data', port: '80', requestid: '0' });
+    await c.until(() => c.pods.length === 1);
+    c.writable = false;
+    const pod = c.pods[0];
+    pod.write('a');
+    pod.write('b');
+    await c.until((f) => f.includes('DATA 3 "a"'));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(c.frames.filter((f) => f.startsWith('DATA 3'))).to.deep.equal(['DATA 3 "a"']);
+    c.writable = true;
+    c.session.drained();
+    await c.until((f) => f.includes('DATA 3 "b"'));
     c.close();
   });
 
