@@ -41,8 +41,8 @@ export async function serveLogs(req: IncomingMessage, res: ServerResponse, pod: 
   if (boolParam(q, 'timestamps')) args.push('--timestamps');
   const since = intParam(q, 'sinceSeconds');
   if (since !== undefined) args.push('--since', `${since}s`);
-  // The kubelet keeps the previous instance as <name>_prev (NODE helper); docker names it.
-  const name = `tp_${pod.metadata.namespace}_${pod.metadata.name}_${container}${previous ? '_prev' : ''}`;
+  // The kubelet keeps the previous instance as <name>_previous (test/cluster/node/pod-worker.ts).
+  const name = `tp_${pod.metadata.namespace}_${pod.metadata.name}_${container}${previous ? '_previous' : ''}`;
   args.push(name);
   const child = execa('docker', args, { all: true, buffer: false, reject: false });
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
