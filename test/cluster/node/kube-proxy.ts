@@ -2,7 +2,8 @@
 // `ip netns exec tp-node iptables-restore`, which replaces the table in one transaction.
 import { NODE_NETNS } from '../state.js';
 import type { EndpointsObject, ServiceObject } from './cluster-dns.js';
-import type { Informer } from './informer.js';
+import { Informer } from './informer.js';
+import type { KubeClient } from './kube-client.js';
 import { run } from './run.js';
 import { serviceRules } from './service-rules.js';
 
@@ -11,12 +12,23 @@ export class KubeProxy {
   private applied = '';
   private running: Promise<void> = Promise.resolve();
 
+  /** Also what the kubelet reads for the Service environment variables. */
+  readonly services: Informer<ServiceObject>;
+  private readonly endpoints: Informer<EndpointsObject>;
+
   constructor(
-    private readonly services: Informer<ServiceObject>,
-    private readonly endpoints: Informer<EndpointsObject>,
+    client: KubeClient,
     private readonly gateway: string,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    this.services = new Informer<ServiceObject>(client, '/api/v1/services', () => this.changed(), log);
+    this.endpoints = new Informer<EndpointsObject>(client, '/api/v1/endpoints', () => this.changed(), log);
+  }
+
+  /** Resolves once both lists are loaded. */
+  async start(): Promise<void> {
+    await Promise.all([this.services.start(), this.endpoints.start()]);
+  }
 
   /** Called on every change; applies at most every 50 ms. */
   changed(): void {

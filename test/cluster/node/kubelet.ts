@@ -5,7 +5,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 
 import { NODE_NAME, clusterAddresses, readSettings, stateDir, statePaths } from '../state.js';
-import type { EndpointsObject, ServiceObject } from './cluster-dns.js';
 import { LABEL_CLUSTER, LABEL_UID, clusterContainers, removeContainers } from './docker.js';
 import { Informer } from './informer.js';
 import { PodIpAllocator } from './ipam.js';
@@ -70,18 +69,15 @@ async function main(): Promise<void> {
     if (err instanceof ApiError && err.code === 404) registerNode(client).catch((e: Error) => log(`register: ${e.message}`));
   }), 10_000);
 
-  const kubeProxy: { changed(): void } = { changed: () => proxy.changed() };
-  const services = new Informer<ServiceObject>(client, '/api/v1/services', () => kubeProxy.changed(), log);
-  const endpoints = new Informer<EndpointsObject>(client, '/api/v1/endpoints', () => kubeProxy.changed(), log);
-  const proxy = new KubeProxy(services, endpoints, gateway, log);
-  await Promise.all([services.start(), endpoints.start()]);
+  const proxy = new KubeProxy(client, gateway, log);
+  await proxy.start();
 
   const ipam = new PodIpAllocator(settings.podSubnet);
   const workers = new Map<string, PodWorker>();
   const timers = new Map<string, NodeJS.Timeout>();
   const ctx: KubeletContext = {
     paths, settings, client, hostIp: gateway, log,
-    services: () => services.items.values(),
+    services: () => proxy.services.items.values(),
     allocateIp: () => ipam.allocate(),
     releaseIp: (ip) => ipam.release(ip),
     wakeAfter: (uid, ms) => {
