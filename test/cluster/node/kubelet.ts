@@ -73,12 +73,23 @@ async function main(): Promise<void> {
   await proxy.start();
 
   const ipam = new PodIpAllocator(settings.podSubnet);
+  // Go on after the last IP handed out before a restart, so that a just-freed IP is not reused at once.
+  const lastIpFile = `${dir}/kubelet.last-ip`;
+  if (fs.existsSync(lastIpFile)) {
+    const last = fs.readFileSync(lastIpFile, 'utf8').trim();
+    ipam.reserve(last);
+    ipam.release(last);
+  }
   const workers = new Map<string, PodWorker>();
   const timers = new Map<string, NodeJS.Timeout>();
   const ctx: KubeletContext = {
     paths, settings, client, hostIp: gateway, log,
     services: () => proxy.services.items.values(),
-    allocateIp: () => ipam.allocate(),
+    allocateIp: () => {
+      const ip = ipam.allocate();
+      fs.writeFileSync(lastIpFile, `${ip}\n`);
+      return ip;
+    },
     releaseIp: (ip) => ipam.release(ip),
     wakeAfter: (uid, ms) => {
       const due = Date.now() + ms;
