@@ -119,13 +119,25 @@ async function notReady(apis: KubeApis, namespace: string, pod: V1Pod, what: str
   if (events.length) parts.push(`events: ${describeEvents(events)}`);
   const restarted = (pod.status?.containerStatuses ?? []).some((c) => c.restartCount > 0 || c.state?.terminated);
   if (restarted) {
+    const lines = await lastLogLines(apis, namespace, name);
+    if (lines) parts.push(`its log ends: ${lines}`);
+  }
+  return new ClusterError(parts.join('; '));
+}
+
+/**
+ * The container's last lines, joined with ' | '. While it waits to restart, the current log is that of the
+ * instance that died (as in Kubernetes); the previous instance's log is the fallback.
+ */
+async function lastLogLines(apis: KubeApis, namespace: string, name: string): Promise<string> {
+  for (const previous of [false, true]) {
     try {
-      const log = await apis.core.readNamespacedPodLog({ name, namespace, container: PROXY_CONTAINER, tailLines: 3, previous: !pod.status?.containerStatuses?.some((c) => c.state?.terminated) });
+      const log = await apis.core.readNamespacedPodLog({ name, namespace, container: PROXY_CONTAINER, tailLines: 3, previous });
       const lines = log.trim().split('\n').filter(Boolean).join(' | ');
-      if (lines) parts.push(`its log ends: ${lines}`);
+      if (lines) return lines;
     } catch {
       // No log to show (never started, or not allowed).
     }
   }
-  return new ClusterError(parts.join('; '));
+  return '';
 }

@@ -34,7 +34,9 @@ export function httpGetJson(stream: Duplex, host: string, pathname: string): Pro
     const chunks: Buffer[] = [];
     stream.on('data', (d: Buffer) => chunks.push(d));
     stream.on('error', reject);
-    stream.on('close', () => {
+    // 'end' (the pod side closed): an SSH channel emits 'close' only once this side ends too.
+    stream.on('end', () => {
+      stream.end();
       const text = Buffer.concat(chunks).toString('utf8');
       const split = text.indexOf('\r\n\r\n');
       if (!text.startsWith('HTTP/1.1 200') || split < 0) return reject(new Error(`unexpected answer: ${text.slice(0, 200)}`));
@@ -48,9 +50,15 @@ export function httpGetJson(stream: Duplex, host: string, pathname: string): Pro
   });
 }
 
+export interface KubeconfigDoc {
+  'current-context'?: string;
+  clusters: { name: string; cluster: { server: string } }[];
+  contexts: { name: string; context: { cluster: string; user: string; namespace?: string } }[];
+}
+
 /** Writes a copy of `kubeconfig` changed by `edit` into a fresh directory; returns its path. */
-export function editedKubeconfig(kubeconfig: string, edit: (doc: Record<string, any>) => void): string {
-  const doc = YAML.parse(fs.readFileSync(kubeconfig, 'utf8')) as Record<string, any>;
+export function editedKubeconfig(kubeconfig: string, edit: (doc: KubeconfigDoc) => void): string {
+  const doc = YAML.parse(fs.readFileSync(kubeconfig, 'utf8')) as KubeconfigDoc;
   edit(doc);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-kube-'));
   const file = path.join(dir, 'config');
@@ -67,8 +75,11 @@ export async function closedPort(): Promise<number> {
   return port;
 }
 
-/** `kubectl get all -l telepresence -A` as "kind/name" lines (empty when nothing is labelled). */
-export async function labelledTelepresence(fx: ClusterFixture): Promise<string[]> {
-  const out = await fx.kubectl(['get', 'all', '-l', 'telepresence', '-A', '-o', 'name']);
+/**
+ * `kubectl get all -l telepresence` in the test's namespace, or `-l telepresence=<sessionId> -A` when a
+ * session is given, as "kind/name" lines. (Not `-l telepresence -A`: other sessions may run on the cluster.)
+ */
+export async function labelledTelepresence(fx: ClusterFixture, sessionId?: string): Promise<string[]> {
+  const out = await fx.kubectl(['get', 'all', '-o', 'name', ...(sessionId ? ['-A', '-l', `telepresence=${sessionId}`] : ['-l', 'telepresence'])]);
   return out.split('\n').filter(Boolean);
 }
