@@ -73,11 +73,11 @@ function basePackages(): string[] {
   return fs.readFileSync(path.join(IMAGES_SOURCE_DIR, 'base/packages.txt'), 'utf8').split(/\s+/).filter(Boolean);
 }
 
-/** The debootstrap root filesystem as a tarball, made once and kept in the cache directory. */
 function basePackagesKey(): string {
   return crypto.createHash('sha256').update(basePackages().join(',')).digest('hex').slice(0, 12);
 }
 
+/** The debootstrap root filesystem as a tarball, made once and kept in the cache directory. */
 async function baseTarball(log: (line: string) => void): Promise<string> {
   const packages = basePackages();
   const key = basePackagesKey();
@@ -92,6 +92,10 @@ async function baseTarball(log: (line: string) => void): Promise<string> {
     await run('sh', ['-c', `rm -rf "${root}"/var/cache/apt/archives/*.deb "${root}"/var/lib/apt/lists/*`]);
     await run('tar', ['-C', root, '-cf', `${tarball}.tmp`, '.']);
     fs.renameSync(`${tarball}.tmp`, tarball);
+    // Tarballs of earlier package lists are never used again.
+    for (const name of fs.readdirSync(CACHE_DIR)) {
+      if (/^base-bookworm-.*\.tar$/.test(name) && name !== path.basename(tarball)) fs.rmSync(path.join(CACHE_DIR, name), { force: true });
+    }
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
