@@ -41,8 +41,31 @@ export function resourceFor(kindName: string): ResourceInfo {
 
 export class Registry {
   readonly hooks = new Map<string, KindHooks>();
+  private dryRun = false;
 
   constructor(readonly store: Store) {}
+
+  /** Runs `fn` (synchronous registry calls) with every store write skipped: `?dryRun=All`. */
+  dryRunOf<T>(fn: () => T): T {
+    this.dryRun = true;
+    try {
+      return fn();
+    } finally {
+      this.dryRun = false;
+    }
+  }
+
+  private add(kind: string, obj: KObject): KObject {
+    return this.dryRun ? obj : this.store.add(kind, obj);
+  }
+
+  private put(kind: string, obj: KObject): KObject {
+    return this.dryRun ? obj : this.store.update(kind, obj);
+  }
+
+  private drop(kind: string, namespace: string | undefined, name: string): KObject | undefined {
+    return this.dryRun ? this.store.get(kind, namespace, name) : this.store.remove(kind, namespace, name);
+  }
 
   get(r: ResourceInfo, ns: string | undefined, name: string): KObject {
     const obj = this.store.get(kindKey(r), r.namespaced ? ns : undefined, name);
@@ -96,7 +119,7 @@ export class Registry {
     delete meta.deletionGracePeriodSeconds;
     if (GENERATION_KINDS.has(r.resource)) meta.generation = 1;
     this.hooks.get(r.resource)?.create?.(obj, this);
-    return this.store.add(kindKey(r), obj);
+    return this.add(kindKey(r), obj);
   }
 
   /** PUT of the main resource (`sub` undefined) or of its status subresource. */
@@ -128,11 +151,11 @@ export class Registry {
       this.hooks.get(r.resource)?.update?.(obj, old, this);
     }
     if (obj.metadata.deletionTimestamp && !(obj.metadata.finalizers?.length) && r.resource !== 'pods' && r.resource !== 'namespaces') {
-      return this.store.remove(kindKey(r), obj.metadata.namespace, name) ?? obj;
+      return this.drop(kindKey(r), obj.metadata.namespace, name) ?? obj;
     }
     obj.metadata.resourceVersion = old.metadata.resourceVersion;
     if (JSON.stringify(obj) === JSON.stringify(old)) return old; // a no-op write keeps its resourceVersion
-    return this.store.update(kindKey(r), obj);
+    return this.put(kindKey(r), obj);
   }
 
   patch(r: ResourceInfo, ns: string | undefined, name: string, contentType: string, patch: unknown, sub?: 'status'): KObject {
@@ -159,11 +182,11 @@ export class Registry {
       if (r.resource === 'pods') old.metadata.deletionGracePeriodSeconds = grace;
       if (r.resource === 'namespaces') old.status = { ...(old.status ?? {}), phase: 'Terminating' };
       if (opts.propagationPolicy === 'Orphan') this.orphanDependents(old);
-      return this.store.update(key, old);
+      return this.put(key, old);
     }
-    const removed = this.store.remove(key, old.metadata.namespace, name) ?? old;
+    const removed = this.drop(key, old.metadata.namespace, name) ?? old;
     if (opts.propagationPolicy === 'Orphan') this.orphanDependents(old);
-    this.hooks.get(r.resource)?.removed?.(removed, this);
+    if (!this.dryRun) this.hooks.get(r.resource)?.removed?.(removed, this);
     return removed;
   }
 
@@ -175,7 +198,7 @@ export class Registry {
         if (!refs.some((x) => x.uid === owner.metadata.uid)) continue;
         o.metadata.ownerReferences = refs.filter((x) => x.uid !== owner.metadata.uid);
         if (o.metadata.ownerReferences.length === 0) delete o.metadata.ownerReferences;
-        this.store.update(kindKey(r), o);
+        this.put(kindKey(r), o);
       }
     }
   }

@@ -74,7 +74,8 @@ export async function handleResource(registry: Registry, req: IncomingMessage, r
     }
     if (method === 'POST') {
       const body = (await readJson(req)) as KObject;
-      const created = dryRun ? { ...body } : registry.create(info, info.namespaced ? ns : undefined, body);
+      const create = () => registry.create(info, info.namespaced ? ns : undefined, body);
+      const created = dryRun ? registry.dryRunOf(create) : create();
       send(res, req, route, 201, created, q);
       return;
     }
@@ -91,28 +92,37 @@ export async function handleResource(registry: Registry, req: IncomingMessage, r
   }
 
   if (sub === 'scale') {
-    await handleScale(registry, req, res, route);
+    await handleScale(registry, req, res, route, dryRun);
     return;
   }
   const status = sub === 'status' ? 'status' : undefined;
+  if (method === 'GET' && !sub && boolParam(q, 'watch')) {
+    // The old single-object watch form: a list watch narrowed to the name.
+    q.set('fieldSelector', [q.get('fieldSelector'), `metadata.name=${name}`].filter(Boolean).join(','));
+    await handleResource(registry, req, res, { info, namespace: ns }, q);
+    return;
+  }
   switch (method) {
     case 'GET':
       send(res, req, route, 200, registry.get(info, ns, name), q);
       return;
     case 'PUT': {
       const body = (await readJson(req)) as KObject;
-      send(res, req, route, 200, registry.update(info, ns, name, body, status), q);
+      const update = () => registry.update(info, ns, name, body, status);
+      send(res, req, route, 200, dryRun ? registry.dryRunOf(update) : update(), q);
       return;
     }
     case 'PATCH': {
       const patch = await readJson(req);
-      send(res, req, route, 200, registry.patch(info, ns, name, req.headers['content-type'] ?? '', patch, status), q);
+      const apply = () => registry.patch(info, ns, name, req.headers['content-type'] ?? '', patch, status);
+      send(res, req, route, 200, dryRun ? registry.dryRunOf(apply) : apply(), q);
       return;
     }
     case 'DELETE': {
       if (status) throw methodNotAllowed();
       const body = (await readJson(req)) as KObject | undefined;
-      const result = registry.delete(info, ns, name, deleteOptions(q, body));
+      const remove = () => registry.delete(info, ns, name, deleteOptions(q, body));
+      const result = dryRun || body?.dryRun?.includes('All') ? registry.dryRunOf(remove) : remove();
       // A finished deletion answers with the object (as the API server does for most kinds);
       // one that is still graceful also answers with the object, now carrying deletionTimestamp.
       sendJson(res, 200, result);
@@ -123,7 +133,7 @@ export async function handleResource(registry: Registry, req: IncomingMessage, r
   }
 }
 
-async function handleScale(registry: Registry, req: IncomingMessage, res: ServerResponse, route: ResourceRoute): Promise<void> {
+async function handleScale(registry: Registry, req: IncomingMessage, res: ServerResponse, route: ResourceRoute, dryRun: boolean): Promise<void> {
   const { info, namespace: ns, name } = route;
   const obj = registry.get(info, ns, name as string);
   const method = req.method ?? 'GET';
@@ -140,8 +150,9 @@ async function handleScale(registry: Registry, req: IncomingMessage, res: Server
     throw badRequest(`invalid replicas ${JSON.stringify(replicas)}: must be a non-negative integer`);
   }
   const rv = scale.metadata?.resourceVersion;
-  const updated = registry.update(info, ns, name as string, {
+  const update = () => registry.update(info, ns, name as string, {
     ...obj, metadata: { ...obj.metadata, resourceVersion: rv || undefined }, spec: { ...obj.spec, replicas },
   });
+  const updated = dryRun ? registry.dryRunOf(update) : update();
   sendJson(res, 200, scaleOf(updated));
 }
