@@ -8,6 +8,7 @@ import { ClusterError } from '../../../src/errors.js';
 import { connectToProxy, deployProxy, findLeftovers, type DeployedProxy, type ProxyConnection } from '../../../src/kube/index.js';
 import { generateSessionKey } from '../../../src/tunnel/session-key.js';
 import { useCluster } from '../helpers/cluster.js';
+import { runScript } from '../helpers/pods.js';
 import { echoService, httpGetJson, labelledTelepresence, PROXY_IMAGE, targetOf } from './fixtures.js';
 
 describe('kube: proxy pod', function () {
@@ -91,6 +92,22 @@ describe('kube: proxy pod', function () {
     await proxy.undo();
     proxy = undefined;
     expect(await labelledTelepresence(fx)).to.deep.equal([]);
+  });
+
+  it('runs the privileged variant (root) for a port below 1024, and the Service brings port 80 to the workstation', async () => {
+    const target = await targetOf(fx);
+    const sessionId = session();
+    const key = generateSessionKey(sessionId);
+    proxy = await deployProxy(target, { name: 'web', image: PROXY_IMAGE, sessionId, publicKey: key.publicKey, exposePorts: [80] }, () => undefined, 60_000);
+    const pod = await fx.core.readNamespacedPod({ name: proxy.podName, namespace: fx.namespace });
+    expect(pod.spec!.securityContext).to.deep.equal({ runAsUser: 0, runAsNonRoot: false });
+    expect(pod.spec!.containers[0].ports!.map((p) => `${p.containerPort}/${p.protocol}`)).to.deep.equal(['8022/TCP', '9050/TCP', '9053/UDP', '80/TCP']);
+    conn = await connectToProxy(target, proxy.podName, key);
+    await conn.tunnel.forwardIn('0.0.0.0', 80, (stream) => {
+      stream.once('data', () => stream.end('HTTP/1.1 200 OK\r\nContent-Length: 14\r\nConnection: close\r\n\r\nfrom the host\n'));
+    });
+    const log = await runScript(fx, 'caller', 'curl -sS -m 10 http://web/');
+    expect(log.trim()).to.equal('from the host');
   });
 
   it('fails within the timeout with the pod state when the image never starts, and leaves nothing behind', async () => {
