@@ -1,5 +1,6 @@
 // The API server's controllers seen through kubectl: Endpoints from ready and not-ready pods with
 // named target ports, namespace deletion, `kubectl get -w` and `kubectl wait`, Recreate rollouts.
+import https from 'node:https';
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { eventually, startTestApiServer, type TestApiServer } from '../../cluster/apiserver/testing.js';
@@ -100,5 +101,33 @@ describe('apiserver controllers through kubectl', function () {
     expect(image).to.equal('telepresence-test/echo:v2');
     await api.markPodsReady(ns, 'app=rec');
     expect((await k('rollout', 'status', 'deployment/rec', '--timeout=20s')).stdout.split('\n').pop()).to.equal('deployment "rec" successfully rolled out');
+  });
+
+  it('removes a pod left terminating 10 s past its grace period (contract 4)', async function () {
+    this.timeout(30_000);
+    await k('run', 'stuck', '--image=telepresence-test/echo:dev');
+    const started = Date.now();
+    expect((await k('delete', 'pod', 'stuck', '--grace-period=1', '--wait=false')).stdout).to.equal('pod "stuck" deleted');
+    expect((await k('get', 'pod', 'stuck', '-o', 'jsonpath={.metadata.deletionGracePeriodSeconds}')).stdout).to.equal('1');
+    await eventually('the pod gone', async () => (await k('get', 'pod', 'stuck')).exitCode === 1, 20_000);
+    const took = Date.now() - started;
+    expect(took).to.be.within(10_000, 14_000);
+  });
+
+  it('deletes a collection by label selector', async () => {
+    for (const name of ['c1', 'c2', 'c3']) await k('create', 'configmap', name);
+    await k('label', 'configmap', 'c1', 'c2', 'group=x');
+    const r = await new Promise<number>((resolve, reject) => {
+      const req = https.request({ method: 'DELETE', host: '127.0.0.1', port: api.port, path: `/api/v1/namespaces/${ns}/configmaps?labelSelector=group%3Dx`,
+        ca: api.caCert, headers: { authorization: `Bearer ${api.token}` } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(r).to.equal(200);
+    expect((await k('get', 'configmap', '-o', 'name')).stdout.split('\n').filter((n) => /configmap\/c\d/.test(n)))
+      .to.deep.equal(['configmap/c3']);
   });
 });
