@@ -1,7 +1,7 @@
 // inject-tcp: only the user process is proxied. torsocks (LD_PRELOAD) sends its TCP connections and
 // name look-ups to a SOCKS listener on 127.0.0.1, which carries each one through the SSH tunnel to
 // the proxy pod's SOCKS server (Tor extensions for DNS).
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,18 @@ import { ClusterError } from '../src/errors.js';
 import type { Method, MethodContext, UserProcessLaunch } from './method.js';
 import { preloadBypassReason, whichCommand } from './preload-reach.js';
 import { socksConnect } from './socks-client.js';
+
+const MULTIARCH: Record<string, string> = { x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu' };
+
+/** torsocks' preload library. We set LD_PRELOAD ourselves: the `torsocks` wrapper script takes
+ * some first words of a command line as its own subcommands (`torsocks sh -c ...` means `show`). */
+export function torsocksLibrary(): string | null {
+  const candidates = [
+    `/usr/lib/${MULTIARCH[process.arch] ?? ''}/torsocks/libtorsocks.so`,
+    '/usr/lib/torsocks/libtorsocks.so', '/usr/local/lib/torsocks/libtorsocks.so',
+  ];
+  return candidates.find((f) => existsSync(f)) ?? null;
+}
 
 export const STUB_DIR = fileURLToPath(new URL('../../shim/stubs/inject-tcp', import.meta.url));
 
@@ -25,7 +37,7 @@ export class InjectTcpMethod implements Method {
 
   checkSupported(): string | null {
     if (process.platform !== 'linux' && process.platform !== 'darwin') return `inject-tcp needs Linux or macOS, not ${process.platform}`;
-    if (!whichCommand('torsocks', process.env.PATH ?? '')) return 'inject-tcp needs torsocks: install it (Debian: apt-get install torsocks)';
+    if (!torsocksLibrary()) return 'inject-tcp needs torsocks (libtorsocks.so was not found): install it, e.g. apt-get install torsocks';
     return null;
   }
 
@@ -76,12 +88,14 @@ export class InjectTcpMethod implements Method {
   }
 
   wrap(launch: UserProcessLaunch): UserProcessLaunch {
-    const env = { ...launch.env, TORSOCKS_CONF_FILE: this.configFile, PATH: `${STUB_DIR}:${launch.env.PATH ?? ''}` };
+    const library = torsocksLibrary()!;
+    const preload = launch.env.LD_PRELOAD ? `${library}:${launch.env.LD_PRELOAD}` : library;
+    const env = { ...launch.env, LD_PRELOAD: preload, TORSOCKS_CONF_FILE: this.configFile, PATH: `${STUB_DIR}:${launch.env.PATH ?? ''}` };
     const program = whichCommand(launch.argv[0], env.PATH);
     const reason = program ? preloadBypassReason(program) : null;
     if (reason) {
       this.warn(`Warning: ${launch.argv[0]} (${program}) will not be proxied by inject-tcp: ${reason}, so LD_PRELOAD cannot reach it. Use --method vpn-tcp.`);
     }
-    return { argv: ['torsocks', ...launch.argv], env };
+    return { argv: [...launch.argv], env };
   }
 }

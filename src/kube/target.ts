@@ -41,7 +41,7 @@ export async function resolveClusterTarget(opts: ClusterTargetOptions = {}): Pro
   const availableText = available.length ? `available contexts: ${available.join(', ')}` : 'it defines no contexts';
   const context = opts.context || kubeConfig.getCurrentContext();
   if (!context && source.files.length === 0) {
-    throw new ClusterError(`no Kubernetes context is selected: ${describeSource(source)}; pass --kubeconfig FILE, set $KUBECONFIG or create ~/.kube/config`);
+    throw new ClusterError(`no Kubernetes context is selected: ${describeSource(source)}; set $KUBECONFIG or create ~/.kube/config`);
   }
   if (!context) {
     throw new ClusterError(`no Kubernetes context is selected: ${describeSource(source)} sets no current-context (${availableText}); `

@@ -18,7 +18,7 @@ export function tmpDir(): string {
 }
 
 export function startTelepresence(args: readonly string[], env: NodeJS.ProcessEnv = {}): ResultPromise {
-  return execa(process.execPath, [BIN, ...args], { reject: false, env: { ...process.env, ...env }, stdin: 'ignore' });
+  return execa(BIN, [...args], { reject: false, env: { ...process.env, ...env }, stdin: 'ignore' });
 }
 
 export async function telepresence(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<TpResult> {

@@ -1,4 +1,4 @@
-// Test helpers: run the command line in-process (run()) or through the real bin (node bin/telepresence).
+// Test helpers: run the command line in-process (run()) or through the real bin (bin/telepresence).
 import { execa } from 'execa';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../../src/cli/main.js';
@@ -20,7 +20,7 @@ export async function runInProcess(argv: string[], env: NodeJS.ProcessEnv = { HO
 export const BIN = fileURLToPath(new URL('../../../../bin/telepresence', import.meta.url));
 
 export async function runBin(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  const result = await execa('node', [BIN, ...argv], {
+  const result = await execa(BIN, argv, {
     reject: false,
     extendEnv: false,
     env: { PATH: process.env.PATH, HOME: '/nonexistent', ...env },
