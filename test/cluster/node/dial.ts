@@ -8,7 +8,7 @@ import { statePaths } from '../state.js';
 /** Connects to podIp:port through the node agent; rejects with the connect error's text on failure. */
 export function dialPod(stateDir: string, podIp: string, port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(statePaths(stateDir).nodeDialSock);
+    const socket = net.connect({ path: statePaths(stateDir).nodeDialSock, allowHalfOpen: true });
     let buffered = Buffer.alloc(0);
     const fail = (err: Error) => {
       socket.destroy();
@@ -42,7 +42,8 @@ export function dialPod(stateDir: string, podIp: string, port: number): Promise<
 
 /** The agent's side: a server on `socketPath` that connects where each client asks and relays. */
 export function serveDialRelay(socketPath: string): net.Server {
-  return net.createServer((client) => {
+  // allowHalfOpen everywhere: a client that has finished sending still gets the pod's whole answer.
+  return net.createServer({ allowHalfOpen: true }, (client) => {
     let buffered = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk]);
@@ -61,7 +62,7 @@ export function serveDialRelay(socketPath: string): net.Server {
         return;
       }
       const rest = buffered.subarray(nl + 1);
-      const upstream = net.connect({ host: String(target.host), port: Number(target.port) });
+      const upstream = net.connect({ host: String(target.host), port: Number(target.port), allowHalfOpen: true });
       upstream.once('error', (err) => client.end(`ERR ${err.message}\n`));
       upstream.once('connect', () => {
         upstream.removeAllListeners('error');
