@@ -58,6 +58,7 @@ export async function serveLogs(req: IncomingMessage, res: ServerResponse, pod: 
   });
   const stop = () => child.kill();
   req.on('close', stop);
+  res.on('error', stop);
   await child;
   req.off('close', stop);
   if (!res.writableEnded) res.end();

@@ -29,5 +29,8 @@ async function shutdown(): Promise<void> {
   await server.close();
   process.exit(0);
 }
+// One bad request must not take the cluster down: log and keep serving.
+process.on('uncaughtException', (err) => console.error('apiserver: uncaught exception:', err));
+process.on('unhandledRejection', (err) => console.error('apiserver: unhandled rejection:', err));
 process.on('SIGTERM', () => void shutdown());
 process.on('SIGINT', () => void shutdown());

@@ -100,7 +100,13 @@ export class Registry {
         throw new ApiError(403, 'Forbidden', `${r.resource} "${meta.name ?? meta.generateName}" is forbidden: unable to create new content in namespace ${meta.namespace} because it is being terminated`);
       }
     } else delete meta.namespace;
-    if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${randomSuffix(5)}`;
+    if (!meta.name && meta.generateName) {
+      // Like the API server, retry a generated name that happens to be taken.
+      for (let i = 0; i < 8 && !meta.name; i++) {
+        const candidate = `${meta.generateName}${randomSuffix(5)}`;
+        if (!this.store.get(kindKey(r), meta.namespace, candidate)) meta.name = candidate;
+      }
+    }
     if (!meta.name) {
       throw invalid(r.kind, r.group, '', [{ field: 'metadata.name', type: 'FieldValueRequired', detail: 'name or generateName is required' }]);
     }

@@ -17,7 +17,7 @@ export interface StoreEvent {
   rv: number;
 }
 
-const HISTORY = 20000;
+const HISTORY = 10000;
 
 export function keyOf(namespace: string | undefined, name: string): string {
   return `${namespace ?? ''}/${name}`;

@@ -88,4 +88,5 @@ export function serveWatch(
   };
   req.on('close', finish);
   res.on('close', finish);
+  res.on('error', finish); // a client that went away mid-write
 }
