@@ -110,6 +110,40 @@ describe('kube: proxy pod', function () {
     expect(log.trim()).to.equal('from the host');
   });
 
+  it('refuses another key at once, and stops waiting for the pod when aborted', async () => {
+    const target = await targetOf(fx);
+    const sessionId = session();
+    proxy = await deployProxy(target, { name: 'keyed', image: PROXY_IMAGE, sessionId, publicKey: generateSessionKey(sessionId).publicKey }, () => undefined, 60_000);
+    const started = Date.now();
+    let err: unknown;
+    try {
+      await connectToProxy(target, proxy.podName, generateSessionKey('other'), { sshConnectMs: 20_000 });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(ClusterError);
+    expect((err as Error).message).to.equal(`the proxy pod ${proxy.podName} refused the session's SSH key: `
+      + 'cannot open the SSH connection to the proxy pod at 127.0.0.1:' + /127\.0\.0\.1:(\d+)/.exec((err as Error).message)![1]
+      + ': All configured authentication methods failed');
+    expect(Date.now() - started).to.be.below(5000);
+
+    const aborter = new AbortController();
+    const other = session();
+    let abortErr: unknown;
+    const lines: string[] = [];
+    const waiting = deployProxy(target, { name: 'aborted', image: PROXY_IMAGE, sessionId: other, publicKey: '', signal: aborter.signal }, (l) => {
+      lines.push(l);
+      if (l.startsWith('Waiting for pod')) aborter.abort();
+    }, 60_000);
+    try {
+      await waiting;
+    } catch (e) {
+      abortErr = e;
+    }
+    expect((abortErr as Error).message).to.equal('interrupted while waiting for the proxy pod of Deployment aborted');
+    expect(await labelledTelepresence(fx, other)).to.deep.equal([]);
+  });
+
   it('fails within the timeout with the pod state when the image never starts, and leaves nothing behind', async () => {
     const target = await targetOf(fx);
     const sessionId = session();

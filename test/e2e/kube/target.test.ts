@@ -96,6 +96,15 @@ describe('kube: cluster target', function () {
       .to.equal('cannot reach the API server at https://127.0.0.1:1 (context "tp-local"): connect ECONNREFUSED 127.0.0.1:1');
   });
 
+  it('gives the TLS error of an untrusted server certificate and the 401 of wrong credentials', async () => {
+    const noCa = editedKubeconfig(fx.kubeconfig, (doc) => { delete (doc.clusters[0].cluster as Record<string, unknown>)['certificate-authority-data']; });
+    expect((await failure({ kubeconfig: noCa })).message)
+      .to.equal('cannot reach the API server at https://127.0.0.1:16443 (context "tp-local"): unable to verify the first certificate');
+    const badToken = editedKubeconfig(fx.kubeconfig, (doc) => { (doc as unknown as { users: { user: { token: string } }[] }).users[0].user.token = 'wrong'; });
+    expect((await failure({ kubeconfig: badToken })).message)
+      .to.equal('the API server at https://127.0.0.1:16443 refused the credentials of context "tp-local" (401 Unauthorized): HTTP 401');
+  });
+
   it('gives up on an API server that accepts connections but never answers, at the deadline', async () => {
     const sockets = new Set<net.Socket>();
     const silent = net.createServer((s) => { sockets.add(s); });
