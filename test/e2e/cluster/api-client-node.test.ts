@@ -3,12 +3,12 @@
 import type * as K8s from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { eventually, startTestApiServer, type TestApiServer } from '../../cluster/apiserver/testing.js';
+import { loadClientNode } from '../helpers/client-node.js';
 
 describe('apiserver through client-node', function () {
   this.timeout(30_000);
   let api: TestApiServer;
-  // Loaded in before(): client-node 2.0 needs undici 8, which needs Node >= 22.19; where it cannot
-  // load, this suite fails with that reason instead of aborting the whole mocha run.
+  // Loaded in before() through the shared loader (client-node 2 brings undici 8, made for Node 22).
   let k8s: typeof K8s;
   let kc: K8s.KubeConfig;
   let core: K8s.CoreV1Api;
@@ -16,7 +16,7 @@ describe('apiserver through client-node', function () {
   const namespace = 'cn';
 
   before(async () => {
-    k8s = await import('@kubernetes/client-node');
+    k8s = await loadClientNode();
     api = await startTestApiServer();
     kc = new k8s.KubeConfig();
     kc.loadFromFile(api.kubeconfigPath);
