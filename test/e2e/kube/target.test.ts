@@ -75,7 +75,7 @@ describe('kube: cluster target', function () {
   it('says when there is no kubeconfig at all', async () => {
     const err = await failure({ env: { KUBECONFIG: '/nonexistent/a:/nonexistent/b' } });
     expect(err.message).to.equal('no Kubernetes context is selected: no kubeconfig (none of the files in $KUBECONFIG exists); '
-      + 'pass --kubeconfig FILE, set $KUBECONFIG or create ~/.kube/config');
+      + 'set $KUBECONFIG or create ~/.kube/config');
   });
 
   it('names a namespace that does not exist', async () => {
