@@ -29,17 +29,20 @@ export async function ensureCerts(dir: string, serviceIp: string): Promise<Servi
       '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
     ]);
   }
-  if (!existsSync(crt) || !existsSync(key)) {
+  const ext = join(dir, 'apiserver.ext');
+  const extText = [
+    `subjectAltName=${[...SANS, `IP:${serviceIp}`].join(',')}`,
+    'basicConstraints=CA:FALSE',
+    'keyUsage=critical,digitalSignature,keyEncipherment',
+    'extendedKeyUsage=serverAuth',
+    '',
+  ].join('\n');
+  // A new service CIDR moves the kubernetes Service's IP: the serving cert must name the new one.
+  const sameSans = existsSync(ext) && (await readFile(ext, 'utf8')) === extText;
+  if (!existsSync(crt) || !existsSync(key) || !sameSans) {
     const csr = join(dir, 'apiserver.csr');
-    const ext = join(dir, 'apiserver.ext');
     await execa('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=kube-apiserver']);
-    await writeFile(ext, [
-      `subjectAltName=${[...SANS, `IP:${serviceIp}`].join(',')}`,
-      'basicConstraints=CA:FALSE',
-      'keyUsage=critical,digitalSignature,keyEncipherment',
-      'extendedKeyUsage=serverAuth',
-      '',
-    ].join('\n'));
+    await writeFile(ext, extText);
     await execa('openssl', [
       'x509', '-req', '-in', csr, '-CA', ca, '-CAkey', caKey, '-CAcreateserial', '-out', crt, '-days', '3650',
       '-extfile', ext,
