@@ -144,6 +144,22 @@ describe('kube: proxy pod', function () {
     expect(await labelledTelepresence(fx, other)).to.deep.equal([]);
   });
 
+  it('refuses a name that is taken and leaves the other Deployment alone', async () => {
+    await fx.kubectl(['create', 'deployment', 'taken', '--image', 'telepresence-test/echo:dev']);
+    const target = await targetOf(fx);
+    const sessionId = session();
+    let err: unknown;
+    try {
+      await deployProxy(target, { name: 'taken', image: PROXY_IMAGE, sessionId, publicKey: generateSessionKey(sessionId).publicKey }, () => undefined, 30_000);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(ClusterError);
+    expect((err as Error).message).to.equal(`Deployment "taken" already exists in namespace "${fx.namespace}": `
+      + `choose another name with --new-deployment, or delete it (kubectl delete deployment taken -n ${fx.namespace})`);
+    expect(await fx.kubectl(['get', 'deployment', 'taken', '-o', 'name'])).to.equal('deployment.apps/taken');
+  });
+
   it('fails within the timeout with the pod state when the image never starts, and leaves nothing behind', async () => {
     const target = await targetOf(fx);
     const sessionId = session();
