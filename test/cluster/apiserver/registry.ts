@@ -156,7 +156,8 @@ export class Registry {
       }
       this.hooks.get(r.resource)?.update?.(obj, old, this);
     }
-    if (obj.metadata.deletionTimestamp && !(obj.metadata.finalizers?.length) && r.resource !== 'pods' && r.resource !== 'namespaces') {
+    const finalized = obj.metadata.deletionTimestamp && !(obj.metadata.finalizers?.length) && r.resource !== 'namespaces';
+    if (finalized && (r.resource !== 'pods' || obj.metadata.deletionGracePeriodSeconds === 0)) {
       return this.drop(kindKey(r), obj.metadata.namespace, name) ?? obj;
     }
     obj.metadata.resourceVersion = old.metadata.resourceVersion;
@@ -179,15 +180,18 @@ export class Registry {
       throw conflict(gr(r), name, `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${old.metadata.uid}`);
     }
     const key = kindKey(r);
-    const graceful = r.resource === 'pods' && old.spec?.nodeName && opts.gracePeriodSeconds !== 0
-      && !(old.status?.phase === 'Succeeded' || old.status?.phase === 'Failed');
-    if (graceful || r.resource === 'namespaces' || old.metadata.finalizers?.length) {
-      if (old.metadata.deletionTimestamp) return old;
-      const grace = opts.gracePeriodSeconds ?? old.spec?.terminationGracePeriodSeconds ?? 30;
-      old.metadata.deletionTimestamp = new Date(Date.now() + (r.resource === 'pods' ? grace * 1000 : 0)).toISOString().replace(/\.\d+Z$/, 'Z');
-      if (r.resource === 'pods') old.metadata.deletionGracePeriodSeconds = grace;
+    const isPod = r.resource === 'pods';
+    const terminal = old.status?.phase === 'Succeeded' || old.status?.phase === 'Failed';
+    // Pods on a node get their grace period (contract 4); unscheduled or finished ones go at once.
+    const grace = isPod && old.spec?.nodeName && !terminal ? (opts.gracePeriodSeconds ?? old.spec?.terminationGracePeriodSeconds ?? 30) : 0;
+    if (grace > 0 || r.resource === 'namespaces' || old.metadata.finalizers?.length) {
+      const shorter = isPod && old.metadata.deletionTimestamp && grace < (old.metadata.deletionGracePeriodSeconds ?? 0);
+      if (old.metadata.deletionTimestamp && !shorter) return old;
+      old.metadata.deletionTimestamp = new Date(Date.now() + grace * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+      if (isPod) old.metadata.deletionGracePeriodSeconds = grace;
       if (r.resource === 'namespaces') old.status = { ...(old.status ?? {}), phase: 'Terminating' };
       if (opts.propagationPolicy === 'Orphan') this.orphanDependents(old);
+      if (isPod && grace === 0 && !old.metadata.finalizers?.length) return this.drop(key, old.metadata.namespace, name) ?? old;
       return this.put(key, old);
     }
     const removed = this.drop(key, old.metadata.namespace, name) ?? old;
