@@ -26,10 +26,11 @@ declare module 'ip6addr' {
     first(): Addr;
     last(): Addr;
   }
-  function parse(input: string | number | Addr): Addr;
-  function createCIDR(input: string | Addr, len?: number): CIDR;
-  function createAddrRange(begin: string | Addr, end: string | Addr): AddrRange;
-  function compare(a: string | Addr, b: string | Addr): number;
-  const ip6addr: { parse: typeof parse; createCIDR: typeof createCIDR; createAddrRange: typeof createAddrRange; compare: typeof compare };
+  const ip6addr: {
+    parse(input: string | number | Addr): Addr;
+    createCIDR(input: string | Addr, len?: number): CIDR;
+    createAddrRange(begin: string | Addr, end: string | Addr): AddrRange;
+    compare(a: string | Addr, b: string | Addr): number;
+  };
   export default ip6addr;
 }
