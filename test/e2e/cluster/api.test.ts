@@ -167,4 +167,16 @@ describe('apiserver through kubectl', function () {
     expect(JSON.parse(body)).to.deep.equal({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 });
     expect((await api.kubectl('--token=wrong', 'get', 'pods')).stderr).to.equal('error: You must be logged in to the server (Unauthorized)');
   });
+
+  it('serves the same API on DIR/apiserver.sock (contract 2)', async () => {
+    const version = await new Promise<string>((resolve, reject) => {
+      https.get({ socketPath: api.socketPath, path: '/version', servername: 'localhost', ca: api.caCert, headers: { authorization: `Bearer ${api.token}` } }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve(`${res.statusCode} ${JSON.parse(body).gitVersion}`));
+      }).on('error', reject);
+    });
+    expect(version).to.equal('200 v1.32.0-tp');
+    expect(api.socketPath).to.equal(`${api.stateDir}/apiserver.sock`);
+  });
 });

@@ -121,8 +121,6 @@ function writeStatus(registry: Registry, d: KObject, newRs: KObject | undefined,
   const deadline = (d.spec.progressDeadlineSeconds ?? 600) * 1000;
   if (!complete && prevProgress && prevProgress.reason !== 'NewReplicaSetAvailable' && Date.now() - Date.parse(prevProgress.lastUpdateTime) > deadline) {
     progressing = { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${name}" has timed out progressing.` };
-  } else if (!complete && prevProgress && prevProgress.reason !== 'NewReplicaSetAvailable' && progressing.reason === 'ReplicaSetUpdated') {
-    progressing = prevProgress; // still progressing: keep the time the rollout started
   }
   const availableOk = available >= want - maxUnavailable(d);
   const conditions = mergeConditions(d.status?.conditions, [
