@@ -4,6 +4,8 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import pty from 'node-pty';
+import { BIN } from './run.js';
 import { useCluster, waitFor } from '../helpers/cluster.js';
 import { ensureProxyImage } from '../helpers/proxy-image.js';
 import { closedPort, echoService, editedKubeconfig, labelledTelepresence } from '../kube/fixtures.js';
@@ -71,6 +73,46 @@ describe('inject-tcp sessions (e2e)', function () {
     expect(await labelledTelepresence(fx)).to.deep.equal([]);
     const left = await execa('pgrep', ['-af', name], { reject: false });
     expect(String(left.stdout)).to.equal('');
+  });
+
+  it('runs the default shell in a terminal, its prompt prefixed with @<context>|', async () => {
+    await echoService(fx, 'echo');
+    const term = pty.spawn(BIN, ['-m', 'inject-tcp', '--namespace', fx.namespace, '--logfile', path.join(dir, 'tp.log')],
+      { cols: 200, rows: 40, env: { ...process.env, PS1: 'shell$ ' } as Record<string, string> });
+    let screen = '';
+    term.onData((d) => { screen += d; });
+    const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+    await waitFor('the prompt', 120_000, async () => (screen.includes('@tp-local|shell$ ') ? true : undefined));
+    term.write('curl -sS http://echo:8080/from-the-shell; echo; echo "svc=$ECHO_SERVICE_HOST"\r');
+    await waitFor('the echo answer in the shell', 30_000, async () => (/svc=10\.130\./.test(screen) ? true : undefined));
+    term.write('exit 3\r');
+    expect(await exited).to.equal(3);
+    expect(screen).to.contain('"path":"/from-the-shell"');
+    expect(await labelledTelepresence(fx)).to.deep.equal([]);
+  });
+
+  it('warns about a program LD_PRELOAD cannot reach, and stubs the DNS tools', async () => {
+    const r = await telepresence([...base(), '--run', 'sh', '-c', 'dig example; echo "dig=$?"']);
+    expect(r.exitCode, r.stderr).to.equal(0);
+    expect(r.stdout).to.equal('dig=55');
+    expect(r.stderr).to.contain('dig is not supported under Telepresence.');
+    const k = await telepresence([...base(), '--run', 'kubectl', 'version', '--client']);
+    expect(k.exitCode, k.stderr).to.equal(0);
+    expect(k.stderr).to.match(/Warning: kubectl \(\S+\) will not be proxied by inject-tcp: it is statically linked/);
+  });
+
+  it('ends with exit 255 and Telepresence 1\'s message when the connection to the cluster is lost', async () => {
+    const name = `tp-lost-${Date.now() % 100000}`;
+    const child = startTelepresence([...base(), '--new-deployment', name, '--run', 'sleep', '300']);
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+    await waitFor('the session to launch its command', 120_000, async () => (stderr.includes('Setup complete') ? true : undefined));
+    await execa('pkill', ['-f', `port-forward .*pod/${name}`]);
+    const r = await child;
+    expect(r.exitCode).to.equal(255);
+    expect(errorLines(String(r.stderr)).at(-1)).to.equal('telepresence: error: Proxy to Kubernetes exited. This is typically due to a lost connection.');
+    expect(await labelledTelepresence(fx)).to.deep.equal([]);
+    expect(String((await execa('pgrep', ['-af', 'sleep 300'], { reject: false })).stdout)).to.equal('');
   });
 
   describe('clear failures (one line, exit 255)', () => {
