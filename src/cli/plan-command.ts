@@ -8,6 +8,7 @@ import type { HostRoute, Plan } from '../engine/types.js';
 import { EXIT_CODES, UsageError } from '../errors.js';
 import { parseIpRouteJson } from '../host/ip-route-json.js';
 import { createRouteTable } from '../host/route-table.js';
+import { discoverSubnets, resolveClusterTarget } from '../kube/index.js';
 import type { Io } from './io.js';
 import { createParser, quote } from './parser-base.js';
 import { formatPlan } from './plan-output.js';
@@ -35,6 +36,8 @@ export function createPlanParser(): ArgumentParser {
     default: [],
     help: "A pod subnet of the cluster. Repeatable.",
   });
+  cluster.add_argument('--context', { help: "Without --service-subnet and --pod-subnet, ask this context's cluster (default: kubectl's current context)." });
+  cluster.add_argument('--namespace', { help: 'The namespace where discovery probes for the service subnet (default: the context\'s).' });
   const routing = parser.add_argument_group({ title: 'routing' });
   addRoutingFlags(
     routing,
@@ -92,9 +95,20 @@ export function parsePlanArgs(argv: string[]): Namespace {
   return createPlanParser().parse_args(argv);
 }
 
-export async function runPlan({ args, config }: PlanRequest, io: Io): Promise<number> {
+/** The subnets given on the command line, else those discovered in the cluster (with the API server's IPs). */
+async function clusterSubnets(args: Namespace, config: Config): Promise<{ serviceSubnets: string[]; podSubnets: string[]; apiServerIps: string[] }> {
   const serviceSubnets = cidrsOf('--service-subnet', args.service_subnet as string[]);
   const podSubnets = cidrsOf('--pod-subnet', args.pod_subnet as string[]);
+  if (serviceSubnets.length + podSubnets.length > 0) return { serviceSubnets, podSubnets, apiServerIps: [] };
+  const target = await resolveClusterTarget({
+    context: (args.context as string | null) ?? undefined, namespace: (args.namespace as string | null) ?? undefined,
+    timeoutMs: config.timeouts.clusterConnectMs,
+  });
+  const found = await discoverSubnets(target);
+  return { ...found, apiServerIps: target.apiServerIps };
+}
+
+export async function runPlan({ args, config }: PlanRequest, io: Io): Promise<number> {
   const routing = resolveRoutingFlags(args);
   if (routing.alsoProxy.hostnames.length > 0) {
     const name = routing.alsoProxy.hostnames[0];
@@ -103,19 +117,14 @@ export async function runPlan({ args, config }: PlanRequest, io: Io): Promise<nu
         'give its IP address or CIDR instead',
     );
   }
-  if (serviceSubnets.length + podSubnets.length + routing.alsoProxy.cidrs.length === 0) {
-    throw new UsageError(
-      "telepresence plan needs the cluster's subnets: give --service-subnet CIDR and/or --pod-subnet CIDR " +
-        '(reading them from the cluster comes with sessions)',
-    );
-  }
+  const { serviceSubnets, podSubnets, apiServerIps } = await clusterSubnets(args, config);
   const routes = args.route_table ? readRouteTableFile(args.route_table as string) : await createRouteTable().read();
   const effective = applyRoutingFlags(config, routing);
   const plan: Plan = planRoutes({
     serviceSubnets,
     podSubnets,
     alsoProxy: [...routing.alsoProxy.cidrs],
-    apiServerIps: [],
+    apiServerIps,
     vnat: [...routing.vnat],
     routing: effective.routing,
     routes,
