@@ -130,4 +130,15 @@ describe('apiserver controllers through kubectl', function () {
     expect((await k('get', 'configmap', '-o', 'name')).stdout.split('\n').filter((n) => /configmap\/c\d/.test(n)))
       .to.deep.equal(['configmap/c3']);
   });
+
+  it('records the events kubectl describe shows', async () => {
+    await k('create', 'deployment', 'evented', '--image=telepresence-test/echo:dev', '--replicas=2');
+    const pod = await eventually('a pod', async () => (await k('get', 'pods', '-l', 'app=evented', '-o', 'jsonpath={.items[0].metadata.name}')).stdout || undefined);
+    const messages = async (name: string) => (await k('get', 'events', '--field-selector', `involvedObject.name=${name}`, '-o', 'jsonpath={range .items[*]}{.reason}: {.message}{"\\n"}{end}')).stdout;
+    const rs = (await k('get', 'rs', '-l', 'app=evented', '-o', 'jsonpath={.items[0].metadata.name}')).stdout;
+    expect(await messages('evented')).to.equal(`ScalingReplicaSet: Scaled up replica set ${rs} from 0 to 2`);
+    expect(await messages(pod)).to.equal(`Scheduled: Successfully assigned ${ns}/${pod} to tp-node`);
+    expect((await messages(rs)).split('\n').sort()).to.deep.equal((await k('get', 'pods', '-l', 'app=evented', '-o', 'name')).stdout.split('\n')
+      .map((p) => `SuccessfulCreate: Created pod: ${p.slice(4)}`).sort());
+  });
 });

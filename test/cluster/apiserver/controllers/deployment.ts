@@ -6,6 +6,7 @@ import type { KObject } from '../store.js';
 import type { Controller } from './manager.js';
 import { canonical, controllerRef, isControlledBy, mergeConditions } from './owners.js';
 import { templateHash } from './hash.js';
+import { recordEvent } from './events.js';
 
 const REVISION = 'deployment.kubernetes.io/revision';
 const HASH_LABEL = 'pod-template-hash';
@@ -50,8 +51,10 @@ function createReplicaSet(registry: Registry, d: KObject, revision: number): KOb
   });
 }
 
-function setReplicas(registry: Registry, rs: KObject, replicas: number): void {
-  if ((rs.spec.replicas ?? 1) === replicas) return;
+function setReplicas(registry: Registry, rs: KObject, replicas: number, d?: KObject): void {
+  const from = rs.spec.replicas ?? 1;
+  if (from === replicas) return;
+  if (d) recordEvent(registry, d, 'ScalingReplicaSet', `Scaled ${replicas > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${replicas}`, 'deployment-controller');
   registry.update(resourceFor('replicasets'), rs.metadata.namespace, rs.metadata.name, { ...rs, metadata: { ...rs.metadata, resourceVersion: undefined }, spec: { ...rs.spec, replicas } });
 }
 
@@ -66,6 +69,9 @@ function reconcileOne(registry: Registry, d: KObject): void {
   if (!newRs && !d.spec.paused) {
     newRs = createReplicaSet(registry, d, maxRevision + 1);
     reason = 'NewReplicaSetCreated';
+    if ((newRs.spec.replicas ?? 0) > 0) {
+      recordEvent(registry, d, 'ScalingReplicaSet', `Scaled up replica set ${newRs.metadata.name} from 0 to ${newRs.spec.replicas}`, 'deployment-controller');
+    }
   } else if (newRs && revisionOf(newRs) < maxRevision) {
     newRs = registry.update(resourceFor('replicasets'), ns, newRs.metadata.name, {
       ...newRs, metadata: { ...newRs.metadata, resourceVersion: undefined, annotations: { ...newRs.metadata.annotations, [REVISION]: String(maxRevision + 1) } },
@@ -74,18 +80,18 @@ function reconcileOne(registry: Registry, d: KObject): void {
   const old = all.filter((rs) => rs.metadata.uid !== newRs?.metadata.uid);
   if (newRs && !d.spec.paused) {
     if (d.spec.strategy?.type === 'Recreate') {
-      for (const rs of old) setReplicas(registry, rs, 0);
+      for (const rs of old) setReplicas(registry, rs, 0, d);
       // Recreate waits until the old pods are gone, terminating ones included.
       const oldPods = registry.list('pods', ns).filter((p) => old.some((rs) => isControlledBy(p, rs)));
-      if (oldPods.length === 0) setReplicas(registry, newRs, want);
+      if (oldPods.length === 0) setReplicas(registry, newRs, want, d);
     } else {
-      setReplicas(registry, newRs, want);
+      setReplicas(registry, newRs, want, d);
       // Old pods go as new ones become available, keeping at least want - maxUnavailable up.
       let keep = Math.max(0, want - maxUnavailable(d) - (newRs.status?.availableReplicas ?? 0));
       for (const rs of [...old].sort((a, b) => revisionOf(b) - revisionOf(a))) {
         const n = Math.min(rs.spec.replicas ?? 0, keep);
         keep -= n;
-        setReplicas(registry, rs, n);
+        setReplicas(registry, rs, n, d);
       }
     }
     const revision = String(revisionOf(newRs));

@@ -4,6 +4,7 @@ import { resourceFor, type Registry } from '../registry.js';
 import type { KObject } from '../store.js';
 import type { Controller } from './manager.js';
 import { controllerRef, isControlledBy, isPodActive, isPodReady } from './owners.js';
+import { recordEvent } from './events.js';
 
 function deletionRank(pod: KObject): number[] {
   const phaseRank: Record<string, number> = { Pending: 0, Unknown: 1, Running: 2 };
@@ -40,10 +41,17 @@ export const replicaSetController: Controller = {
       const active = owned.filter(isPodActive);
       const want = rs.spec.replicas ?? 1;
       if (active.length < want) {
-        for (let i = active.length; i < want; i++) active.push(registry.create(podInfo, ns, newPodFor(rs)));
+        for (let i = active.length; i < want; i++) {
+          const pod = registry.create(podInfo, ns, newPodFor(rs));
+          active.push(pod);
+          recordEvent(registry, rs, 'SuccessfulCreate', `Created pod: ${pod.metadata.name}`, 'replicaset-controller');
+        }
       } else if (active.length > want) {
         const victims = [...active].sort((a, b) => compareRanks(deletionRank(a), deletionRank(b))).slice(0, active.length - want);
-        for (const v of victims) registry.delete(podInfo, ns, v.metadata.name, {});
+        for (const v of victims) {
+          registry.delete(podInfo, ns, v.metadata.name, {});
+          recordEvent(registry, rs, 'SuccessfulDelete', `Deleted pod: ${v.metadata.name}`, 'replicaset-controller');
+        }
         const gone = new Set(victims.map((v) => v.metadata.name));
         active.splice(0, active.length, ...active.filter((p) => !gone.has(p.metadata.name)));
       }

@@ -5,6 +5,7 @@ import { resourceFor, type Registry } from '../registry.js';
 import { invalid } from '../status.js';
 import type { KindHooks } from './hooks.js';
 import { defaultPodSpec, podSpecErrors, throwIfInvalid } from './podtemplate.js';
+import { recordEvent } from '../controllers/events.js';
 
 export const NODE_NAME = 'tp-node';
 
@@ -48,7 +49,7 @@ export const secretHooks: KindHooks = {
 };
 
 export const podHooks: KindHooks = {
-  create(pod) {
+  create(pod, registry) {
     throwIfInvalid('Pod', '', pod.metadata.name, podSpecErrors(pod.spec, 'spec'));
     defaultPodSpec(pod.spec);
     pod.spec.serviceAccountName ??= pod.spec.serviceAccount ?? 'default';
@@ -62,6 +63,7 @@ export const podHooks: KindHooks = {
       conditions: [{ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: now }],
       qosClass: 'BestEffort',
     };
+    recordEvent(registry, pod, 'Scheduled', `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${pod.spec.nodeName}`, 'default-scheduler');
   },
   update(pod, old) {
     throwIfInvalid('Pod', '', pod.metadata.name, podSpecErrors(pod.spec, 'spec'));
