@@ -1,10 +1,11 @@
 // pods/log through kubectl: the API server reads `docker logs` of the container named by contract 6
 // (tp_<namespace>_<pod>_<container>). The container is started here by hand, without the
-// tp-cluster label, so a running kubelet leaves it alone.
+// tp-cluster label, so a running kubelet leaves it alone. The image comes from `cluster up`.
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { execa } from 'execa';
 import { eventually, startTestApiServer, type TestApiServer } from '../../cluster/apiserver/testing.js';
+import { ensureCluster } from '../helpers/cluster.js';
 
 describe('apiserver pods/log through kubectl', function () {
   this.timeout(60_000);
@@ -12,7 +13,9 @@ describe('apiserver pods/log through kubectl', function () {
   const ns = `logs-${randomBytes(3).toString('hex')}`;
   const container = `tp_${ns}_talker_talker`; // kubectl run names the container after the pod
 
-  before(async () => {
+  before(async function () {
+    this.timeout(300_000);
+    await ensureCluster(); // builds telepresence-test/base:dev when missing
     api = await startTestApiServer();
     await api.kubectl('create', 'namespace', ns);
     await api.kubectl('-n', ns, 'run', 'talker', '--image=telepresence-test/base:dev', '--image-pull-policy=Never');
