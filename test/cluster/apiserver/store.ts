@@ -24,7 +24,9 @@ export function keyOf(namespace: string | undefined, name: string): string {
 }
 
 export class Store {
-  private rv = 1000;
+  // Starting from the clock keeps resourceVersions growing across restarts, so a client that
+  // resumes with a version from an earlier instance gets 410 Gone and relists.
+  private rv = Date.now();
   private readonly objects = new Map<string, Map<string, KObject>>();
   private readonly history: StoreEvent[] = [];
   private readonly listeners = new Set<(ev: StoreEvent) => void>();

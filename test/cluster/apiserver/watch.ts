@@ -6,7 +6,7 @@ import type { ResourceInfo } from './discovery.js';
 import { apiVersionOf } from './discovery.js';
 import { kindKey } from './registry.js';
 import type { KObject, Store, StoreEvent } from './store.js';
-import { gone } from './status.js';
+import { ApiError, gone } from './status.js';
 import { toTable } from './table.js';
 
 export interface WatchFilter {
@@ -64,6 +64,14 @@ export function serveWatch(
       });
     }
   } else {
+    if (Number(rv) > store.currentRv()) {
+      const tooLarge = new ApiError(504, 'Timeout', `Too large resource version: ${rv}, current: ${store.currentRv()}`, {
+        causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version', field: '' }], retryAfterSeconds: 1,
+      });
+      write('ERROR', tooLarge.toStatus());
+      res.end();
+      return;
+    }
     replay = store.eventsSince(Number(rv));
     if (replay === undefined) {
       write('ERROR', gone(`too old resource version: ${rv} (${store.currentRv()})`).toStatus());

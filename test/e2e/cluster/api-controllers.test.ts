@@ -141,4 +141,22 @@ describe('apiserver controllers through kubectl', function () {
     expect((await messages(rs)).split('\n').sort()).to.deep.equal((await k('get', 'pods', '-l', 'app=evented', '-o', 'name')).stdout.split('\n')
       .map((p) => `SuccessfulCreate: Created pod: ${p.slice(4)}`).sort());
   });
+
+  it('answers a watch from a lost resourceVersion with 410 Expired, and one from the future with ResourceVersionTooLarge', async () => {
+    const firstEvent = (rv: string) => new Promise<{ type: string; object: { code: number; reason: string; message: string } }>((resolve, reject) => {
+      https.get({ host: '127.0.0.1', port: api.port, path: `/api/v1/namespaces/${ns}/configmaps?watch=1&resourceVersion=${rv}`, ca: api.caCert,
+        headers: { authorization: `Bearer ${api.token}` } }, (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve(JSON.parse(text.split('\n')[0])));
+      }).on('error', reject);
+    });
+    const old = await firstEvent('1');
+    expect([old.type, old.object.code, old.object.reason]).to.deep.equal(['ERROR', 410, 'Expired']);
+    expect(old.object.message).to.match(/^too old resource version: 1 \(\d{13,}\)$/);
+    const ahead = api.registry.store.currentRv() + 1_000_000;
+    const future = await firstEvent(String(ahead));
+    expect([future.type, future.object.code, future.object.reason]).to.deep.equal(['ERROR', 504, 'Timeout']);
+    expect(future.object.message).to.match(new RegExp(`^Too large resource version: ${ahead}, current: \\d+$`));
+  });
 });
