@@ -53,11 +53,6 @@ export function findResource(group: string, resource: string): ResourceInfo | un
   return RESOURCES.find((r) => r.group === group && r.resource === resource);
 }
 
-export function findKind(apiVersion: string, kind: string): ResourceInfo | undefined {
-  const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
-  return RESOURCES.find((r) => r.group === group && r.kind === kind);
-}
-
 export function apiVersionOf(r: ResourceInfo): string {
   return r.group ? `${r.group}/${r.version}` : r.version;
 }
