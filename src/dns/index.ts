@@ -1,0 +1,21 @@
+// The workstation DNS of vpn-tcp (see DESIGN.md, DNS): what the session and the VIF use.
+export { WorkstationDns, RECURSION_CHECK_NAME, PROBE_PREFIX, fitUdp } from './workstation-dns.js';
+export type { WorkstationDnsOptions, Destination } from './workstation-dns.js';
+export { LookupCache, NXDOMAIN_RESULT } from './cache.js';
+export type { RecursionState, AnswerSource } from './cache.js';
+export { rewriteClusterResult, translateRecord, CLUSTER_ANSWER_TTL_SECONDS } from './answers.js';
+export type { TranslateIp } from './answers.js';
+export { listenWorkstationDns } from './server.js';
+export type { DnsListener } from './server.js';
+export { podDnsLookup, POD_DNS_HOST, POD_DNS_PORT } from './pod-lookup.js';
+export type { PodLookup } from './pod-lookup.js';
+export { nameserverLookup, resolvConfNameservers, resolvConfSearch } from './original.js';
+export type { Nameserver } from './original.js';
+export { StreamDnsClient } from './stream-client.js';
+export {
+  teachSearchSuffixes, checkRecursion, waitForDnsReady, logResolverFiles, systemLookup,
+  TUNNEL_DID_NOT_CONNECT, PROBE_ANSWER, RESOLVER_FILES,
+} from './startup.js';
+export type { SystemLookup, ReadinessOptions } from './startup.js';
+export { RCODE, TYPE, normalizeName, typeName, rcodeName } from './records.js';
+export type { Lookup, LookupResult, DnsRecord, DnsPacket } from './records.js';

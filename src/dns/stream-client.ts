@@ -1,0 +1,121 @@
+// DNS over one long-lived byte stream (RFC 7766 framing: a 2-byte length before each message),
+// with queries pipelined and matched to answers by id. The stream is opened on first use and
+// again after it ends, so a pod-side idle timeout or a lost SSH channel costs one reconnect.
+import type { Duplex } from 'node:stream';
+import { Packet, type DnsPacket } from './records.js';
+
+export type OpenStream = () => Promise<Duplex>;
+
+interface Pending {
+  resolve: (answer: DnsPacket) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class StreamDnsClient {
+  private stream: Promise<Duplex> | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = Math.floor(Math.random() * 0x10000);
+
+  constructor(
+    private readonly open: OpenStream,
+    /** Names the far end in errors, e.g. `the pod's DNS server 127.0.0.1:9053`. */
+    private readonly peer: string,
+  ) {}
+
+  /** Sends `query` (its id is replaced) and resolves with the answer of the same id. */
+  async exchange(query: DnsPacket, timeoutMs: number): Promise<DnsPacket> {
+    const stream = await this.connected();
+    const id = this.freeId();
+    query.header.id = id;
+    const body = query.toBuffer();
+    const frame = Buffer.alloc(2 + body.length);
+    frame.writeUInt16BE(body.length, 0);
+    body.copy(frame, 2);
+    return new Promise<DnsPacket>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`no answer from ${this.peer} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      stream.write(frame);
+    });
+  }
+
+  close(): void {
+    const stream = this.stream;
+    this.stream = null;
+    this.failAll(new Error(`the stream to ${this.peer} was closed`));
+    void stream?.then((s) => s.destroy(), () => undefined);
+  }
+
+  private freeId(): number {
+    for (;;) {
+      this.nextId = (this.nextId + 1) & 0xffff;
+      if (!this.pending.has(this.nextId)) return this.nextId;
+    }
+  }
+
+  private connected(): Promise<Duplex> {
+    if (this.stream === null) {
+      const opening = this.open().then(
+        (stream) => {
+          this.attach(stream, opening);
+          return stream;
+        },
+        (err: unknown) => {
+          if (this.stream === opening) this.stream = null;
+          throw new Error(`cannot open a stream to ${this.peer}: ${err instanceof Error ? err.message : String(err)}`);
+        },
+      );
+      this.stream = opening;
+    }
+    return this.stream;
+  }
+
+  private attach(stream: Duplex, opening: Promise<Duplex>): void {
+    let buffered: Buffer = Buffer.alloc(0);
+    stream.on('data', (chunk: Buffer) => {
+      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+      while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
+        const size = buffered.readUInt16BE(0);
+        const message = buffered.subarray(2, 2 + size);
+        buffered = buffered.subarray(2 + size);
+        this.deliver(message);
+      }
+    });
+    const gone = (why: string) => {
+      if (this.stream !== opening) return;
+      this.stream = null;
+      this.failAll(new Error(`the stream to ${this.peer} ${why}`));
+    };
+    stream.on('end', () => {
+      gone('ended');
+      stream.end();
+    });
+    stream.on('close', () => gone('closed'));
+    stream.on('error', (err: Error) => gone(`failed: ${err.message}`));
+  }
+
+  private deliver(message: Buffer): void {
+    let answer: DnsPacket;
+    try {
+      answer = Packet.parse(message);
+    } catch {
+      return; // a garbled answer is left to time out, like a lost UDP datagram
+    }
+    const waiting = this.pending.get(answer.header.id);
+    if (waiting === undefined) return;
+    this.pending.delete(answer.header.id);
+    clearTimeout(waiting.timer);
+    waiting.resolve(answer);
+  }
+
+  private failAll(err: Error): void {
+    for (const [id, waiting] of this.pending) {
+      this.pending.delete(id);
+      clearTimeout(waiting.timer);
+      waiting.reject(err);
+    }
+  }
+}

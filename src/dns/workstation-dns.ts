@@ -1,0 +1,174 @@
+// The workstation DNS resolver of a vpn-tcp session: each question goes to the cluster (through the
+// proxy pod) or to the original resolver by the engine's name policy, through the cache, and cluster
+// answers are rewritten for VNAT. Transport-free: server.ts puts it on UDP/TCP, the VIF hands it packets.
+import { dnsDestination, type DnsPolicy } from '../engine/index.js';
+import { CLUSTER_ANSWER_TTL_SECONDS, rewriteClusterResult, type TranslateIp } from './answers.js';
+import { LookupCache, type AnswerSource } from './cache.js';
+import {
+  describeResult, normalizeName, Packet, RCODE, TYPE, type DnsPacket, type Lookup, type LookupResult,
+} from './records.js';
+
+/** Telepresence 2's marker: a name that exists nowhere, asked once to see whether it comes back to us. */
+export const RECURSION_CHECK_NAME = 'tel2-recursion-check.kube-system';
+/** Telepresence 1's suffix-learning probes: the pod learns the rest of the name as a search suffix. */
+export const PROBE_PREFIX = 'hellotelepresence';
+
+export type Destination = 'cluster' | 'workstation' | 'localhost';
+
+export interface WorkstationDnsOptions {
+  policy: DnsPolicy;
+  /** Answers cluster-bound questions (podDnsLookup(...).lookup in a session). */
+  clusterLookup: Lookup;
+  /** The original resolver (nameserverLookup of the saved resolv.conf); without it such names are REFUSED. */
+  originalLookup?: Lookup;
+  /** VNAT: the virtual IP for a cluster IP in a VNAT'd subnet. */
+  translate?: TranslateIp;
+  /** Bounds one cluster look-up (config dns.lookupTimeoutMs); then SERVFAIL. */
+  lookupTimeoutMs?: number;
+  answerTtlSeconds?: number;
+  cacheMaxAgeMs?: number;
+  log?: (line: string) => void;
+  now?: () => number;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
+
+const SERVFAIL_RESULT: LookupResult = { rcode: RCODE.SERVFAIL, answers: [] };
+
+export class WorkstationDns {
+  readonly cache: LookupCache;
+  private policy: DnsPolicy;
+  private readonly log: (line: string) => void;
+  /** Questions answered, by how (for the session's summary and the tests). */
+  readonly counts: Record<AnswerSource | 'failed', number> = { lookup: 0, cache: 0, shared: 0, recursion: 0, failed: 0 };
+
+  constructor(private readonly options: WorkstationDnsOptions) {
+    this.policy = options.policy;
+    this.log = options.log ?? (() => undefined);
+    this.cache = new LookupCache(options.cacheMaxAgeMs ?? 60_000, options.now ?? Date.now);
+  }
+
+  /** New search path or mapped namespaces: later questions follow it, and old answers are dropped. */
+  setPolicy(policy: DnsPolicy): void {
+    this.policy = policy;
+    this.cache.flush();
+  }
+
+  flush(): void {
+    this.cache.flush();
+  }
+
+  destination(name: string): Destination {
+    const n = normalizeName(name);
+    if (n === 'localhost' || n.endsWith('.localhost')) return 'localhost';
+    // The probes and the marker are ours: they must reach the pod whatever suffix the stub added.
+    if (n.startsWith(PROBE_PREFIX) || n === RECURSION_CHECK_NAME) return 'cluster';
+    return dnsDestination(n, this.policy);
+  }
+
+  /** The result for one question, as the workstation's stub resolver should see it. */
+  async resolve(name: string, type: number): Promise<LookupResult> {
+    const key = `${normalizeName(name)}|${type}`;
+    const where = this.destination(name);
+    if (where === 'localhost') return localhostResult(name, type);
+    try {
+      const { result, source } =
+        where === 'cluster'
+          ? await this.cache.get(key, () => this.askCluster(normalizeName(name), type), {
+              keep: true,
+              isRecursionCheck: normalizeName(name) === RECURSION_CHECK_NAME,
+            })
+          : await this.cache.get(key, () => this.askOriginal(name, type), { keep: false });
+      this.counts[source] += 1;
+      const shown = where === 'cluster'
+        ? rewriteClusterResult(name, type, result, {
+            ttlSeconds: this.options.answerTtlSeconds ?? CLUSTER_ANSWER_TTL_SECONDS,
+            translate: this.options.translate,
+          })
+        : result;
+      this.log(`dns: ${describeResult(name, type, shown)} (${where}, ${source})`);
+      return shown;
+    } catch (err) {
+      this.counts.failed += 1;
+      this.log(`dns: ${describeResult(name, type, SERVFAIL_RESULT)} (${where}: ${err instanceof Error ? err.message : String(err)})`);
+      return SERVFAIL_RESULT;
+    }
+  }
+
+  /** The response to a parsed request (every question answered; the first failing rcode wins). */
+  async answer(request: DnsPacket): Promise<DnsPacket> {
+    const response = Packet.createResponseFromRequest(request);
+    response.header.ra = 1;
+    if (request.header.opcode !== 0 || request.questions.length === 0) {
+      response.header.rcode = request.header.opcode !== 0 ? RCODE.NOTIMP : RCODE.FORMERR;
+      return response;
+    }
+    let rcode: number = RCODE.NOERROR;
+    for (const question of request.questions) {
+      const result = await this.resolve(question.name, question.type);
+      response.answers.push(...result.answers);
+      response.authorities.push(...(result.authorities ?? []));
+      if (rcode === RCODE.NOERROR) rcode = result.rcode;
+    }
+    response.header.rcode = rcode;
+    return response;
+  }
+
+  /**
+   * A raw DNS message (a UDP payload read from the TUN) in, the raw reply out; too large a reply
+   * is cut to the question with TC set, so the stub retries over TCP.
+   */
+  readonly answerDnsPacket = async (packet: Buffer): Promise<Buffer> => {
+    let request: DnsPacket;
+    try {
+      request = Packet.parse(packet);
+    } catch {
+      return formatError(packet);
+    }
+    return fitUdp(request, await this.answer(request));
+  };
+
+  private askCluster(name: string, type: number): Promise<LookupResult> {
+    return withTimeout(this.options.clusterLookup(name, type), this.options.lookupTimeoutMs ?? 8000, `the cluster look-up of ${name}`);
+  }
+
+  private async askOriginal(name: string, type: number): Promise<LookupResult> {
+    if (this.options.originalLookup === undefined) return { rcode: RCODE.REFUSED, answers: [] };
+    return this.options.originalLookup(name, type);
+  }
+}
+
+function localhostResult(name: string, type: number): LookupResult {
+  const base = { name, class: Packet.CLASS.IN, ttl: CLUSTER_ANSWER_TTL_SECONDS };
+  if (type === TYPE.A) return { rcode: RCODE.NOERROR, answers: [{ ...base, type, address: '127.0.0.1' } as LookupResult['answers'][number]] };
+  if (type === TYPE.AAAA) return { rcode: RCODE.NOERROR, answers: [{ ...base, type, address: '::1' } as LookupResult['answers'][number]] };
+  return { rcode: RCODE.NOERROR, answers: [] };
+}
+
+/** FORMERR for a message we cannot parse, echoing its id when it has one. */
+function formatError(packet: Buffer): Buffer {
+  const reply = Buffer.alloc(12);
+  if (packet.length >= 2) packet.copy(reply, 0, 0, 2);
+  reply[2] = 0x80; // QR
+  reply[3] = RCODE.FORMERR;
+  return reply;
+}
+
+/** RFC 1035/6891: a UDP reply fits the requester's EDNS size (else 512), or carries TC and the question only. */
+export function fitUdp(request: DnsPacket, response: DnsPacket): Buffer {
+  const opt = request.additionals.find((r) => r.type === TYPE.EDNS);
+  const limit = Math.max(opt?.class ?? 0, 512);
+  const full = response.toBuffer();
+  if (full.length <= limit) return full;
+  const cut = Packet.createResponseFromRequest(request);
+  cut.header.ra = 1;
+  cut.header.tc = 1;
+  cut.header.rcode = response.header.rcode;
+  return cut.toBuffer();
+}
