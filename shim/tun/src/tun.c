@@ -1,0 +1,236 @@
+// tun.node: opens a Linux TUN device (IFF_TUN | IFF_NO_PI) and moves packets between it and Node.
+// Reads happen on the event loop (uv_poll on the non-blocking fd), never on the libuv threadpool,
+// where a blocking read would hold one of the four threads for the whole session.
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <node_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <uv.h>
+
+#define CHECK(call)                                                    \
+  do {                                                                 \
+    if ((call) != napi_ok) {                                           \
+      napi_throw_error(env, NULL, "tun.node: N-API call failed: " #call); \
+      return NULL;                                                     \
+    }                                                                  \
+  } while (0)
+
+static napi_value throw_errno(napi_env env, const char *what, int err) {
+  char msg[256];
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
+  napi_value code, text, error;
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &text);
+  napi_create_int32(env, err, &code);
+  napi_create_error(env, NULL, text, &error);
+  napi_set_named_property(env, error, "errno", code);
+  napi_throw(env, error);
+  return NULL;
+}
+
+// open(name: string, mtu: number) -> { fd, name }; name "" lets the kernel choose ("tp%d").
+static napi_value tun_open(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char name[IFNAMSIZ] = {0};
+  size_t len = 0;
+  CHECK(napi_get_value_string_utf8(env, argv[0], NULL, 0, &len));
+  if (len >= IFNAMSIZ) {
+    napi_throw_range_error(env, NULL, "tun.node open: interface names have at most 15 characters");
+    return NULL;
+  }
+  CHECK(napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len));
+  int32_t mtu = 0;
+  CHECK(napi_get_value_int32(env, argv[1], &mtu));
+
+  int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return throw_errno(env, "open /dev/net/tun", errno);
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+  snprintf(ifr.ifr_name, IFNAMSIZ, "%s", len > 0 ? name : "tp%d");
+  if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "ioctl TUNSETIFF", err);
+  }
+  if (mtu > 0) {
+    // SIOCSIFMTU goes through any socket of the device's namespace.
+    int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct ifreq mreq;
+    memset(&mreq, 0, sizeof mreq);
+    memcpy(mreq.ifr_name, ifr.ifr_name, IFNAMSIZ);
+    mreq.ifr_mtu = mtu;
+    if (sock < 0 || ioctl(sock, SIOCSIFMTU, &mreq) < 0) {
+      int err = errno;
+      if (sock >= 0) close(sock);
+      close(fd);
+      return throw_errno(env, "ioctl SIOCSIFMTU", err);
+    }
+    close(sock);
+  }
+  napi_value result, jfd, jname;
+  CHECK(napi_create_object(env, &result));
+  CHECK(napi_create_int32(env, fd, &jfd));
+  CHECK(napi_create_string_utf8(env, ifr.ifr_name, NAPI_AUTO_LENGTH, &jname));
+  CHECK(napi_set_named_property(env, result, "fd", jfd));
+  CHECK(napi_set_named_property(env, result, "name", jname));
+  return result;
+}
+
+// read(fd, buffer) -> bytes read, or -1 when no packet is waiting (EAGAIN). One packet per call.
+static napi_value tun_read(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  void *data;
+  size_t size;
+  CHECK(napi_get_buffer_info(env, argv[1], &data, &size));
+  ssize_t n;
+  do n = read(fd, data, size); while (n < 0 && errno == EINTR);
+  if (n < 0 && errno != EAGAIN) return throw_errno(env, "read TUN", errno);
+  napi_value result;
+  CHECK(napi_create_int32(env, n < 0 ? -1 : (int32_t)n, &result));
+  return result;
+}
+
+// write(fd, buffer, length) -> bytes written, or -1 when the device queue is full (the packet is
+// dropped; TCP retransmits, as it would for a lost packet).
+static napi_value tun_write(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd, length;
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  void *data;
+  size_t size;
+  CHECK(napi_get_buffer_info(env, argv[1], &data, &size));
+  CHECK(napi_get_value_int32(env, argv[2], &length));
+  if (length < 0 || (size_t)length > size) {
+    napi_throw_range_error(env, NULL, "tun.node write: length outside the buffer");
+    return NULL;
+  }
+  ssize_t n;
+  do n = write(fd, data, (size_t)length); while (n < 0 && errno == EINTR);
+  if (n < 0 && errno != EAGAIN && errno != ENOBUFS) return throw_errno(env, "write TUN", errno);
+  napi_value result;
+  CHECK(napi_create_int32(env, n < 0 ? -1 : (int32_t)n, &result));
+  return result;
+}
+
+typedef struct {
+  uv_poll_t poll;
+  napi_env env;
+  napi_ref callback;
+  int closing;
+} watcher_t;
+
+static void on_closed(uv_handle_t *handle) { free(handle->data); }
+
+static void on_readable(uv_poll_t *poll, int status, int events) {
+  (void)events;
+  watcher_t *w = poll->data;
+  if (w->closing) return;
+  napi_env env = w->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value cb, global, arg;
+  napi_get_reference_value(env, w->callback, &cb);
+  napi_get_global(env, &global);
+  napi_create_int32(env, status, &arg);
+  napi_value result;
+  // Errors thrown by the callback surface as an uncaught exception, as for any Node callback.
+  if (napi_call_function(env, global, cb, 1, &arg, &result) == napi_pending_exception) {
+    napi_value exc;
+    napi_get_and_clear_last_exception(env, &exc);
+    napi_fatal_exception(env, exc);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void release_watcher(napi_env env, watcher_t *w) {
+  if (w->closing) return;
+  w->closing = 1;
+  uv_poll_stop(&w->poll);
+  napi_delete_reference(env, w->callback);
+  w->poll.data = w;
+  uv_close((uv_handle_t *)&w->poll, on_closed);
+}
+
+// watch(fd, onReadable(status)) -> handle; the callback runs on the event loop whenever the fd
+// has packets; it should read() until -1.
+static napi_value tun_watch(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  uv_loop_t *loop;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  watcher_t *w = calloc(1, sizeof *w);
+  if (!w) return throw_errno(env, "watch", ENOMEM);
+  w->env = env;
+  int rc = uv_poll_init(loop, &w->poll, fd);
+  if (rc != 0) {
+    free(w);
+    napi_throw_error(env, NULL, uv_strerror(rc));
+    return NULL;
+  }
+  w->poll.data = w;
+  CHECK(napi_create_reference(env, argv[1], 1, &w->callback));
+  rc = uv_poll_start(&w->poll, UV_READABLE, on_readable);
+  if (rc != 0) {
+    release_watcher(env, w);
+    napi_throw_error(env, NULL, uv_strerror(rc));
+    return NULL;
+  }
+  napi_value handle;
+  CHECK(napi_create_external(env, w, NULL, NULL, &handle));
+  return handle;
+}
+
+// unwatch(handle): stops the poll; must run before close(fd).
+static napi_value tun_unwatch(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  watcher_t *w;
+  CHECK(napi_get_value_external(env, argv[0], (void **)&w));
+  release_watcher(env, w);
+  return NULL;
+}
+
+// close(fd): the kernel removes the device, with its addresses and routes.
+static napi_value tun_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd;
+  CHECK(napi_get_value_int32(env, argv[0], &fd));
+  if (close(fd) < 0) return throw_errno(env, "close TUN", errno);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"open", NULL, tun_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"read", NULL, tun_read, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"write", NULL, tun_write, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"watch", NULL, tun_watch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"unwatch", NULL, tun_unwatch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"close", NULL, tun_close, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,43 @@
+// Host side of the VIF: the TUN's address, link state and routes, set with `ip` through execa.
+// Every change registers its undo the moment it is made. No rp_filter change is needed: the fake
+// sources lie in the TUN's own subnet and the destinations are routed to the TUN, so replies pass
+// strict reverse-path filtering (tested with rp_filter 1 and 0).
+import { execa } from 'execa';
+import { ClusterError } from '../errors.js';
+
+/** Where undo steps go: the session's UndoStack (src/session/undo.ts). */
+export interface UndoRegistry {
+  push(name: string, undo: () => Promise<void> | void): void;
+}
+
+/** Runs `ip` with arguments; tests may pass one that records the calls. */
+export type IpRunner = (args: string[]) => Promise<void>;
+
+export const runIp: IpRunner = async (args) => {
+  const result = await execa('ip', args, { reject: false });
+  if (result.exitCode !== 0) {
+    const detail = String(result.stderr || result.stdout).trim();
+    throw new ClusterError(`\`ip ${args.join(' ')}\` failed: ${detail}`);
+  }
+};
+
+export interface DeviceConfig {
+  name: string;
+  /** The TUN's own address with the prefix of its subnet, e.g. "198.18.0.1/16". */
+  address: string;
+  /** CIDRs routed to the TUN (the plan's routed and VNAT subnets). */
+  routes: readonly string[];
+}
+
+/** Address, link up, then one route per CIDR; each step's undo pushed as soon as it succeeded. */
+export async function configureDevice(cfg: DeviceConfig, undo: UndoRegistry, ip: IpRunner = runIp): Promise<void> {
+  const { name, address } = cfg;
+  await ip(['addr', 'add', address, 'dev', name]);
+  undo.push(`remove address ${address} from ${name}`, () => ip(['addr', 'del', address, 'dev', name]));
+  await ip(['link', 'set', 'dev', name, 'up']);
+  undo.push(`set ${name} down`, () => ip(['link', 'set', 'dev', name, 'down']));
+  for (const cidr of cfg.routes) {
+    await ip(['route', 'add', cidr, 'dev', name]);
+    undo.push(`remove route ${cidr} dev ${name}`, () => ip(['route', 'del', cidr, 'dev', name]));
+  }
+}

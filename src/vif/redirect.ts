@@ -1,0 +1,216 @@
+// The packet-redirect stack (DESIGN.md "vpn-tcp"): the kernel terminates TCP, we only rewrite.
+// SYN A:sport -> D:dport from the TUN: dial the cluster first; on success the SYN goes back in as
+// F:sport -> T:listen and the local listener pipes the accepted socket to the dialled stream; on
+// failure the client gets a RST at once (curl: "Connection refused"). Replies T:listen -> F:sport
+// go out as D:dport -> A:sport. UDP to the DNS address goes to a callback.
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { NatTable, type Flow, type FakePool } from './nat.js';
+import { buildRst, buildUdp, intToIpv4, ipv4ToInt, parseIpv4, rewriteTcp, PROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN, type Ipv4Packet } from './ipv4.js';
+
+/** Opens a stream to destIp:destPort in the cluster (an SSH direct-tcpip channel in a session). */
+export type Connector = (destIp: string, destPort: number) => Promise<Duplex>;
+
+/** Answers one DNS query that reached the VIF's DNS address; `reply` sends the answer back. */
+export type DnsPacketHandler = (query: Buffer, reply: (answer: Uint8Array) => void, from: { ip: string; port: number }) => void;
+
+export interface RedirectOptions {
+  /** The TUN's own address T, where the listener binds. */
+  address: number;
+  pool: FakePool;
+  connect: Connector;
+  /** VNAT: the cluster IP behind a destination (identity when absent). */
+  translate?: (destIp: string) => string;
+  dns?: { ip: number; port: number; onDnsPacket: DnsPacketHandler };
+  /** How long a closed flow keeps translating late packets (FIN retransmits, last ACKs). */
+  lingerMs: number;
+  /** Give up dialling (and reset the client) after this long. */
+  connectTimeoutMs: number;
+  log: (line: string) => void;
+  now?: () => number;
+}
+
+export interface RedirectStats {
+  flows: number;
+  packetsIn: number;
+  packetsOut: number;
+  dropped: number;
+  refused: number;
+}
+
+export class RedirectStack {
+  readonly nat: NatTable;
+  readonly stats: RedirectStats = { flows: 0, packetsIn: 0, packetsOut: 0, dropped: 0, refused: 0 };
+  private listenPort = 0;
+  private readonly server: net.Server;
+  private readonly accepted = new WeakSet<Flow>();
+  private sweeper: NodeJS.Timeout | null = null;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: RedirectOptions, private readonly write: (packet: Uint8Array, length?: number) => boolean) {
+    this.nat = new NatTable(opts.pool);
+    this.now = opts.now ?? Date.now;
+    this.server = net.createServer({ allowHalfOpen: true }, (socket) => this.onAccepted(socket));
+  }
+
+  /** Binds the listener to T (the TUN must have its address) and starts the expiry sweep. */
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ host: intToIpv4(this.opts.address), port: 0, backlog: 1024 }, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.listenPort = (this.server.address() as net.AddressInfo).port;
+    const every = Math.max(100, Math.min(this.opts.lingerMs, 5000) / 2);
+    this.sweeper = setInterval(() => this.sweep(), every).unref();
+    return this.listenPort;
+  }
+
+  /** One packet read from the TUN; `buf` is reused after the call. */
+  onPacket(buf: Buffer, n: number): void {
+    this.stats.packetsIn++;
+    const p = parseIpv4(buf, n);
+    if (!p) return this.drop();
+    if (p.proto === PROTO_UDP) return this.onUdp(buf, p);
+    if (p.src === this.opts.address && p.sport === this.listenPort) return this.onReply(buf, p);
+    return this.onOutgoing(buf, p);
+  }
+
+  async close(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    for (const flow of this.nat.flows()) flow.stream?.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private onOutgoing(buf: Buffer, p: Ipv4Packet): void {
+    const flow = this.nat.outgoing(p.src, p.sport, p.dst, p.dport);
+    const isSyn = (p.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
+    if (!flow || (isSyn && flow.state === 'closed')) {
+      if (flow) this.nat.remove(flow); // a new connection reusing a lingering tuple
+      if (isSyn) return this.dial(buf, p);
+      // A segment of a connection we do not know (expired, or from before a restart): reset it.
+      if (!(p.flags & TCP_RST)) this.send(buildRst(buf, p));
+      return this.drop();
+    }
+    if (flow.state === 'dialing') {
+      if (isSyn) flow.syn = Buffer.from(buf.subarray(0, p.length)); // a retransmit: keep the latest
+      return;
+    }
+    rewriteTcp(buf, p, flow.fake, flow.sport, this.opts.address, this.listenPort);
+    this.send(buf, p.length);
+  }
+
+  private onReply(buf: Buffer, p: Ipv4Packet): void {
+    const flow = this.nat.returning(p.dst, p.dport);
+    if (!flow) return this.drop();
+    rewriteTcp(buf, p, flow.dest, flow.dport, flow.client, flow.sport);
+    this.send(buf, p.length);
+  }
+
+  private dial(buf: Buffer, p: Ipv4Packet): void {
+    let flow: Flow;
+    try {
+      flow = this.nat.create(p.src, p.sport, p.dst, p.dport, this.now());
+    } catch (err) {
+      this.opts.log(`vif: ${(err as Error).message}`);
+      return this.refuse(buildRst(buf, p));
+    }
+    this.stats.flows++;
+    flow.syn = Buffer.from(buf.subarray(0, p.length));
+    const dest = intToIpv4(p.dst);
+    const real = this.opts.translate ? this.opts.translate(dest) : dest;
+    const target = `${real}:${p.dport}${real === dest ? '' : ` (${dest})`}`;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${this.opts.connectTimeoutMs} ms`)), this.opts.connectTimeoutMs);
+    });
+    const dialled = Promise.resolve().then(() => this.opts.connect(real, p.dport));
+    Promise.race([dialled, timeout]).then(
+      (stream) => {
+        clearTimeout(timer);
+        if (flow.state !== 'dialing' || !flow.syn) return void stream.destroy();
+        flow.stream = stream;
+        flow.state = 'open';
+        flow.since = this.now();
+        // A stream that fails before the client's connection is accepted must not crash the process.
+        stream.on('error', (err) => this.opts.log(`vif: ${target}: ${err.message}`));
+        const syn = flow.syn;
+        flow.syn = null;
+        const q = parseIpv4(syn, syn.length)!;
+        rewriteTcp(syn, q, flow.fake, flow.sport, this.opts.address, this.listenPort);
+        this.send(syn);
+      },
+      (err: Error) => {
+        clearTimeout(timer);
+        dialled.then((s) => s.destroy(), () => {});
+        this.opts.log(`vif: connect ${target} for ${intToIpv4(flow.client)}:${flow.sport} failed: ${err.message}`);
+        if (flow.syn) this.refuse(buildRst(flow.syn, parseIpv4(flow.syn, flow.syn.length)!));
+        this.nat.remove(flow);
+      },
+    );
+  }
+
+  private onAccepted(socket: net.Socket): void {
+    const fake = ipv4ToInt(socket.remoteAddress ?? '');
+    const flow = fake === null ? undefined : this.nat.returning(fake, socket.remotePort ?? -1);
+    if (!flow || flow.state !== 'open' || !flow.stream || this.accepted.has(flow)) {
+      this.opts.log(`vif: unexpected connection from ${socket.remoteAddress}:${socket.remotePort} to the listener`);
+      return void socket.resetAndDestroy();
+    }
+    this.accepted.add(flow);
+    const stream = flow.stream;
+    socket.setNoDelay(true);
+    socket.on('error', () => stream.destroy());
+    stream.on('error', () => socket.resetAndDestroy());
+    // A cluster stream torn down without an EOF is a reset, not a clean end.
+    let streamEnded = false;
+    stream.once('end', () => (streamEnded = true));
+    stream.once('close', () => {
+      if (!streamEnded && !socket.destroyed) socket.resetAndDestroy();
+    });
+    socket.once('close', () => {
+      stream.destroy();
+      this.nat.close(flow, this.now());
+    });
+    // pipe() ends the other side on EOF: a half-close travels both ways.
+    socket.pipe(stream);
+    stream.pipe(socket);
+  }
+
+  private onUdp(buf: Buffer, p: Ipv4Packet): void {
+    const dns = this.opts.dns;
+    if (!dns || p.dst !== dns.ip || p.dport !== dns.port) return this.drop();
+    const query = Buffer.from(buf.subarray(p.l4 + 8, p.length));
+    const { src, sport } = p;
+    const reply = (answer: Uint8Array) => this.send(buildUdp(dns.ip, dns.port, src, sport, answer));
+    try {
+      dns.onDnsPacket(query, reply, { ip: intToIpv4(src), port: sport });
+    } catch (err) {
+      this.opts.log(`vif: DNS handler failed: ${(err as Error).message}`);
+    }
+  }
+
+  private sweep(): void {
+    const stale = (flow: Flow) => !this.accepted.has(flow);
+    for (const flow of this.nat.expire(this.now(), this.opts.lingerMs, this.opts.connectTimeoutMs * 2, stale)) {
+      if (flow.state !== 'closed') flow.stream?.destroy();
+      flow.state = 'closed';
+    }
+  }
+
+  private refuse(rst: Buffer): void {
+    this.stats.refused++;
+    this.send(rst);
+  }
+
+  private send(packet: Uint8Array, length = packet.length): void {
+    if (this.write(packet, length)) this.stats.packetsOut++;
+    else this.stats.dropped++;
+  }
+
+  private drop(): void {
+    this.stats.dropped++;
+  }
+}

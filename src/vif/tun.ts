@@ -1,0 +1,85 @@
+// The TUN device as Node sees it: shim/tun's addon opens /dev/net/tun (IFF_TUN | IFF_NO_PI) and
+// signals readable packets from the event loop (uv_poll); reads and writes are synchronous
+// non-blocking syscalls, one packet each, into one reused buffer.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { UnsupportedError } from '../errors.js';
+
+interface TunAddon {
+  open(name: string, mtu: number): { fd: number; name: string };
+  read(fd: number, buf: Buffer): number;
+  write(fd: number, buf: Uint8Array, length: number): number;
+  watch(fd: number, onReadable: (status: number) => void): object;
+  unwatch(handle: object): void;
+  close(fd: number): void;
+}
+
+// From dist/src/vif/ (compiled) or src/vif/ the repository root is three or two levels up.
+const ADDON_CANDIDATES = ['../../../shim/tun/build/Release/tun.node', '../../shim/tun/build/Release/tun.node'];
+
+let addon: TunAddon | null = null;
+
+export function loadTunAddon(): TunAddon {
+  if (addon) return addon;
+  const path = ADDON_CANDIDATES.map((p) => fileURLToPath(new URL(p, import.meta.url))).find((p) => existsSync(p));
+  if (!path) {
+    throw new UnsupportedError('the TUN addon shim/tun/build/Release/tun.node is not built: run `npm ci` (or `npm run install`) with python3, make and g++ installed');
+  }
+  addon = createRequire(import.meta.url)(path) as TunAddon;
+  return addon;
+}
+
+/** Packets per readable event before the loop yields to other I/O (epoll is level-triggered). */
+const BATCH = 256;
+
+export interface TunDevice {
+  readonly name: string;
+  readonly mtu: number;
+  /** Starts delivering packets; `packet` is only valid during the call (the buffer is reused). */
+  start(onPacket: (packet: Buffer, length: number) => void): void;
+  /** Writes one packet; false when the kernel dropped it (queue full). */
+  write(packet: Uint8Array, length?: number): boolean;
+  /** Closes the fd: the kernel deletes the device with its addresses and routes. */
+  close(): void;
+}
+
+/** Opens a TUN device named `name` (empty: the kernel picks tp0, tp1, ...) with the given MTU. */
+export function openTun(name: string, mtu: number): TunDevice {
+  const tun = loadTunAddon();
+  let opened: { fd: number; name: string };
+  try {
+    opened = tun.open(name, mtu);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new UnsupportedError(`cannot create the TUN device ${name || 'tp%d'} (${reason}): vpn-tcp needs root (or CAP_NET_ADMIN) and /dev/net/tun`);
+  }
+  const { fd } = opened;
+  const buf = Buffer.alloc(Math.max(mtu, 1500) + 4);
+  let watcher: object | null = null;
+  let closed = false;
+  return {
+    name: opened.name,
+    mtu,
+    start(onPacket) {
+      if (watcher || closed) return;
+      watcher = tun.watch(fd, () => {
+        for (let i = 0; i < BATCH && !closed; i++) {
+          const n = tun.read(fd, buf);
+          if (n < 0) break;
+          onPacket(buf, n);
+        }
+      });
+    },
+    write(packet, length = packet.length) {
+      if (closed) return false;
+      return tun.write(fd, packet, length) >= 0;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      if (watcher) tun.unwatch(watcher);
+      tun.close(fd);
+    },
+  };
+}

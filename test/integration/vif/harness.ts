@@ -1,0 +1,59 @@
+// Runs the real VIF inside a test network namespace (started with `ip netns exec`), with a
+// connector to the servers of servers.ts on 127.0.0.1. Speaks JSON lines: it prints
+// {"ready":...} and then answers the stdin commands "stats", "dials" and "teardown".
+import net from 'node:net';
+import readline from 'node:readline';
+import type { Duplex } from 'node:stream';
+import { UndoStack } from '../../../src/session/undo.js';
+import { startVif } from '../../../src/vif/index.js';
+
+const config = JSON.parse(process.argv[2] ?? '{}') as { name?: string; mtu?: number; natLingerMs?: number };
+const dials: string[] = [];
+const say = (obj: unknown): void => void process.stdout.write(JSON.stringify(obj) + '\n');
+
+/** The cluster: 10.130.0.0/16 is served by servers.ts; 10.130.0.99 is unreachable; the rest refuses. */
+function connect(destIp: string, destPort: number): Promise<Duplex> {
+  dials.push(`${destIp}:${destPort}`);
+  if (destIp === '10.130.0.99') {
+    return new Promise((_, reject) => setTimeout(() => reject(new Error('connect EHOSTUNREACH 10.130.0.99')), 20));
+  }
+  if (!destIp.startsWith('10.130.')) return Promise.reject(new Error(`connect ECONNREFUSED ${destIp}`));
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port: destPort, allowHalfOpen: true });
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** VNAT: 211.55.0.0/16 stands for 10.130.0.0/16. */
+const translate = (ip: string): string => (ip.startsWith('211.55.') ? ip.replace(/^211\.55\./, '10.130.') : ip);
+
+const undo = new UndoStack();
+try {
+  const vif = await startVif({
+    name: config.name,
+    mtu: config.mtu,
+    address: '198.18.0.1/16',
+    routes: ['10.130.0.0/16', '211.55.0.0/16'],
+    connect,
+    translate,
+    dns: { ip: '198.18.0.2', onDnsPacket: (query, reply, from) => reply(Buffer.from(`answer to ${query.toString()} from ${from.ip}`)) },
+    undo,
+    natLingerMs: config.natLingerMs,
+    connectTimeoutMs: 2000,
+  });
+  say({ ready: true, name: vif.name, address: vif.address, listenPort: vif.listenPort });
+  const lines = readline.createInterface({ input: process.stdin });
+  for await (const line of lines) {
+    if (line === 'stats') say(vif.stats());
+    else if (line === 'dials') say(dials);
+    else if (line === 'teardown') {
+      say({ failures: await undo.unwind() });
+      break;
+    }
+  }
+  process.exit(0);
+} catch (err) {
+  say({ error: (err as Error).message, failures: await undo.unwind() });
+  process.exit(1);
+}
