@@ -159,4 +159,30 @@ describe('apiserver controllers through kubectl', function () {
     expect([future.type, future.object.code, future.object.reason]).to.deep.equal(['ERROR', 504, 'Timeout']);
     expect(future.object.message).to.match(new RegExp(`^Too large resource version: ${ahead}, current: \\d+$`));
   });
+
+  it('rolls 3 replicas over one surge pod at a time, and rollout status follows', async () => {
+    await k('create', 'deployment', 'roll', '--image=telepresence-test/echo:dev', '--replicas=3');
+    await eventually('3 pods', async () => (await k('get', 'pods', '-l', 'app=roll', '-o', 'name')).stdout.split('\n').filter(Boolean).length === 3);
+    await api.markPodsReady(ns, 'app=roll');
+    expect((await k('rollout', 'status', 'deployment/roll', '--timeout=20s')).exitCode).to.equal(0);
+    await k('set', 'image', 'deployment/roll', 'echo=telepresence-test/echo:v2');
+    const status = k('rollout', 'status', 'deployment/roll', '--timeout=40s');
+    let most = 0;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const images = (await k('get', 'pods', '-l', 'app=roll', '-o', 'jsonpath={range .items[*]}{.spec.containers[0].image}{" "}{.metadata.deletionTimestamp}{"\\n"}{end}')).stdout
+        .split('\n').filter(Boolean).map((l) => l.trim());
+      const active = images.filter((l) => !l.includes(' '));
+      most = Math.max(most, active.length);
+      if (active.length === 3 && active.every((l) => l.endsWith(':v2')) && images.length === 3) break;
+      if (Date.now() > deadline) throw new Error(`rollout stuck: ${images.join(', ')}`);
+      await api.markPodsReady(ns, 'app=roll');
+      await api.finishTerminatingPods(ns, 'app=roll');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const done = await status;
+    expect(done.stdout.split('\n').pop()).to.equal('deployment "roll" successfully rolled out');
+    expect(done.stdout).to.contain('Waiting for deployment "roll" rollout to finish: 1 out of 3 new replicas have been updated...');
+    expect(most).to.equal(4); // replicas + maxSurge (25% of 3, rounded up)
+  });
 });

@@ -7,6 +7,7 @@ import type { Controller } from './manager.js';
 import { canonical, controllerRef, isControlledBy, mergeConditions } from './owners.js';
 import { templateHash } from './hash.js';
 import { recordEvent } from './events.js';
+import { resolveIntOrPercent, rollingStep } from './rolling.js';
 
 const REVISION = 'deployment.kubernetes.io/revision';
 const HASH_LABEL = 'pod-template-hash';
@@ -24,9 +25,7 @@ function revisionOf(o: KObject): number {
 function maxUnavailable(d: KObject): number {
   const want = d.spec.replicas ?? 1;
   if (d.spec.strategy?.type === 'Recreate') return want;
-  const raw = d.spec.strategy?.rollingUpdate?.maxUnavailable ?? '25%';
-  const n = typeof raw === 'string' && raw.endsWith('%') ? Math.floor((want * Number(raw.slice(0, -1))) / 100) : Number(raw);
-  return Math.min(want, Number.isFinite(n) ? n : 0);
+  return Math.min(want, resolveIntOrPercent(d.spec.strategy?.rollingUpdate?.maxUnavailable, want, false));
 }
 
 function createReplicaSet(registry: Registry, d: KObject, revision: number): KObject {
@@ -43,7 +42,7 @@ function createReplicaSet(registry: Registry, d: KObject, revision: number): KOb
       ownerReferences: [controllerRef(d)],
     },
     spec: {
-      replicas: d.spec.strategy?.type === 'Recreate' ? 0 : want,
+      replicas: 0,
       minReadySeconds: d.spec.minReadySeconds ?? 0,
       selector: { ...d.spec.selector, matchLabels: { ...(d.spec.selector.matchLabels ?? {}), [HASH_LABEL]: hash } },
       template: tpl,
@@ -69,9 +68,6 @@ function reconcileOne(registry: Registry, d: KObject): void {
   if (!newRs && !d.spec.paused) {
     newRs = createReplicaSet(registry, d, maxRevision + 1);
     reason = 'NewReplicaSetCreated';
-    if ((newRs.spec.replicas ?? 0) > 0) {
-      recordEvent(registry, d, 'ScalingReplicaSet', `Scaled up replica set ${newRs.metadata.name} from 0 to ${newRs.spec.replicas}`, 'deployment-controller');
-    }
   } else if (newRs && revisionOf(newRs) < maxRevision) {
     newRs = registry.update(resourceFor('replicasets'), ns, newRs.metadata.name, {
       ...newRs, metadata: { ...newRs.metadata, resourceVersion: undefined, annotations: { ...newRs.metadata.annotations, [REVISION]: String(maxRevision + 1) } },
@@ -85,13 +81,13 @@ function reconcileOne(registry: Registry, d: KObject): void {
       const oldPods = registry.list('pods', ns).filter((p) => old.some((rs) => isControlledBy(p, rs)));
       if (oldPods.length === 0) setReplicas(registry, newRs, want, d);
     } else {
-      setReplicas(registry, newRs, want, d);
-      // Old pods go as new ones become available, keeping at least want - maxUnavailable up.
-      let keep = Math.max(0, want - maxUnavailable(d) - (newRs.status?.availableReplicas ?? 0));
-      for (const rs of [...old].sort((a, b) => revisionOf(b) - revisionOf(a))) {
-        const n = Math.min(rs.spec.replicas ?? 0, keep);
-        keep -= n;
-        setReplicas(registry, rs, n, d);
+      const counts = (rs: KObject) => ({ name: rs.metadata.name, spec: rs.spec.replicas ?? 0, available: rs.status?.availableReplicas ?? 0 });
+      const oldestFirst = [...old].sort((a, b) => revisionOf(a) - revisionOf(b));
+      const ru = d.spec.strategy?.rollingUpdate ?? {};
+      const step = rollingStep(want, ru.maxSurge, ru.maxUnavailable, counts(newRs), oldestFirst.map(counts));
+      for (const rs of [newRs, ...oldestFirst]) {
+        const n = step.get(rs.metadata.name);
+        if (n !== undefined) setReplicas(registry, rs, n, d);
       }
     }
     const revision = String(revisionOf(newRs));
