@@ -53,7 +53,9 @@ export class LookupCache {
     if (entry?.result && this.now() - entry.created <= this.maxAgeMs) return { result: entry.result, source: 'cache' };
 
     const fresh: Entry = { created: this.now(), pending: null, result: null, keep: opts.keep };
-    fresh.pending = lookup().then(
+    // Registered before the look-up starts, so that a question coming straight back finds it.
+    this.entries.set(key, fresh);
+    fresh.pending = Promise.resolve().then(lookup).then(
       (result) => {
         if (this.entries.get(key) === fresh) {
           fresh.pending = null;
@@ -71,7 +73,6 @@ export class LookupCache {
         throw err;
       },
     );
-    this.entries.set(key, fresh);
     try {
       return { result: await fresh.pending, source: 'lookup' };
     } finally {

@@ -3,7 +3,7 @@ export { WorkstationDns, RECURSION_CHECK_NAME, PROBE_PREFIX, fitUdp } from './wo
 export type { WorkstationDnsOptions, Destination } from './workstation-dns.js';
 export { LookupCache, NXDOMAIN_RESULT } from './cache.js';
 export type { RecursionState, AnswerSource } from './cache.js';
-export { rewriteClusterResult, translateRecord, CLUSTER_ANSWER_TTL_SECONDS } from './answers.js';
+export { rewriteClusterResult, translateRecord, ipv4MappedIpv6, CLUSTER_ANSWER_TTL_SECONDS } from './answers.js';
 export type { TranslateIp } from './answers.js';
 export { listenWorkstationDns } from './server.js';
 export type { DnsListener } from './server.js';
@@ -17,5 +17,5 @@ export {
   TUNNEL_DID_NOT_CONNECT, PROBE_ANSWER, RESOLVER_FILES,
 } from './startup.js';
 export type { SystemLookup, ReadinessOptions } from './startup.js';
-export { RCODE, TYPE, normalizeName, typeName, rcodeName } from './records.js';
+export { Packet, RCODE, TYPE, normalizeName, typeName, rcodeName, buildQuery } from './records.js';
 export type { Lookup, LookupResult, DnsRecord, DnsPacket } from './records.js';
