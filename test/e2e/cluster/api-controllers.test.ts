@@ -136,7 +136,7 @@ describe('apiserver controllers through kubectl', function () {
     const pod = await eventually('a pod', async () => (await k('get', 'pods', '-l', 'app=evented', '-o', 'jsonpath={.items[0].metadata.name}')).stdout || undefined);
     const messages = async (name: string) => (await k('get', 'events', '--field-selector', `involvedObject.name=${name}`, '-o', 'jsonpath={range .items[*]}{.reason}: {.message}{"\\n"}{end}')).stdout;
     const rs = (await k('get', 'rs', '-l', 'app=evented', '-o', 'jsonpath={.items[0].metadata.name}')).stdout;
-    expect(await messages('evented')).to.equal(`ScalingReplicaSet: Scaled up replica set ${rs} from 0 to 2`);
+    expect(await messages('evented')).to.equal(`ScalingReplicaSet: Scaled up replica set ${rs} to 2 from 0`);
     expect(await messages(pod)).to.equal(`Scheduled: Successfully assigned ${ns}/${pod} to tp-node`);
     expect((await messages(rs)).split('\n').sort()).to.deep.equal((await k('get', 'pods', '-l', 'app=evented', '-o', 'name')).stdout.split('\n')
       .map((p) => `SuccessfulCreate: Created pod: ${p.slice(4)}`).sort());

@@ -53,7 +53,7 @@ function createReplicaSet(registry: Registry, d: KObject, revision: number): KOb
 function setReplicas(registry: Registry, rs: KObject, replicas: number, d?: KObject): void {
   const from = rs.spec.replicas ?? 1;
   if (from === replicas) return;
-  if (d) recordEvent(registry, d, 'ScalingReplicaSet', `Scaled ${replicas > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${replicas}`, 'deployment-controller');
+  if (d) recordEvent(registry, d, 'ScalingReplicaSet', `Scaled ${replicas > from ? 'up' : 'down'} replica set ${rs.metadata.name} to ${replicas} from ${from}`, 'deployment-controller');
   registry.update(resourceFor('replicasets'), rs.metadata.namespace, rs.metadata.name, { ...rs, metadata: { ...rs.metadata, resourceVersion: undefined }, spec: { ...rs.spec, replicas } });
 }
 
