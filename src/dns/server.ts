@@ -7,47 +7,59 @@ import { Packet, RCODE, type DnsPacket } from './records.js';
 
 export interface DnsListener {
   host: string;
-  udpPort: number;
-  tcpPort: number;
+  /** UDP and TCP share one port, as resolv.conf and dig's TC retry expect. */
+  port: number;
   close(): Promise<void>;
 }
 
-/** Listens on UDP and TCP at host:port (port 0: each transport gets a free port of its own). */
+type Handler = Parameters<typeof dns2.createServer>[0]['handle'];
+
+/** Listens on UDP and TCP at host:port; port 0 picks a port free for both. */
 export async function listenWorkstationDns(
   resolver: WorkstationDns,
   address: { host: string; port: number },
   log: (line: string) => void = () => undefined,
 ): Promise<DnsListener> {
-  const server = dns2.createServer({
-    udp: { type: address.host.includes(':') ? 'udp6' : 'udp4' },
-    tcp: true,
-    handle: (request, send, client) => {
-      const viaTcp = client instanceof net.Socket;
-      const reply = (packet: DnsPacket): void => {
-        // UDP replies must fit the datagram (else TC); TCP carries any size.
-        const bytes = viaTcp ? packet.toBuffer() : fitUdp(request, packet);
-        Promise.resolve()
-          .then(() => send(bytes))
-          .catch((err: unknown) => log(`dns: cannot send an answer: ${String(err)}`));
-      };
-      resolver.answer(request).then(reply, (err: unknown) => {
-        log(`dns: failed to answer: ${String(err)}`);
-        const failure = Packet.createResponseFromRequest(request);
-        failure.header.rcode = RCODE.SERVFAIL;
-        reply(failure);
-      });
-    },
-  });
-  server.on('requestError', (err: unknown) => log(`dns: bad request: ${String(err)}`));
-  const failed = new Promise<never>((_, reject) => server.once('error', (err: Error) => reject(err)));
-  const where = { port: address.port, address: address.host };
-  const bound = await Promise.race([server.listen({ udp: where, tcp: where }), failed]);
-  return {
-    host: address.host,
-    udpPort: bound.udp?.port ?? 0,
-    tcpPort: bound.tcp?.port ?? 0,
-    close: async () => {
-      await server.close();
-    },
+  const handle: Handler = (request, send, client) => {
+    const viaTcp = client instanceof net.Socket;
+    const reply = (packet: DnsPacket): void => {
+      // UDP replies must fit the datagram (else TC); TCP carries any size.
+      const bytes = viaTcp ? packet.toBuffer() : fitUdp(request, packet);
+      Promise.resolve()
+        .then(() => send(bytes))
+        .catch((err: unknown) => log(`dns: cannot send an answer: ${String(err)}`));
+    };
+    resolver.answer(request).then(reply, (err: unknown) => {
+      log(`dns: failed to answer: ${String(err)}`);
+      const failure = Packet.createResponseFromRequest(request);
+      failure.header.rcode = RCODE.SERVFAIL;
+      reply(failure);
+    });
   };
+  const bind = async (transport: 'udp' | 'tcp', port: number) => {
+    const server = dns2.createServer(
+      transport === 'udp' ? { udp: { type: address.host.includes(':') ? 'udp6' : 'udp4' }, handle } : { tcp: true, handle },
+    );
+    server.on('requestError', (err: unknown) => log(`dns: bad request: ${String(err)}`));
+    const failed = new Promise<never>((_, reject) => server.once('error', (err: Error) => reject(err)));
+    const bound = await Promise.race([server.listen({ [transport]: { port, address: address.host } }), failed]);
+    return { server, port: bound[transport]?.port ?? 0 };
+  };
+  for (let attempt = 0; ; attempt += 1) {
+    const udp = await bind('udp', address.port);
+    try {
+      const tcp = await bind('tcp', udp.port);
+      return {
+        host: address.host,
+        port: udp.port,
+        close: async () => {
+          await Promise.all([udp.server.close(), tcp.server.close()]);
+        },
+      };
+    } catch (err) {
+      await udp.server.close();
+      // Port 0: the UDP port's TCP twin was taken; try another pair.
+      if (address.port !== 0 || attempt >= 10) throw err;
+    }
+  }
 }
