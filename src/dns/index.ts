@@ -1,5 +1,5 @@
 // The workstation DNS of vpn-tcp (see DESIGN.md, DNS): what the session and the VIF use.
-export { WorkstationDns, RECURSION_CHECK_NAME, PROBE_PREFIX, fitUdp } from './workstation-dns.js';
+export { WorkstationDns, RECURSION_CHECK_NAME, PROBE_PREFIX, fitUdp, ipv4OfReverseName } from './workstation-dns.js';
 export type { WorkstationDnsOptions, Destination } from './workstation-dns.js';
 export { LookupCache, NXDOMAIN_RESULT } from './cache.js';
 export type { RecursionState, AnswerSource } from './cache.js';

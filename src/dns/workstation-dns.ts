@@ -21,6 +21,8 @@ export interface WorkstationDnsOptions {
   clusterLookup: Lookup;
   /** The original resolver (nameserverLookup of the saved resolv.conf); without it such names are REFUSED. */
   originalLookup?: Lookup;
+  /** Whether an IP is in the cluster's subnets: its reverse (PTR) names then go to the cluster. */
+  isClusterIp?: (ip: string) => boolean;
   /** VNAT: the virtual IP for a cluster IP in a VNAT'd subnet. */
   translate?: TranslateIp;
   /** Bounds one cluster look-up (config dns.lookupTimeoutMs); then SERVFAIL. */
@@ -69,6 +71,8 @@ export class WorkstationDns {
     if (n === 'localhost' || n.endsWith('.localhost')) return 'localhost';
     // The probes and the marker are ours: they must reach the pod whatever suffix the stub added.
     if (n.startsWith(PROBE_PREFIX) || n === RECURSION_CHECK_NAME) return 'cluster';
+    const reversed = ipv4OfReverseName(n);
+    if (reversed !== null) return this.options.isClusterIp?.(reversed) ? 'cluster' : 'workstation';
     return dnsDestination(n, this.policy);
   }
 
@@ -142,6 +146,14 @@ export class WorkstationDns {
     if (this.options.originalLookup === undefined) return { rcode: RCODE.REFUSED, answers: [] };
     return this.options.originalLookup(name, type);
   }
+}
+
+/** 4.3.2.1.in-addr.arpa -> 1.2.3.4; null for any other name. */
+export function ipv4OfReverseName(name: string): string | null {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.in-addr\.arpa$/.exec(name);
+  if (m === null) return null;
+  const octets = [m[4], m[3], m[2], m[1]].map(Number);
+  return octets.every((o) => o <= 255) ? octets.join('.') : null;
 }
 
 function localhostResult(name: string, type: number): LookupResult {

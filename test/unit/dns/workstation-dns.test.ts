@@ -23,6 +23,7 @@ function setup(opts: { lookupTimeoutMs?: number; withOriginal?: boolean } = {}) 
     clusterLookup: cluster.lookup,
     originalLookup: opts.withOriginal === false ? undefined : original.lookup,
     lookupTimeoutMs: opts.lookupTimeoutMs,
+    isClusterIp: (ip) => ip.startsWith('10.130.'),
     log: (l) => log.push(l),
   });
   return { dns, cluster, original, log };
@@ -43,6 +44,8 @@ describe('dns/workstation-dns', () => {
     ['hellotelepresence-3.corp.example.com', 'cluster'], // our probe, whatever suffix the stub added
     ['tel2-recursion-check.kube-system', 'cluster'], // our marker
     ['localhost', 'localhost'],
+    ['10.0.130.10.in-addr.arpa', 'cluster'], // PTR of a cluster IP
+    ['1.2.0.192.in-addr.arpa', 'workstation'], // PTR of anything else
     ['app.localhost', 'localhost'],
   ];
   for (const [name, where] of routes) {
