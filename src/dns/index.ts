@@ -19,3 +19,5 @@ export {
 export type { SystemLookup, ReadinessOptions } from './startup.js';
 export { Packet, RCODE, TYPE, normalizeName, typeName, rcodeName, buildQuery } from './records.js';
 export type { Lookup, LookupResult, DnsRecord, DnsPacket } from './records.js';
+export { startVpnDns } from './vpn-dns.js';
+export type { VpnDnsOptions, VpnDns } from './vpn-dns.js';

@@ -36,12 +36,11 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T> {
  * Returns the suffixes the pod acknowledged (answered 127.0.0.1).
  */
 export async function teachSearchSuffixes(resolver: WorkstationDns, suffixes: readonly string[]): Promise<string[]> {
-  const learned: string[] = [];
-  for (const [i, suffix] of suffixes.entries()) {
-    const result = await resolver.resolve(`${PROBE_PREFIX}-s${i}.${suffix}`, TYPE.A);
-    if (result.answers.some((a) => a.address === PROBE_ANSWER)) learned.push(suffix);
-  }
-  return learned;
+  // All at once: on a dead tunnel each one waits for the look-up timeout.
+  const answered = await Promise.all(
+    suffixes.map(async (suffix, i) => (await resolver.resolve(`${PROBE_PREFIX}-s${i}.${suffix}`, TYPE.A)).answers.some((a) => a.address === PROBE_ANSWER)),
+  );
+  return suffixes.filter((_, i) => answered[i]);
 }
 
 /**

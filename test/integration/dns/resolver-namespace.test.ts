@@ -42,30 +42,45 @@ describe('host resolver in a private mount + network namespace', function () {
     expect(await readFile('/etc/resolv.conf', 'utf8')).to.equal(hostBefore);
   });
 
-  it('a session: overridden during (names resolve through getaddrinfo), restored after', async () => {
+  it('a session (startVpnDns): overridden during, names resolve through getaddrinfo, restored by the undo stack', async () => {
     const run = await inNamespace(dir, 'session');
-    const [before, applied, resolved, undone] = steps(run.stdout);
     expect(run.exitCode, String(run.stdout) + String(run.stderr)).to.equal(0);
+    const [before, resolved, undone] = steps(run.stdout);
     expect(before).to.deep.equal({ step: 'before', file: ORIGINAL });
-    expect(applied).to.deep.equal({
-      step: 'applied',
-      file: overriddenResolvConf(ORIGINAL, '127.0.0.1', statePath),
+    expect(resolved).to.deep.equal({
+      step: 'resolved',
       method: 'resolv.conf',
       originalNameservers: [{ host: '127.0.0.2', port: 53 }],
-      originalSearch: ['corp.example.com'],
-    });
-    expect(resolved).to.deep.include({
-      taught: ['corp.example.com'],
       podSuffixes: ['corp.example.com'],
-      ready: 3,
       recursion: 'not-detected',
+      // VNAT'd cluster names, a short name (tried as web.corp.example.com at the original first), the original's names.
+      resolved: { 'web.ns': ['246.246.0.1'], web: ['246.246.0.1'], 'example.com': ['192.0.2.1'], 'nowhere.example.org': 'ENOTFOUND' },
       getent: '246.246.0.1     web.ns',
+      file: overriddenResolvConf(ORIGINAL, '127.0.0.1', statePath),
+      logged: [
+        'vpn-tcp: DNS server on 127.0.0.1:53 (UDP, TCP); original nameservers 127.0.0.2',
+        'vpn-tcp: the host resolves through us (resolv.conf)',
+        'vpn-tcp: the pod learned the search suffixes corp.example.com',
+        'vpn-tcp: DNS recursion check: not-detected',
+      ],
     });
-    expect(resolved.resolved).to.deep.equal({
-      'web.ns': ['246.246.0.1'], web: ['246.246.0.1'], 'example.com': ['192.0.2.1'], 'nowhere.example.org': 'ENOTFOUND',
-    });
-    expect(undone).to.deep.equal({ step: 'undone', undone: 'restored the original /etc/resolv.conf', file: ORIGINAL, stateLeft: false });
+    expect(undone).to.deep.equal({ step: 'undone', failures: [], file: ORIGINAL, stateLeft: false });
     expect(await readFile(path.join(dir, 'resolv.conf'), 'utf8')).to.equal(ORIGINAL);
+  });
+
+  it('a tunnel that never answers: "vpn-tcp tunnel did not connect", the resolver file in the log, then restored', async () => {
+    const run = await inNamespace(dir, 'dead');
+    expect(run.exitCode, String(run.stdout) + String(run.stderr)).to.equal(0);
+    const [, failed, undone] = steps(run.stdout);
+    const during = overriddenResolvConf(ORIGINAL, '127.0.0.1', statePath);
+    expect(failed).to.deep.equal({
+      step: 'failed',
+      error: 'vpn-tcp tunnel did not connect',
+      category: 'cluster',
+      during,
+      logged: [`vpn-tcp: /etc/resolv.conf:\n${during.trimEnd().split('\n').map((l) => `    ${l}`).join('\n')}`],
+    });
+    expect(undone).to.deep.equal({ step: 'undone', failures: [], file: ORIGINAL, stateLeft: false });
   });
 
   it('a SIGKILL\'d run leaves the override and its backup; the next run repairs it and says so', async () => {

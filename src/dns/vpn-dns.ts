@@ -1,0 +1,76 @@
+// The DNS steps of a vpn-tcp session in order, each change with its undo on the session's stack:
+// our server listens, becomes the host's resolver, teaches the pod the search suffixes, proves the
+// tunnel with fresh names (else `vpn-tcp tunnel did not connect`), and runs the recursion check.
+import { readFile } from 'node:fs/promises';
+import type { DnsPolicy } from '../engine/index.js';
+import type { HostResolverConfig, ResolverChange, ResolverTarget } from '../host/resolver.js';
+import type { TranslateIp } from './answers.js';
+import type { RecursionState } from './cache.js';
+import { nameserverLookup, resolvConfNameservers, resolvConfSearch } from './original.js';
+import type { Lookup } from './records.js';
+import { listenWorkstationDns, type DnsListener } from './server.js';
+import { checkRecursion, systemLookup, teachSearchSuffixes, waitForDnsReady, type SystemLookup } from './startup.js';
+import { WorkstationDns } from './workstation-dns.js';
+
+export interface VpnDnsOptions {
+  policy: DnsPolicy;
+  clusterLookup: Lookup;
+  translate?: TranslateIp;
+  isClusterIp?: (ip: string) => boolean;
+  /** Where our server listens: port 53 on the TUN's DNS address (or a 127.x address). */
+  listen: { host: string; port: number };
+  hostResolver: HostResolverConfig;
+  /** The systemd-resolved part of the target (link and domains); address and port come from `listen`. */
+  resolved: Omit<ResolverTarget, 'address' | 'port'>;
+  /** The resolv.conf read before the change, for the original nameservers and search suffixes. */
+  resolvConfPath?: string;
+  lookupTimeoutMs: number;
+  /** timeouts.dnsReadyMs. */
+  readyDeadlineMs: number;
+  systemLookup?: SystemLookup;
+  resolverFiles?: readonly string[];
+  log: (line: string) => void;
+  /** The session's UndoStack (anything with push). */
+  undo: { push(name: string, undo: () => Promise<void> | void): void };
+}
+
+export interface VpnDns {
+  resolver: WorkstationDns;
+  listener: DnsListener;
+  change: ResolverChange;
+  recursion: RecursionState;
+  readyMs: number;
+}
+
+export async function startVpnDns(o: VpnDnsOptions): Promise<VpnDns> {
+  // Read before the change: after it, resolv.conf names us.
+  const text = await readFile(o.resolvConfPath ?? '/etc/resolv.conf', 'utf8').catch(() => '');
+  const originals = resolvConfNameservers(text);
+  const resolver = new WorkstationDns({
+    policy: o.policy,
+    clusterLookup: o.clusterLookup,
+    originalLookup: originals.length > 0 ? nameserverLookup(originals) : undefined,
+    translate: o.translate,
+    isClusterIp: o.isClusterIp,
+    lookupTimeoutMs: o.lookupTimeoutMs,
+    log: o.log,
+  });
+  const listener = await listenWorkstationDns(resolver, o.listen, o.log);
+  o.undo.push(`stop the DNS server on ${o.listen.host}:${listener.port}`, () => listener.close());
+  o.log(`vpn-tcp: DNS server on ${o.listen.host}:${listener.port} (UDP, TCP); original nameservers ${originals.map((n) => n.host).join(', ') || 'none'}`);
+
+  const change = await o.hostResolver.apply({ ...o.resolved, address: o.listen.host, port: listener.port });
+  o.undo.push(`restore the host's resolver (${change.method})`, async () => {
+    o.log(`vpn-tcp: ${await change.undo()}`);
+  });
+  o.log(`vpn-tcp: the host resolves through us (${change.method})`);
+
+  const taught = await teachSearchSuffixes(resolver, resolvConfSearch(text));
+  if (taught.length > 0) o.log(`vpn-tcp: the pod learned the search suffixes ${taught.join(', ')}`);
+  const ready = await waitForDnsReady({
+    lookup: o.systemLookup ?? systemLookup, deadlineMs: o.readyDeadlineMs, resolverFiles: o.resolverFiles, log: o.log,
+  });
+  const recursion = await checkRecursion(resolver, o.systemLookup ?? systemLookup);
+  o.log(`vpn-tcp: DNS recursion check: ${recursion}`);
+  return { resolver, listener, change, recursion, readyMs: ready.elapsedMs };
+}
