@@ -25,6 +25,7 @@ export const NXDOMAIN_RESULT: LookupResult = Object.freeze({ rcode: RCODE.NXDOMA
 
 export class LookupCache {
   private readonly entries = new Map<string, Entry>();
+  private inserts = 0;
   recursion: RecursionState = 'unknown';
 
   constructor(
@@ -55,6 +56,7 @@ export class LookupCache {
     const fresh: Entry = { created: this.now(), pending: null, result: null, keep: opts.keep };
     // Registered before the look-up starts, so that a question coming straight back finds it.
     this.entries.set(key, fresh);
+    if (++this.inserts % 256 === 0) this.sweep();
     fresh.pending = Promise.resolve().then(lookup).then(
       (result) => {
         if (this.entries.get(key) === fresh) {
@@ -87,6 +89,19 @@ export class LookupCache {
       if (entry.pending === null) this.entries.delete(key);
       else entry.keep = false;
     }
+  }
+
+  /** Drops expired answers, so that a long session asking many names once does not grow without end. */
+  private sweep(): void {
+    const now = this.now();
+    for (const [key, entry] of this.entries) {
+      if (entry.pending === null && now - entry.created > this.maxAgeMs) this.entries.delete(key);
+    }
+  }
+
+  /** Entries held, expired ones included (until the next sweep). */
+  get tracked(): number {
+    return this.entries.size;
   }
 
   /** Answers kept (finished, not expired). */

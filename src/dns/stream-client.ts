@@ -26,6 +26,11 @@ export class StreamDnsClient {
   /** Sends `query` (its id is replaced) and resolves with the answer of the same id. */
   async exchange(query: DnsPacket, timeoutMs: number): Promise<DnsPacket> {
     const stream = await this.connected();
+    if (stream.destroyed || !stream.writable) {
+      // Ended between opening and now: forget it, so the next question opens a new one.
+      if (this.stream !== null) this.stream = null;
+      throw new Error(`the stream to ${this.peer} is closed`);
+    }
     const id = this.freeId();
     query.header.id = id;
     const body = query.toBuffer();

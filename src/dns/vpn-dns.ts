@@ -45,7 +45,8 @@ export interface VpnDns {
 export async function startVpnDns(o: VpnDnsOptions): Promise<VpnDns> {
   // Read before the change: after it, resolv.conf names us.
   const text = await readFile(o.resolvConfPath ?? '/etc/resolv.conf', 'utf8').catch(() => '');
-  const originals = resolvConfNameservers(text);
+  // Never forward to ourselves (a resolv.conf still naming us after a crash would loop).
+  const originals = resolvConfNameservers(text).filter((n) => !(n.host === o.listen.host && n.port === o.listen.port));
   const resolver = new WorkstationDns({
     policy: o.policy,
     clusterLookup: o.clusterLookup,

@@ -66,6 +66,19 @@ describe('dns/cache', () => {
     expect(cache.size).to.equal(0);
   });
 
+  it('expired answers are swept as new names arrive (every 256th new entry)', async () => {
+    let now = 0;
+    const cache = new LookupCache(60_000, () => now);
+    for (let i = 0; i < 256; i++) await cache.get(`old${i}|1`, async () => ok(), { keep: true });
+    expect(cache.tracked).to.equal(256);
+    now += 60_001;
+    for (let i = 0; i < 255; i++) await cache.get(`new${i}|1`, async () => ok(), { keep: true });
+    expect(cache.tracked).to.equal(511);
+    await cache.get('new255|1', async () => ok(), { keep: true });
+    expect(cache.tracked).to.equal(256);
+    expect(cache.size).to.equal(256);
+  });
+
   describe('recursion check', () => {
     const marker = 'tel2-recursion-check.kube-system|1';
 
