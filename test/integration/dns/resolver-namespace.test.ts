@@ -3,7 +3,7 @@
 // repaired by the next one, and the symlink form of resolv.conf. The host's own file never changes.
 import { expect } from 'chai';
 import { execa, type ResultPromise } from 'execa';
-import { lstat, mkdtemp, readFile, readlink, symlink, writeFile, mkdir } from 'node:fs/promises';
+import { lstat, mkdtemp, readFile, readlink, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -40,6 +40,7 @@ describe('host resolver in a private mount + network namespace', function () {
   });
   afterEach(async () => {
     expect(await readFile('/etc/resolv.conf', 'utf8')).to.equal(hostBefore);
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('a session (startVpnDns): overridden during, names resolve through getaddrinfo, restored by the undo stack', async () => {

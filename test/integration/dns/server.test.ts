@@ -2,7 +2,7 @@
 // go to a fake cluster, others are forwarded to a fake "original" nameserver on another loopback
 // port; VNAT, TTLs, the cache, shared look-ups, truncation, the recursion check and readiness.
 import { expect } from 'chai';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_EXCLUDE_SUFFIXES, VirtualIpAllocator, covers, type DnsPolicy } from '../../../src/engine/index.js';
@@ -126,6 +126,7 @@ describe('workstation DNS server (loopback, dig)', function () {
     expect(Date.now() - started).to.be.within(1100, 2500);
     expect(lines).to.include(`vpn-tcp: ${file}:\n    nameserver 127.0.0.1\n    search corp.example.com`);
     expect(lines).to.include(`vpn-tcp: ${path.join(dir, 'missing.conf')}:\n    (cannot read: ENOENT)`);
+    await rm(dir, { recursive: true, force: true });
   });
 });
 
