@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { methodFor } from '../methods/registry.js';
 import { whichCommand } from '../methods/preload-reach.js';
 import type { Io } from './cli/io.js';
@@ -11,9 +12,10 @@ import type { SessionOptions } from './cli/options.js';
 import type { Config } from './config/index.js';
 import { clusterEnvironment, formatEnvFile, formatEnvJson } from './engine/env-files.js';
 import { ClusterError, UnsupportedError, UsageError } from './errors.js';
-import { connectToProxy, deployProxy, resolveClusterTarget, SOCKS_PORT, DNS_PORT } from './kube/index.js';
+import { connectToProxy, deleteSessionObjects, deployProxy, describeObjects, findLeftovers, resolveClusterTarget, SOCKS_PORT, DNS_PORT, type ClusterTarget } from './kube/index.js';
 import { openLog, type Log } from './log.js';
 import { readPodInfo } from './session/pod-info.js';
+import { registryDir, SessionRegistry } from './session/registry.js';
 import { SessionSignals } from './session/signals.js';
 import { UndoStack } from './session/undo.js';
 import { shellLaunch, UserProcess } from './session/user-process.js';
@@ -73,9 +75,20 @@ async function setUpAndRun(options: SessionOptions, config: Config, io: Io, env:
   });
   signals.check();
   log(`context ${target.context}, namespace ${target.namespace}, server ${target.server}`);
+  const registry = new SessionRegistry(registryDir(env));
+  await repairLeftovers(registry, target, progress);
   const sessionId = randomBytes(6).toString('hex');
   const key = generateSessionKey(sessionId);
   const name = options.deployment.name;
+  const forget = registry.add({
+    sessionId, pid: process.pid, context: target.context, namespace: target.namespace, deployment: name, started: new Date().toISOString(),
+  });
+  undo.push(`forget session ${sessionId}`, async () => {
+    // Kept while anything of the session is left, so that the next run removes it.
+    const left = (await findLeftovers(target)).filter((o) => o.sessionId === sessionId);
+    if (left.length > 0) throw new Error(`kept its record for the next run, which will remove ${describeObjects(left)}`);
+    forget();
+  });
   progress(`Starting proxy with method '${method.name}' in namespace ${target.namespace} (deployment ${name})`);
   const proxy = await deployProxy(target, {
     name, image: proxyImage(env), sessionId, publicKey: key.publicKey,
@@ -127,6 +140,22 @@ async function setUpAndRun(options: SessionOptions, config: Config, io: Io, env:
   }
   log(`user process exited ${outcome.code}`);
   return outcome.code;
+}
+
+/** Removes what sessions of this workstation that died without cleaning up left in this cluster. */
+async function repairLeftovers(registry: SessionRegistry, target: ClusterTarget, progress: (line: string) => void): Promise<void> {
+  for (const { record, forget } of registry.dead()) {
+    if (record.context !== target.context) continue;
+    const where = { ...target, namespace: record.namespace };
+    const left = (await findLeftovers(where)).filter((o) => o.sessionId === record.sessionId);
+    // Its `kubectl port-forward` outlived it: stop that first.
+    await execa('pkill', ['-f', `port-forward --address 127.0.0.1 pod/${record.deployment}-`], { reject: false });
+    if (left.length > 0) {
+      await deleteSessionObjects(where, record.sessionId);
+      progress(`Repaired: removed what an earlier session (pid ${record.pid}, started ${record.started}) left in namespace ${record.namespace}: ${describeObjects(left)}`);
+    }
+    forget();
+  }
 }
 
 function writeEnvFiles(options: SessionOptions, env: Record<string, string>, io: Io): void {

@@ -115,6 +115,30 @@ describe('inject-tcp sessions (e2e)', function () {
     expect(String((await execa('pgrep', ['-af', 'sleep 300'], { reject: false })).stdout)).to.equal('');
   });
 
+  it('repairs, on the next run, what a SIGKILLed session left in the cluster', async () => {
+    const name = `tp-kill-${Date.now() % 100000}`;
+    const home = tmpDir();
+    const child = startTelepresence([...base(), '--new-deployment', name, '--run', 'sleep', '301'], { HOME: home });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+    await waitFor('the session to launch its command', 120_000, async () => (stderr.includes('Setup complete') ? true : undefined));
+    const node = await execa('pgrep', ['-f', `entry.js -- .*--new-deployment ${name}`]);
+    // 'exit', not the result: the orphaned port-forward still holds the output pipes.
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await execa('kill', ['-KILL', ...String(node.stdout).split('\n')]);
+    await exited;
+    await execa('pkill', ['-f', 'sleep 301'], { reject: false });
+    expect((await labelledTelepresence(fx)).filter((o) => o.includes(name))).to.not.deep.equal([]);
+    const next = await telepresence([...base(), '--run', 'true'], { HOME: home });
+    expect(next.exitCode, next.stderr).to.equal(0);
+    expect(next.stderr).to.match(new RegExp(`T: Repaired: removed what an earlier session \\(pid \\d+, started [^)]+\\) left in namespace ${fx.namespace}: Deployment ${fx.namespace}/${name}`));
+    expect(await labelledTelepresence(fx)).to.deep.equal([]);
+    // The killed session's port-forward was stopped by the repair too: its output pipes are closed.
+    await child;
+    expect(String((await execa('pgrep', ['-af', `pod/${name}-`], { reject: false })).stdout)).to.equal('');
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
   describe('clear failures (one line, exit 255)', () => {
     it('a context that does not exist', async () => {
       const r = await telepresence([...base(), '--context', 'no-such-context', '--run', 'true']);
