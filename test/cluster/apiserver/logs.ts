@@ -44,6 +44,12 @@ export async function serveLogs(req: IncomingMessage, res: ServerResponse, pod: 
   // The kubelet keeps the previous instance as <name>_previous (test/cluster/node/pod-worker.ts).
   const name = `tp_${pod.metadata.namespace}_${pod.metadata.name}_${container}${previous ? '_previous' : ''}`;
   args.push(name);
+  // Between a container's exit and its restart there is no container of that name: say so as an
+  // error, as the kubelet does, rather than answering 200 with Docker's complaint as the log.
+  const exists = await execa('docker', ['container', 'inspect', '-f', '{{.Id}}', name], { reject: false });
+  if (exists.exitCode !== 0) {
+    throw badRequest(`container "${container}" in pod "${pod.metadata.name}" is waiting to start: ContainerCreating`);
+  }
   const child = execa('docker', args, { all: true, buffer: false, reject: false });
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
   const limit = intParam(q, 'limitBytes');

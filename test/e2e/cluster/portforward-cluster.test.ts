@@ -59,8 +59,10 @@ describe('portforward in the local test cluster', function () {
     const local = fwd.local[9999];
     await new Promise<void>((resolve) => net.connect(local, '127.0.0.1').on('close', () => resolve()).on('error', () => undefined));
     const result = await fwd.proc;
+    // Like the kubelet, the text names the pod's sandbox: here the pause container's Docker id.
+    const sandbox = (await execa('docker', ['container', 'inspect', '-f', '{{.Id}}', `tp_${fx.namespace}_web_POD`])).stdout.trim();
     expect(fwd.output()).to.include(`an error occurred forwarding ${local} -> 9999: error forwarding port 9999 to pod ` +
-      `${pod.metadata?.uid}, uid : dial tcp4 ${pod.status?.podIP}:9999: connect: connection refused`);
+      `${sandbox}, uid : dial tcp4 ${pod.status?.podIP}:9999: connect: connection refused`);
     expect(fwd.output()).to.include('error: lost connection to pod');
     expect(result.exitCode).to.equal(1);
   });
@@ -83,7 +85,8 @@ describe('portforward in the local test cluster', function () {
   it('moves 100 MB each way between the workstation and a pod (nc in the tools image)', async () => {
     // 7002 counts what it receives into the log; 7003 sends 100 MB of zeros, then shuts its side (-N).
     await fx.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bulk' },
-      spec: { containers: [{ name: 'main', image: TOOLS_IMAGE, imagePullPolicy: 'Never', command: ['sh', '-c',
+      // Never: the container's log (what wc counted) must stay readable after it exits.
+      spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: TOOLS_IMAGE, imagePullPolicy: 'Never', command: ['sh', '-c',
         `(head -c ${100 * MB} /dev/zero | nc -N -l 7003 >/dev/null) & nc -l 7002 | wc -c; wait`] }] } }));
     await waitFor('pod bulk to run', 60_000, async () => ((await readPod(fx, 'bulk')).status?.phase === 'Running' ? true : undefined));
     const fwd = await forward('pod/bulk', [7002, 7003]);
