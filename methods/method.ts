@@ -2,6 +2,8 @@
 // (checkSupported, in words), how it sets up (prepare, registering undo steps) and how it wraps the
 // user process (wrap). The registry maps --method names to methods.
 import type { Duplex } from 'node:stream';
+import type { RoutingOptions } from '../src/cli/routing-flags.js';
+import type { Config } from '../src/config/index.js';
 import type { UndoStack } from '../src/session/undo.js';
 
 export type MethodName = 'vpn-tcp' | 'inject-tcp' | 'container' | 'teleproxy';
@@ -29,6 +31,15 @@ export interface MethodContext {
   podPorts: { readonly socks: number; readonly dns: number };
   /** Deadline of the readiness check, ms. */
   readyTimeoutMs: number;
+  /** The cluster as the session found it, for methods that route its subnets. */
+  cluster: {
+    readonly context: string;
+    readonly namespace: string;
+    readonly apiServerIps: readonly string[];
+    discoverSubnets(): Promise<{ podSubnets: string[]; serviceSubnets: string[] }>;
+  };
+  config: Config;
+  routing: RoutingOptions;
 }
 
 export interface UserProcessLaunch {

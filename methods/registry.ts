@@ -1,6 +1,7 @@
 // The --method registry: each name to its method. Methods that are not built yet say so in one line.
 import { InjectTcpMethod } from './inject-tcp.js';
 import type { Method, MethodFeatures, MethodName } from './method.js';
+import { VpnTcpMethod } from './vpn-tcp.js';
 
 class NotYetMethod implements Method {
   constructor(readonly name: MethodName, readonly features: MethodFeatures) {}
@@ -22,6 +23,7 @@ export function methodFor(name: MethodName): Method {
     case 'inject-tcp':
       return new InjectTcpMethod();
     case 'vpn-tcp':
+      return new VpnTcpMethod();
     case 'teleproxy':
       return new NotYetMethod(name, WHOLE_HOST);
     case 'container':

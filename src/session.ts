@@ -12,7 +12,10 @@ import type { SessionOptions } from './cli/options.js';
 import type { Config } from './config/index.js';
 import { clusterEnvironment, formatEnvFile, formatEnvJson } from './engine/env-files.js';
 import { ClusterError, UnsupportedError, UsageError } from './errors.js';
-import { connectToProxy, deleteSessionObjects, deployProxy, describeObjects, findLeftovers, resolveClusterTarget, SOCKS_PORT, DNS_PORT, type ClusterTarget } from './kube/index.js';
+import {
+  connectToProxy, deleteSessionObjects, deployProxy, describeObjects, discoverSubnets, findLeftovers, resolveClusterTarget,
+  SOCKS_PORT, DNS_PORT, type ClusterTarget,
+} from './kube/index.js';
 import { openLog, type Log } from './log.js';
 import { readPodInfo } from './session/pod-info.js';
 import { registryDir, SessionRegistry } from './session/registry.js';
@@ -122,6 +125,11 @@ async function setUpAndRun(options: SessionOptions, config: Config, io: Io, env:
     openPodStream: (host, port) => connection.tunnel.openStream(host, port),
     undo, log, warn: (line) => io.stderr(`${line}\n`), workDir,
     podPorts: { socks: SOCKS_PORT, dns: DNS_PORT }, readyTimeoutMs: config.timeouts.dnsReadyMs,
+    cluster: {
+      context: target.context, namespace: target.namespace, apiServerIps: target.apiServerIps,
+      discoverSubnets: () => discoverSubnets(target),
+    },
+    config, routing: options.routing,
   });
   signals.check();
 

@@ -1,0 +1,89 @@
+// vpn-tcp: the whole workstation reaches the cluster. The engine plans the cluster's subnets against
+// the host's routes (conflicts: VNAT by default); a TUN device gets the planned routes and hands each
+// TCP connection to an SSH stream (src/vif); our DNS server becomes the host's resolver (src/dns).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { covers, planRoutes, translateEnvironment, tunRoutes, VirtualIpAllocator, type Plan } from '../src/engine/index.js';
+import { ConflictError } from '../src/errors.js';
+import { podDnsLookup, startVpnDns, TYPE } from '../src/dns/index.js';
+import { createHostResolverConfig, repairResolver } from '../src/host/resolver.js';
+import { createRouteTable } from '../src/host/route-table.js';
+import { startVif } from '../src/vif/index.js';
+import type { Method, MethodContext, UserProcessLaunch } from './method.js';
+
+export const STUB_DIR = fileURLToPath(new URL('../../shim/stubs/all', import.meta.url));
+
+/** The TUN's own subnet: its address, the DNS address and the fake sources of redirected connections. */
+const VIF_ADDRESS = '198.18.0.1/16';
+const DNS_LISTEN = { host: '127.0.0.153', port: 53 };
+
+export class VpnTcpMethod implements Method {
+  readonly name = 'vpn-tcp' as const;
+  readonly features = { needsRoot: true, coversWholeHost: true, udp: false, containers: false };
+  private translate: (ip: string) => string | undefined = () => undefined;
+
+  checkSupported(): string | null {
+    if (process.platform !== 'linux') return `vpn-tcp runs on Linux only in this release, not ${process.platform}; use --method inject-tcp`;
+    if (process.getuid?.() !== 0) return 'vpn-tcp changes routes and the DNS resolver: run telepresence as root (sudo), or use --method inject-tcp';
+    if (!existsSync('/dev/net/tun')) return 'vpn-tcp needs a TUN device and /dev/net/tun does not exist: load the tun module (modprobe tun)';
+    return null;
+  }
+
+  async prepare(ctx: MethodContext): Promise<void> {
+    for (const line of await repairResolver()) ctx.warn(`Repaired: ${line}`);
+    const pod = podDnsLookup(ctx.openPodStream, { timeoutMs: ctx.config.dns.lookupTimeoutMs });
+    ctx.undo.push("close the stream to the pod's DNS server", () => pod.close());
+
+    const plan = await this.plan(ctx, pod.lookup);
+    const allocator = new VirtualIpAllocator(plan.virtualSubnet);
+    const vnatted = (ip: string) => plan.translations.some((t) => covers(t.cidr, ip.includes(':') ? `${ip}/128` : `${ip}/32`));
+    this.translate = (ip) => (vnatted(ip) ? allocator.translate(ip) : undefined);
+    const toCluster = (ip: string) => (covers(plan.virtualSubnet, `${ip}/32`) ? allocator.clusterIpOf(ip) ?? ip : ip);
+
+    const vif = await startVif({
+      address: VIF_ADDRESS, routes: tunRoutes(plan), undo: ctx.undo, log: ctx.log,
+      connect: (ip, port) => ctx.openPodStream(ip, port), translate: toCluster,
+    });
+    ctx.log(`vpn-tcp: ${vif.name} routes ${tunRoutes(plan).join(', ')}`);
+
+    const ns = ctx.cluster.namespace;
+    await startVpnDns({
+      policy: {
+        clusterDomain: 'cluster.local', includeSuffixes: [...ctx.config.dns.includeSuffixes],
+        excludeSuffixes: [...ctx.config.dns.excludeSuffixes], excludes: [], mappedNamespaces: [ns],
+        searchPath: [`${ns}.svc.cluster.local`, 'svc.cluster.local', 'cluster.local'],
+      },
+      clusterLookup: pod.lookup, translate: this.translate,
+      isClusterIp: (ip) => plan.subnets.some((s) => covers(s.cidr, `${ip}/32`)),
+      listen: DNS_LISTEN, hostResolver: createHostResolverConfig(),
+      resolved: { link: vif.name, routingDomains: ['cluster.local', 'svc', ns, ...ctx.config.dns.includeSuffixes], searchDomains: [`${ns}.svc.cluster.local`] },
+      lookupTimeoutMs: ctx.config.dns.lookupTimeoutMs, readyDeadlineMs: ctx.readyTimeoutMs, log: ctx.log, undo: ctx.undo,
+    });
+  }
+
+  /** The engine's plan for the discovered subnets, --also-proxy (hostnames resolved in the pod) and the host's routes. */
+  private async plan(ctx: MethodContext, lookup: ReturnType<typeof podDnsLookup>['lookup']): Promise<Plan> {
+    const subnets = await ctx.cluster.discoverSubnets();
+    const alsoProxy = [...ctx.routing.alsoProxy.cidrs];
+    for (const host of ctx.routing.alsoProxy.hostnames) {
+      const answer = await lookup(host, TYPE.A);
+      const ips = answer.answers.filter((r) => r.type === TYPE.A).map((r) => `${(r as { address: string }).address}/32`);
+      if (ips.length === 0) throw new ConflictError(`--also-proxy ${host}: the name does not resolve in the cluster`);
+      alsoProxy.push(...ips);
+    }
+    const plan = planRoutes({
+      serviceSubnets: subnets.serviceSubnets, podSubnets: subnets.podSubnets, alsoProxy,
+      apiServerIps: [...ctx.cluster.apiServerIps], vnat: [...ctx.routing.vnat],
+      routing: ctx.config.routing, routes: await createRouteTable().read(),
+    });
+    for (const s of plan.subnets) ctx.log(`plan: ${s.cidr} (${s.source}) ${s.action}${s.conflictsWith ? ` conflicts with ${s.conflictsWith}` : ''}`);
+    if (plan.errors.length > 0) throw new ConflictError(plan.errors.join('; '));
+    return plan;
+  }
+
+  wrap(launch: UserProcessLaunch): UserProcessLaunch {
+    // IPs of VNAT'd subnets in the pod's environment become their virtual IPs.
+    const env = translateEnvironment(launch.env, this.translate);
+    return { argv: launch.argv, env: { ...env, PATH: `${STUB_DIR}:${launch.env.PATH ?? ''}` } };
+  }
+}
