@@ -1,13 +1,13 @@
 // The TUN device as Node sees it: shim/tun's addon opens /dev/net/tun (IFF_TUN | IFF_NO_PI) and
 // signals readable packets from the event loop (uv_poll); reads and writes are synchronous
 // non-blocking syscalls, one packet each, into one reused buffer.
-import { existsSync } from 'node:fs';
+import { existsSync, read } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { UnsupportedError } from '../errors.js';
 
 interface TunAddon {
-  open(name: string, mtu: number): { fd: number; name: string };
+  open(name: string, mtu: number, blocking?: boolean): { fd: number; name: string };
   read(fd: number, buf: Buffer): number;
   write(fd: number, buf: Uint8Array, length: number): number;
   watch(fd: number, onReadable: (status: number) => void): object;
@@ -44,12 +44,19 @@ export interface TunDevice {
   close(): void;
 }
 
+/**
+ * How packets are read: 'poll' (default) reads on the event loop when uv_poll says the fd is
+ * readable; 'threadpool' is fs.read() on a blocking fd, as fs.createReadStream would do: it holds
+ * a libuv thread while idle and pays a thread hand-off per packet (kept to measure the difference).
+ */
+export type TunReadMode = 'poll' | 'threadpool';
+
 /** Opens a TUN device named `name` (empty: the kernel picks tp0, tp1, ...) with the given MTU. */
-export function openTun(name: string, mtu: number): TunDevice {
+export function openTun(name: string, mtu: number, mode: TunReadMode = 'poll'): TunDevice {
   const tun = loadTunAddon();
   let opened: { fd: number; name: string };
   try {
-    opened = tun.open(name, mtu);
+    opened = tun.open(name, mtu, mode === 'threadpool');
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     throw new UnsupportedError(`cannot create the TUN device ${name || 'tp%d'} (${reason}): vpn-tcp needs root (or CAP_NET_ADMIN) and /dev/net/tun`);
@@ -63,6 +70,17 @@ export function openTun(name: string, mtu: number): TunDevice {
     mtu,
     start(onPacket) {
       if (watcher || closed) return;
+      if (mode === 'threadpool') {
+        const next = (): void => {
+          read(fd, buf, 0, buf.length, null, (err, n) => {
+            if (closed || err) return;
+            onPacket(buf, n);
+            next();
+          });
+        };
+        watcher = {};
+        return next();
+      }
       watcher = tun.watch(fd, () => {
         for (let i = 0; i < BATCH && !closed; i++) {
           const n = tun.read(fd, buf);
@@ -78,7 +96,7 @@ export function openTun(name: string, mtu: number): TunDevice {
     close() {
       if (closed) return;
       closed = true;
-      if (watcher) tun.unwatch(watcher);
+      if (watcher && mode === 'poll') tun.unwatch(watcher);
       tun.close(fd);
     },
   };

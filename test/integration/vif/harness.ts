@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { UndoStack } from '../../../src/session/undo.js';
 import { startVif } from '../../../src/vif/index.js';
 
-const config = JSON.parse(process.argv[2] ?? '{}') as { name?: string; mtu?: number; natLingerMs?: number };
+const config = JSON.parse(process.argv[2] ?? '{}') as { name?: string; mtu?: number; natLingerMs?: number; readMode?: 'poll' | 'threadpool' };
 const dials: string[] = [];
 const say = (obj: unknown): void => void process.stdout.write(JSON.stringify(obj) + '\n');
 
@@ -41,6 +41,7 @@ try {
     undo,
     natLingerMs: config.natLingerMs,
     connectTimeoutMs: 2000,
+    readMode: config.readMode,
   });
   say({ ready: true, name: vif.name, address: vif.address, listenPort: vif.listenPort });
   const lines = readline.createInterface({ input: process.stdin });

@@ -1,5 +1,5 @@
 // The "cluster" of the VIF tests, run inside the test's network namespace as its own process so
-// the VIF process only moves packets: HTTP on 127.0.0.1:18080 (/hello, /bytes/N, /wait/MS) and, on :18007,
+// the VIF process only moves packets: HTTP on 127.0.0.1:18080 (/hello, /bytes/N, /wait/MS, POST /sink) and, on :18007,
 // a half-close probe that reads to EOF, then answers with the byte count and ends.
 import http from 'node:http';
 import net from 'node:net';
@@ -9,7 +9,11 @@ const CHUNK = Buffer.alloc(1 << 20, 0x61);
 const web = http.createServer((req, res) => {
   const bytes = /^\/bytes\/(\d+)$/.exec(req.url ?? '');
   const wait = /^\/wait\/(\d+)$/.exec(req.url ?? '');
-  if (req.url === '/hello') {
+  if (req.url === '/sink') {
+    let count = 0;
+    req.on('data', (d: Buffer) => (count += d.length));
+    req.on('end', () => res.end(`sank ${count} bytes\n`));
+  } else if (req.url === '/hello') {
     res.end(`hello from ${req.socket.localAddress}:${req.socket.localPort}\n`);
   } else if (wait) {
     // Holds the connection open, so concurrent requests overlap for sure.
