@@ -1,0 +1,134 @@
+// Issue 5's end-to-end proof: vpn-tcp sessions with a real TUN, routes and resolver against the local
+// cluster, beside a staged VPN, and the host exactly as before after every run.
+import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
+import pty from 'node-pty';
+import { useCluster, waitFor } from '../helpers/cluster.js';
+import { ensureProxyImage } from '../helpers/proxy-image.js';
+import { echoService, labelledTelepresence } from '../kube/fixtures.js';
+import { hostState, routeGet, stageVpn, type HostState } from './host-state.js';
+import { execa } from 'execa';
+import { BIN, errorLines, startTelepresence, telepresence, tmpDir } from './run.js';
+
+describe('vpn-tcp sessions (e2e, root, real TUN)', function () {
+  this.timeout(180_000);
+  const fx = useCluster();
+  let dir: string;
+  let initial: HostState;
+
+  before(async function () {
+    this.timeout(600_000);
+    await ensureProxyImage();
+  });
+  beforeEach(async () => {
+    dir = tmpDir();
+    initial = await hostState();
+  });
+  afterEach(async () => {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const base = () => ['--method', 'vpn-tcp', '--namespace', fx.namespace, '--logfile', path.join(dir, 'tp.log')];
+  const expectHostUnchanged = async () => expect(await hostState()).to.deep.equal(initial);
+
+  it('reaches a Service by short name, FQDN and ClusterIP and a pod by IP; the host is as before afterwards', async () => {
+    const { podIp, clusterIp } = await echoService(fx, 'echo');
+    const urls = ['http://echo:8080/a', `http://echo.${fx.namespace}.svc.cluster.local:8080/b`, `http://${clusterIp}:8080/c`, `http://${podIp}:8080/d`];
+    const script = `${urls.map((u) => `curl -sS --max-time 20 ${u}; echo`).join('; ')}; ip route get ${clusterIp} | head -1`;
+    const r = await telepresence([...base(), '--run', 'sh', '-c', script]);
+    expect(r.exitCode, r.stderr).to.equal(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.slice(0, 4).map((l) => (JSON.parse(l) as { path: string }).path)).to.deep.equal(['/a', '/b', '/c', '/d']);
+    expect(lines[4]).to.match(new RegExp(`^${clusterIp.replace(/\./g, '\\.')} dev tp\\d+ `));
+    await expectHostUnchanged();
+    expect(await labelledTelepresence(fx)).to.deep.equal([]);
+  });
+
+  it('runs --run-shell in a terminal: two commands, then exit', async () => {
+    await echoService(fx, 'echo');
+    const term = pty.spawn(BIN, [...base(), '--run-shell'], { cols: 200, rows: 40, env: { ...process.env, PS1: 'sh$ ' } as Record<string, string> });
+    let screen = '';
+    term.onData((d) => { screen += d; });
+    const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+    await waitFor('the prompt', 120_000, async () => (screen.includes('@tp-local|sh$ ') ? true : undefined));
+    term.write('curl -sS http://echo:8080/one; echo\r');
+    await waitFor('the first answer', 30_000, async () => (screen.includes('"path":"/one"') ? true : undefined));
+    term.write('curl -sS http://echo:8080/two; echo\r');
+    await waitFor('the second answer', 30_000, async () => (screen.includes('"path":"/two"') ? true : undefined));
+    term.write('exit\r');
+    expect(await exited).to.equal(0);
+    await expectHostUnchanged();
+  });
+
+  it('after a SIGKILL: the TUN and its routes die with the process; the next run restores the resolver and says so', async () => {
+    const name = `tp-vkill-${Date.now() % 100000}`;
+    const child = startTelepresence([...base(), '--new-deployment', name, '--run', 'sleep', '302']);
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+    await waitFor('the session to launch its command', 120_000, async () => (stderr.includes('Setup complete') ? true : undefined));
+    expect(fs.readFileSync('/etc/resolv.conf', 'utf8')).to.contain('nameserver 127.0.0.153');
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const node = await execa('pgrep', ['-f', `entry.js -- .*--new-deployment ${name}`]);
+    await execa('kill', ['-KILL', ...String(node.stdout).split('\n')]);
+    await exited;
+    await execa('pkill', ['-f', 'sleep 302'], { reject: false });
+    expect(fs.readFileSync('/etc/resolv.conf', 'utf8')).to.contain('nameserver 127.0.0.153');
+    const next = await telepresence([...base(), '--run', 'true']);
+    expect(next.exitCode, next.stderr).to.equal(0);
+    expect(next.stderr).to.match(/^Repaired: .*resolv\.conf/m);
+    expect(next.stderr).to.contain(`Repaired: removed what an earlier session`);
+    await child;
+    await expectHostUnchanged();
+    expect(await labelledTelepresence(fx)).to.deep.equal([]);
+  });
+
+  describe('beside a VPN that routes 10.0.0.0/8 (a veth into a test namespace)', () => {
+    let unstage: () => Promise<void>;
+    beforeEach(async () => {
+      unstage = await stageVpn('tpvpne2e', '10.0.0.1/8');
+      initial = await hostState();
+    });
+    afterEach(async () => unstage());
+
+    it('VNATs the conflicting subnets by default: names resolve to virtual IPs, the VPN keeps the rest of 10/8', async () => {
+      await echoService(fx, 'echo');
+      const r = await telepresence([...base(), '--run', 'sh', '-c',
+        'getent hosts echo; curl -sS --max-time 20 http://echo:8080/vnat; echo; ip route get 10.1.2.3 | head -1; echo "env=$ECHO_SERVICE_HOST"']);
+      expect(r.exitCode, r.stderr).to.equal(0);
+      const [hosts, body, route, env] = r.stdout.trim().split('\n');
+      expect(hosts).to.match(/^246\.246\.0\.\d+\s+echo/);
+      expect((JSON.parse(body) as { path: string }).path).to.equal('/vnat');
+      expect(route).to.match(/^10\.1\.2\.3 dev tpvpne2e /);
+      expect(env).to.match(/^env=246\.246\.0\.\d+$/);
+      await expectHostUnchanged();
+    });
+
+    it('with routing.autoResolveConflicts: false gives the exact error and changes nothing', async () => {
+      const config = path.join(dir, 'config.yml');
+      fs.writeFileSync(config, 'routing:\n  autoResolveConflicts: false\n');
+      const r = await telepresence([...base(), '--config', config, '--run', 'true']);
+      expect(r.exitCode).to.equal(1);
+      expect(errorLines(r.stderr)).to.deep.equal([
+        'telepresence: error: subnet 10.130.0.0/16 overlaps with existing route "10.0.0.0/8 via 10.0.0.1 dev tpvpne2e, gw <nil>"; ' +
+        'subnet 10.132.0.0/16 overlaps with existing route "10.0.0.0/8 via 10.0.0.1 dev tpvpne2e, gw <nil>"',
+      ]);
+      await expectHostUnchanged();
+      expect(await labelledTelepresence(fx)).to.deep.equal([]);
+    });
+
+    it('with allowConflictingSubnets routes the cluster to the TUN, ahead of the VPN', async () => {
+      const { clusterIp } = await echoService(fx, 'echo');
+      const config = path.join(dir, 'config.yml');
+      fs.writeFileSync(config, 'routing:\n  allowConflictingSubnets: [10.128.0.0/9]\n');
+      expect(await routeGet(clusterIp)).to.match(/unreachable|No route to host/);
+      const r = await telepresence([...base(), '--config', config, '--run', 'sh', '-c',
+        `ip route get ${clusterIp} | head -1; curl -sS --max-time 20 http://echo:8080/allowed`]);
+      expect(r.exitCode, r.stderr).to.equal(0);
+      const [route, body] = r.stdout.trim().split('\n');
+      expect(route).to.match(/ dev tp\d+ /);
+      expect((JSON.parse(body) as { path: string }).path).to.equal('/allowed');
+      await expectHostUnchanged();
+    });
+  });
+});
