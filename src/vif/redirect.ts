@@ -89,6 +89,8 @@ export class RedirectStack {
     const isSyn = (p.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
     if (!flow || (isSyn && flow.state === 'closed')) {
       if (flow) this.nat.remove(flow); // a new connection reusing a lingering tuple
+      // The VIF's own subnet holds T, the DNS address and the fakes: nothing there to dial.
+      if (isSyn && p.dst >= this.opts.pool.first && p.dst <= this.opts.pool.last) return this.refuse(buildRst(buf, p));
       if (isSyn) return this.dial(buf, p);
       // A segment of a connection we do not know (expired, or from before a restart): reset it.
       if (!(p.flags & TCP_RST)) this.send(buildRst(buf, p));
