@@ -6,13 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { SETTING_VARIABLES } from './settings.js';
 
-export interface PodInfo {
-  env: Record<string, string>;
-  hostname: string;
-  hosts: string;
-  resolv: string;
-  mountpoints: string[];
-}
+import type { PodInfo } from '../../src/engine/pod-protocol.js';
+
+export type { PodInfo };
 
 /**
  * Variables that describe the pod's shell rather than the app (Telepresence 1's list), what the

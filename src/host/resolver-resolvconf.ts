@@ -5,6 +5,7 @@ import { constants } from 'node:fs';
 import { lstat, open, readFile, readlink, rename, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ClusterError } from '../errors.js';
+import { isProcessAlive } from './process.js';
 
 /** What was at the resolv.conf path before the session: a file's text, or a symlink's target. */
 export type SavedResolvConf = { kind: 'file'; content: string } | { kind: 'symlink'; target: string; content: string };
@@ -56,14 +57,6 @@ export async function currentBootId(): Promise<string> {
   return (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => 'unknown')).trim();
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Writes durably: a crash right after must not leave an empty state file. */
 async function writeDurably(file: string, text: string): Promise<void> {
@@ -127,7 +120,7 @@ export async function overrideResolvConf(address: string, paths: ResolvConfPaths
   if (left !== null) {
     throw new ClusterError(
       `the resolver backup ${paths.state} of telepresence pid ${left.pid} is still there` +
-        (isAlive(left.pid) ? ': that session is still running; end it first' : '; run the repair step first'),
+        (isProcessAlive(left.pid) ? ': that session is still running; end it first' : '; run the repair step first'),
     );
   }
   const info = await lstat(paths.resolvConf);
@@ -172,7 +165,7 @@ export async function repairResolvConf(paths: ResolvConfPaths = DEFAULT_RESOLV_C
   const backup = await readState(paths.state);
   if (backup === null) return [];
   const sameBoot = backup.bootId === (await currentBootId());
-  if (sameBoot && backup.pid !== process.pid && isAlive(backup.pid)) {
+  if (sameBoot && backup.pid !== process.pid && isProcessAlive(backup.pid)) {
     return [`left ${backup.path} alone: telepresence pid ${backup.pid}, which changed it, is still running`];
   }
   const said = await restore(backup);

@@ -2,13 +2,9 @@
 import { ClusterError } from '../errors.js';
 import type { SshTunnel } from '../tunnel/ssh.js';
 
-export interface PodInfo {
-  env: Record<string, string>;
-  hostname: string;
-  hosts: string;
-  resolv: string;
-  mountpoints: string[];
-}
+import type { PodInfo } from '../engine/pod-protocol.js';
+
+export type { PodInfo };
 
 export async function readPodInfo(tunnel: Pick<SshTunnel, 'exec'>): Promise<PodInfo> {
   const text = await tunnel.exec('telepresence-podinfo');

@@ -4,6 +4,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isProcessAlive } from '../host/process.js';
 
 export interface SessionRecord {
   sessionId: string;
@@ -19,14 +20,6 @@ export function registryDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, 'telepresence', 'sessions');
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class SessionRegistry {
   constructor(private readonly dir: string) {}
@@ -52,7 +45,7 @@ export class SessionRegistry {
       const file = path.join(this.dir, name);
       try {
         const record = JSON.parse(readFileSync(file, 'utf8')) as SessionRecord;
-        if (!isAlive(record.pid)) out.push({ record, forget: () => rmSync(file, { force: true }) });
+        if (!isProcessAlive(record.pid)) out.push({ record, forget: () => rmSync(file, { force: true }) });
       } catch {
         rmSync(file, { force: true }); // a torn write of a session that died while starting
       }

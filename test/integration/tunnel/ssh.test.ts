@@ -1,66 +1,30 @@
 // The SSH tunnel against a real OpenSSH sshd on loopback: per-session key accepted, another key
 // refused, bytes cross a direct-tcpip stream both ways, and the loss of sshd is reported.
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { execa, type ResultPromise } from 'execa';
 import { generateSessionKey } from '../../../src/tunnel/session-key.js';
 import { SshTunnel } from '../../../src/tunnel/ssh.js';
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-async function waitForPort(port: number, deadlineMs: number): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); r(true); });
-      s.on('error', () => r(false));
-    });
-    if (ok) return;
-    if (Date.now() > end) throw new Error(`sshd did not listen on ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { startTestSshd, type TestSshd } from '../helpers/sshd.js';
 
 describe('SSH tunnel (real sshd on 127.0.0.1)', function () {
   this.timeout(30000);
   const key = generateSessionKey('test');
-  let dir: string;
+  let sshd: TestSshd;
   let sshdPort: number;
-  let sshd: ResultPromise;
   let echo: net.Server;
   let echoPort: number;
 
   before(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'tp-sshd-'));
-    mkdirSync('/run/sshd', { recursive: true });
-    await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')]);
-    writeFileSync(path.join(dir, 'authorized_keys'), key.publicKey + '\n', { mode: 0o600 });
-    sshdPort = await freePort();
-    writeFileSync(path.join(dir, 'sshd_config'), [
-      `ListenAddress 127.0.0.1:${sshdPort}`, `HostKey ${dir}/host_key`, `AuthorizedKeysFile ${dir}/authorized_keys`,
-      'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'PermitRootLogin prohibit-password',
-      'StrictModes no', 'UsePAM no', 'PidFile none', 'AllowTcpForwarding yes',
-    ].join('\n') + '\n');
-    sshd = execa('/usr/sbin/sshd', ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { reject: false });
-    await waitForPort(sshdPort, 10000);
+    sshd = await startTestSshd(key.publicKey);
+    sshdPort = sshd.port;
     echo = net.createServer((s) => s.pipe(s));
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
     echoPort = (echo.address() as net.AddressInfo).port;
   });
 
-  after(() => {
-    sshd?.kill('SIGKILL');
+  after(async () => {
     echo?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await sshd?.stop();
   });
 
   const connect = (privateKey: string) =>

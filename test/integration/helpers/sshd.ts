@@ -1,0 +1,59 @@
+// A real OpenSSH sshd on 127.0.0.1 for tests: a fresh host key, only the given public key authorized
+// (as root), TCP forwarding allowed. stop() kills it and removes its directory.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+
+export interface TestSshd {
+  port: number;
+  /** The directory holding its config and keys (a test may use it to find its processes). */
+  dir: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+async function untilListening(port: number, deadlineMs: number): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    const up = await new Promise<boolean>((r) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); r(true); });
+      s.on('error', () => r(false));
+    });
+    if (up) return;
+    if (Date.now() > end) throw new Error(`sshd did not listen on ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function startTestSshd(authorizedKey: string): Promise<TestSshd> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tp-sshd-'));
+  mkdirSync('/run/sshd', { recursive: true });
+  await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')]);
+  writeFileSync(path.join(dir, 'authorized_keys'), authorizedKey + '\n', { mode: 0o600 });
+  const port = await freePort();
+  writeFileSync(path.join(dir, 'sshd_config'), [
+    `ListenAddress 127.0.0.1:${port}`, `HostKey ${dir}/host_key`, `AuthorizedKeysFile ${dir}/authorized_keys`,
+    'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'PermitRootLogin prohibit-password',
+    'StrictModes no', 'UsePAM no', 'PidFile none', 'AllowTcpForwarding yes',
+  ].join('\n') + '\n');
+  const sshd = execa('/usr/sbin/sshd', ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { reject: false });
+  await untilListening(port, 10_000);
+  return {
+    port,
+    dir,
+    stop: async () => {
+      sshd.kill('SIGTERM');
+      await sshd;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
