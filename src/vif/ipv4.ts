@@ -168,3 +168,35 @@ export function ipv4ToInt(text: string): number | null {
 }
 
 export const intToIpv4 = (v: number): string => `${v >>> 24}.${(v >>> 16) & 0xff}.${(v >>> 8) & 0xff}.${v & 0xff}`;
+
+/**
+ * IPv6 is not carried yet: a TCP segment to a routed IPv6 destination is answered with a RST
+ * (the client fails at once instead of waiting for SYN timeouts). Null for anything else.
+ */
+export function buildRst6(buf: Uint8Array, n: number): Buffer | null {
+  if (n < 60 || buf[0] >> 4 !== 6 || buf[6] !== PROTO_TCP) return null;
+  const flags = buf[40 + 13];
+  if (flags & TCP_RST) return null;
+  const out = Buffer.alloc(60);
+  out[0] = 0x60;
+  writeU16(out, 4, 20);
+  out[6] = PROTO_TCP;
+  out[7] = 64;
+  out.set(buf.subarray(24, 40), 8); // source: the segment's destination
+  out.set(buf.subarray(8, 24), 24);
+  out.set(buf.subarray(42, 44), 40); // ports swapped
+  out.set(buf.subarray(40, 42), 42);
+  if (flags & TCP_ACK) {
+    out.set(buf.subarray(48, 52), 44);
+    out[53] = TCP_RST;
+  } else {
+    const payload = ((buf[4] << 8) | buf[5]) - (buf[52] >> 4) * 4;
+    const consumed = payload + (flags & TCP_SYN ? 1 : 0) + (flags & TCP_FIN ? 1 : 0);
+    writeU32(out, 48, (readU32(buf, 44) + consumed) >>> 0);
+    out[53] = TCP_RST | TCP_ACK;
+  }
+  out[52] = 5 << 4;
+  // Pseudo-header: both addresses, the upper-layer length (20) and the next header (6).
+  writeU16(out, 56, finish(onesSum(out, 40, 60, onesSum(out, 8, 40) + 20 + PROTO_TCP)));
+  return out;
+}

@@ -6,7 +6,7 @@
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { NatTable, type Flow, type FakePool } from './nat.js';
-import { buildRst, buildUdp, intToIpv4, ipv4ToInt, parseIpv4, rewriteTcp, PROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN, type Ipv4Packet } from './ipv4.js';
+import { buildRst, buildRst6, buildUdp, intToIpv4, ipv4ToInt, parseIpv4, rewriteTcp, PROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN, type Ipv4Packet } from './ipv4.js';
 
 /** Opens a stream to destIp:destPort in the cluster (an SSH direct-tcpip channel in a session). */
 export type Connector = (destIp: string, destPort: number) => Promise<Duplex>;
@@ -72,7 +72,7 @@ export class RedirectStack {
   onPacket(buf: Buffer, n: number): void {
     this.stats.packetsIn++;
     const p = parseIpv4(buf, n);
-    if (!p) return this.drop();
+    if (!p) return this.notIpv4(buf, n);
     if (p.proto === PROTO_UDP) return this.onUdp(buf, p);
     if (p.src === this.opts.address && p.sport === this.listenPort) return this.onReply(buf, p);
     return this.onOutgoing(buf, p);
@@ -200,6 +200,16 @@ export class RedirectStack {
       if (flow.state !== 'closed') flow.stream?.destroy();
       flow.state = 'closed';
     }
+  }
+
+  private warnedIpv6 = false;
+
+  private notIpv4(buf: Buffer, n: number): void {
+    const rst = buildRst6(buf, n);
+    if (!rst) return this.drop();
+    if (!this.warnedIpv6) this.opts.log('vif: IPv6 connections are not carried yet; they are refused');
+    this.warnedIpv6 = true;
+    this.refuse(rst);
   }
 
   private refuse(rst: Buffer): void {

@@ -34,7 +34,7 @@ try {
     name: config.name,
     mtu: config.mtu,
     address: '198.18.0.1/16',
-    routes: ['10.130.0.0/16', '211.55.0.0/16'],
+    routes: ['10.130.0.0/16', '211.55.0.0/16', 'fd00:130::/64'],
     connect,
     translate,
     dns: { ip: '198.18.0.2', onDnsPacket: (query, reply, from) => reply(Buffer.from(`answer to ${query.toString()} from ${from.ip}`)) },

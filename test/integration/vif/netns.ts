@@ -15,6 +15,8 @@ export async function createNetns(ns: string): Promise<void> {
   await execa('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
   // A second source address for the "same source port from two clients" case.
   await execa('ip', ['-n', ns, 'addr', 'add', '10.77.0.2/32', 'dev', 'lo']);
+  // An IPv6 source, so a client can try an IPv6 destination routed to the TUN.
+  await execa('ip', ['-n', ns, 'addr', 'add', 'fd00:77::2/128', 'dev', 'lo', 'nodad']);
 }
 
 export async function setRpFilter(ns: string, value: 0 | 1 | 2): Promise<void> {

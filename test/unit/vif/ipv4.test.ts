@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { adjust, adjust32, finish, onesSum } from '../../../src/vif/checksum.js';
 import {
-  buildRst, buildUdp, headerChecksum, intToIpv4, ipv4ToInt, parseIpv4, readU32, rewriteTcp, transportChecksum,
+  buildRst, buildRst6, buildUdp, headerChecksum, intToIpv4, ipv4ToInt, parseIpv4, readU32, rewriteTcp, transportChecksum,
   PROTO_TCP, PROTO_UDP, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN,
 } from '../../../src/vif/ipv4.js';
 import { tcpPacket } from './packets.js';
@@ -118,6 +118,33 @@ describe('vif ipv4: packets we build', () => {
     expect(pkt.readUInt16BE(24)).to.equal(14);
     expect(pkt.readUInt16BE(10)).to.equal(headerChecksum(pkt));
     expect(pkt.readUInt16BE(26)).to.equal(transportChecksum(pkt, 20, 34, PROTO_UDP, ip('198.18.0.2'), client));
+  });
+
+  it('an IPv6 SYN gets an IPv6 RST+ACK with a valid checksum; IPv6 UDP and RSTs get nothing', () => {
+    const syn = Buffer.alloc(60);
+    syn[0] = 0x60;
+    syn.writeUInt16BE(20, 4);
+    syn[6] = PROTO_TCP;
+    syn[7] = 64;
+    Buffer.from('fd000077000000000000000000000002', 'hex').copy(syn, 8);
+    Buffer.from('fd000130000000000000000000000010', 'hex').copy(syn, 24);
+    syn.writeUInt16BE(40000, 40);
+    syn.writeUInt16BE(80, 42);
+    syn.writeUInt32BE(0xfffffffe, 44); // the ack wraps around 2^32
+    syn[52] = 5 << 4;
+    syn[53] = TCP_SYN;
+    const rst = buildRst6(syn, 60)!;
+    expect([rst.toString('hex', 8, 24), rst.toString('hex', 24, 40), rst.readUInt16BE(40), rst.readUInt16BE(42)]).to.deep.equal([
+      'fd000130000000000000000000000010', 'fd000077000000000000000000000002', 80, 40000,
+    ]);
+    expect([rst.readUInt32BE(44), rst.readUInt32BE(48), rst[53]]).to.deep.equal([0, 0xffffffff, TCP_RST | TCP_ACK]);
+    // The one's-complement sum over pseudo-header and segment, checksum included, is 0xffff.
+    const pseudo = onesSum(rst, 8, 40) + 20 + PROTO_TCP;
+    expect(onesSum(rst, 40, 60, pseudo)).to.equal(0xffff);
+    expect(buildRst6(rst, 60)).to.equal(null);
+    const udp = Buffer.from(syn);
+    udp[6] = PROTO_UDP;
+    expect(buildRst6(udp, 60)).to.equal(null);
   });
 
   it('ipv4ToInt and intToIpv4 (table)', () => {
