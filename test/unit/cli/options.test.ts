@@ -87,10 +87,10 @@ describe('session options', () => {
 
 describe('telepresence: valid sessions, help and version', () => {
   it('says in one line which methods and choices this release cannot run yet, exit 1', async () => {
-    expect(await runInProcess(['--swap-deployment', 'app', '--run', 'ls'])).to.deep.equal({
+    expect(await runInProcess(['--method', 'teleproxy', '--run', 'ls'])).to.deep.equal({
       code: 1,
       stdout: '',
-      stderr: 'telepresence: error: the vpn-tcp method is not available in this release yet; use --method inject-tcp\n',
+      stderr: 'telepresence: error: the teleproxy method is not available in this release yet; use --method inject-tcp\n',
     });
     const docker = await runInProcess(['--docker-run', '-it', 'nginx']);
     expect(docker.stderr).to.equal('telepresence: error: the container method is not available in this release yet; use --method inject-tcp\n');
