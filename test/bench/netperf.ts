@@ -1,0 +1,96 @@
+// The throughput bench's two ends, one file with node:net only, so that its compiled text also runs in a
+// pod (`node --input-type=module -e`). Configured by environment variables, result on stdout as JSON:
+//   NETPERF=server: port BULK_PORT sends BYTES bytes to each connection, then ends it; port LAT_PORT
+//     answers each byte it reads with one byte.
+//   NETPERF=client HOST=.. : one bulk download of BYTES bytes, then REQUESTS sequential
+//     connect + one-byte request + first byte of the answer; prints {"mbps","p50","p99","bytes"}.
+import net from 'node:net';
+
+const env = process.env;
+const BULK_PORT = Number(env.BULK_PORT ?? 9001);
+const LAT_PORT = Number(env.LAT_PORT ?? 9002);
+const BYTES = Number(env.BYTES ?? 100 * 1024 * 1024);
+const REQUESTS = Number(env.REQUESTS ?? 200);
+const TIMEOUT_MS = Number(env.TIMEOUT_MS ?? 120_000);
+
+function serve(): void {
+  const chunk = Buffer.alloc(256 * 1024, 0x62);
+  net.createServer((sock) => {
+    sock.on('error', () => sock.destroy());
+    let left = BYTES;
+    const pump = (): void => {
+      while (left > 0) {
+        const n = Math.min(left, chunk.length);
+        left -= n;
+        if (!sock.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return void sock.once('drain', pump);
+      }
+      sock.end();
+    };
+    pump();
+    sock.resume();
+  }).listen(BULK_PORT);
+  net.createServer((sock) => {
+    sock.on('error', () => sock.destroy());
+    sock.on('data', (d: Buffer) => sock.write(d.subarray(0, 1)));
+    sock.on('end', () => sock.end());
+  }).listen(LAT_PORT, () => console.log(`netperf server on ${BULK_PORT} and ${LAT_PORT}`));
+  for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(0));
+}
+
+/** Resolves with `what`'s result, or rejects after TIMEOUT_MS so that no run hangs. */
+function bounded<T>(what: string, sock: net.Socket, body: (done: (v: T) => void, fail: (e: Error) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`${what}: no result after ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+    const fail = (e: Error): void => { clearTimeout(timer); sock.destroy(); reject(e); };
+    sock.on('error', (e) => fail(new Error(`${what}: ${e.message}`)));
+    body((v) => { clearTimeout(timer); resolve(v); }, fail);
+  });
+}
+
+function bulk(host: string): Promise<number> {
+  const started = process.hrtime.bigint();
+  const sock = net.connect(BULK_PORT, host);
+  return bounded('bulk download', sock, (done, fail) => {
+    let got = 0;
+    sock.on('data', (d: Buffer) => { got += d.length; });
+    sock.on('end', () => {
+      sock.end();
+      if (got !== BYTES) return fail(new Error(`bulk download: got ${got} bytes, expected ${BYTES}`));
+      done(Number(process.hrtime.bigint() - started) / 1e9);
+    });
+  });
+}
+
+function firstByte(host: string): Promise<number> {
+  const started = process.hrtime.bigint();
+  const sock = net.connect(LAT_PORT, host);
+  return bounded('latency request', sock, (done) => {
+    sock.once('connect', () => sock.write('x'));
+    sock.once('data', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      sock.end();
+      sock.once('close', () => done(ms));
+    });
+  });
+}
+
+const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+
+async function client(): Promise<void> {
+  const host = env.HOST;
+  if (!host) throw new Error('netperf client: set HOST to the server address');
+  const seconds = await bulk(host);
+  const lat: number[] = [];
+  for (let i = 0; i < REQUESTS; i++) lat.push(await firstByte(host));
+  lat.sort((a, b) => a - b);
+  const result = { bytes: BYTES, mbps: BYTES / (1024 * 1024) / seconds, p50: pct(lat, 0.5), p99: pct(lat, 0.99) };
+  console.log(`NETPERF_RESULT ${JSON.stringify(result)}`);
+}
+
+if (env.NETPERF === 'server') serve();
+else if (env.NETPERF === 'client') {
+  client().catch((err: Error) => {
+    console.error(err.message);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,123 @@
+// Throughput (one 100 MB download) and connect-plus-first-byte latency (p50/p99 of 200 requests) to a
+// server pod, from: a pod (direct, the limit), `kubectl port-forward`, vpn-tcp, inject-tcp, sshuttle.
+// Run: npm run build && npm run bench:throughput (root; starts the cluster and builds images if needed).
+// BENCH_VARIANTS=direct,sshuttle picks variants; BENCH_BYTES and BENCH_REQUESTS change the sizes.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { must, parseResult, ROOT, runBounded, startUntil, type NetperfResult } from './procs.js';
+import { startSshuttle } from './sshuttle.js';
+
+const NS = 'tp-bench-tput';
+const ECHO_IMAGE = 'telepresence-test/echo:dev';
+const NETPERF = path.join(ROOT, 'dist/test/bench/netperf.js');
+const BYTES = Number(process.env.BENCH_BYTES ?? 100 * 1024 * 1024);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
+const RUN_TIMEOUT_MS = 600_000;
+// sshuttle-nlc: sshuttle --no-latency-control (no cap on data in flight), for reference; the aims use sshuttle.
+const ALL = ['direct', 'port-forward', 'vpn-tcp', 'inject-tcp', 'sshuttle', 'sshuttle-nlc'] as const;
+type Variant = (typeof ALL)[number];
+
+/** A pod running netperf.js's compiled text with node (echo image) in `mode`. */
+function netperfPod(name: string, vars: Record<string, string>, restart: 'Always' | 'Never'): string {
+  const env = Object.entries({ ...vars, BYTES: String(BYTES), REQUESTS: String(REQUESTS) }).map(([n, value]) => ({ name: n, value }));
+  return JSON.stringify({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: name } },
+    spec: { restartPolicy: restart, containers: [{ name: 'netperf', image: ECHO_IMAGE, imagePullPolicy: 'Never', env,
+      command: ['/usr/local/bin/node', '--input-type=module', '-e', fs.readFileSync(NETPERF, 'utf8')],
+      ...(restart === 'Always' ? { readinessProbe: { tcpSocket: { port: 9002 }, periodSeconds: 1 } } : {}) }] },
+  });
+}
+
+async function direct(env: NodeJS.ProcessEnv, host: string): Promise<NetperfResult> {
+  must('kubectl', ['-n', NS, 'apply', '-f', '-'], { env, input: netperfPod('netperf-client', { NETPERF: 'client', HOST: host }, 'Never') });
+  // Poll the pod's phase (bounded) rather than wait for one phase: a failed client must end the wait too.
+  for (const deadline = Date.now() + RUN_TIMEOUT_MS; ;) {
+    const phase = must('kubectl', ['-n', NS, 'get', 'pod', 'netperf-client', '-o', 'jsonpath={.status.phase}'], { env });
+    if (phase === 'Succeeded' || phase === 'Failed') break;
+    if (Date.now() > deadline) throw new Error(`direct: the client pod is still ${phase} after ${RUN_TIMEOUT_MS} ms`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return parseResult('direct', must('kubectl', ['-n', NS, 'logs', 'netperf-client'], { env }));
+}
+
+async function portForward(env: NodeJS.ProcessEnv, clientEnv: NodeJS.ProcessEnv): Promise<NetperfResult> {
+  const pf = await startUntil('kubectl', ['-n', NS, 'port-forward', 'pod/netperf-server', ':9001', ':9002'],
+    /-> 9001[\s\S]*-> 9002|-> 9002[\s\S]*-> 9001/, env);
+  try {
+    const port = (remote: number): string => new RegExp(`127\\.0\\.0\\.1:(\\d+) -> ${remote}`).exec(pf.output())![1];
+    const out = await runBounded(process.execPath, [NETPERF],
+      { ...clientEnv, HOST: '127.0.0.1', BULK_PORT: port(9001), LAT_PORT: port(9002) }, RUN_TIMEOUT_MS);
+    return parseResult('port-forward', out);
+  } finally {
+    await pf.stop();
+  }
+}
+
+function underTelepresence(method: string, clientEnv: NodeJS.ProcessEnv, logfile: string): Promise<NetperfResult> {
+  return runBounded(path.join(ROOT, 'bin/telepresence'),
+    ['--method', method, '--namespace', NS, '--logfile', logfile, '--run', process.execPath, NETPERF], clientEnv, RUN_TIMEOUT_MS)
+    .then((out) => parseResult(method, out));
+}
+
+const fmt = (r: NetperfResult | string): string =>
+  (typeof r === 'string' ? `| ${r} | | |` : `| ${r.mbps.toFixed(1)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} |`);
+
+async function main(): Promise<void> {
+  const picked = (process.env.BENCH_VARIANTS?.split(',') ?? [...ALL]) as Variant[];
+  for (const v of picked) if (!ALL.includes(v)) throw new Error(`BENCH_VARIANTS: unknown variant ${v} (use ${ALL.join(',')})`);
+  const kubeconfig = must(process.execPath, [path.join(ROOT, 'dist/test/cluster/cli.js'), 'up']).trim().split('\n').pop()!;
+  const env = { ...process.env, KUBECONFIG: kubeconfig };
+  must('sh', ['proxy-pod/build.sh']);
+  if (picked.some((v) => v.startsWith('sshuttle'))) must('sh', ['test/bench/proxy-python/build.sh']);
+  const subnets = JSON.parse(fs.readFileSync('/run/tp-cluster/settings.json', 'utf8')) as { podSubnet: string; serviceSubnet: string };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-bench-tput-'));
+  const results = new Map<Variant, NetperfResult | string>();
+  must('kubectl', ['create', 'namespace', NS], { env });
+  try {
+    must('kubectl', ['-n', NS, 'apply', '-f', '-'], { env, input: netperfPod('netperf-server', { NETPERF: 'server' }, 'Always') });
+    must('kubectl', ['-n', NS, 'wait', '--for=condition=Ready', 'pod/netperf-server', '--timeout=90s'], { env });
+    const host = must('kubectl', ['-n', NS, 'get', 'pod', 'netperf-server', '-o', 'jsonpath={.status.podIP}'], { env }).trim();
+    const clientEnv = { ...env, NETPERF: 'client', HOST: host, BYTES: String(BYTES), REQUESTS: String(REQUESTS) };
+    for (const v of picked) {
+      console.error(`bench: ${v} ...`);
+      try {
+        if (v === 'direct') results.set(v, await direct(env, host));
+        else if (v === 'port-forward') results.set(v, await portForward(env, clientEnv));
+        else if (v === 'vpn-tcp' || v === 'inject-tcp') results.set(v, await underTelepresence(v, clientEnv, path.join(dir, `${v}.log`)));
+        else {
+          const sshuttle = await startSshuttle(env, NS, `${v}-proxy`, [subnets.podSubnet, subnets.serviceSubnet],
+            v === 'sshuttle-nlc' ? ['--no-latency-control'] : []);
+          try {
+            results.set(v, parseResult(v, await runBounded(process.execPath, [NETPERF], clientEnv, RUN_TIMEOUT_MS)));
+          } finally {
+            await sshuttle.stop();
+          }
+        }
+      } catch (err) {
+        console.error(`bench: ${v} failed: ${(err as Error).message}`);
+        results.set(v, `failed: ${(err as Error).message.split('\n')[0].slice(0, 80)}`);
+      }
+    }
+  } finally {
+    must('kubectl', ['delete', 'namespace', NS, '--wait=true', '--timeout=120s'], { env });
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`throughput: one ${(BYTES / 1048576).toFixed(0)} MB download; latency: connect + 1-byte request + first byte, ${REQUESTS} sequential requests`);
+  console.log('| path | MB/s | p50 ms | p99 ms |\n|---|---|---|---|');
+  for (const v of picked) console.log(`| ${v} ${fmt(results.get(v) ?? 'not run')}`);
+  const vpn = results.get('vpn-tcp');
+  const ssh = results.get('sshuttle');
+  if (typeof vpn === 'object' && typeof ssh === 'object') {
+    const ratio = vpn.mbps / ssh.mbps;
+    console.log(`aims: vpn-tcp/sshuttle throughput ${ratio.toFixed(2)}x (aim >= 1.5x: ${ratio >= 1.5 ? 'met' : 'NOT met'}); ` +
+      `p50 ${vpn.p50.toFixed(2)} ms vs ${ssh.p50.toFixed(2)} ms (aim: no worse: ${vpn.p50 <= ssh.p50 ? 'met' : 'NOT met'})`);
+  }
+  if ([...results.values()].some((r) => typeof r === 'string')) process.exitCode = 1;
+}
+
+main().catch((err: Error) => {
+  console.error(`bench: ${err.message}`);
+  process.exit(1);
+});
