@@ -70,7 +70,7 @@ export function runBounded(command: string, args: string[], env: NodeJS.ProcessE
 }
 
 /** The client's `NETPERF_RESULT {...}` line in `output`. */
-export interface NetperfResult { bytes: number; mbps: number; p50: number; p99: number }
+export interface NetperfResult { bytes: number; mbps: number; rates: number[]; p50: number; p99: number }
 export function parseResult(what: string, output: string): NetperfResult {
   const m = /NETPERF_RESULT (\{.*\})/.exec(output);
   if (!m) throw new Error(`${what}: no NETPERF_RESULT line in its output:\n${output.slice(-3000)}`);

@@ -1,7 +1,7 @@
-// Throughput (one 100 MB download) and connect-plus-first-byte latency (p50/p99 of 200 requests) to a
+// Throughput (median of 3 downloads of 100 MB) and connect-plus-first-byte latency (p50/p99 of 200 requests) to a
 // server pod, from: a pod (direct, the limit), `kubectl port-forward`, vpn-tcp, inject-tcp, sshuttle.
 // Run: npm run build && npm run bench:throughput (root; starts the cluster and builds images if needed).
-// BENCH_VARIANTS=direct,sshuttle picks variants; BENCH_BYTES and BENCH_REQUESTS change the sizes.
+// BENCH_VARIANTS=direct,sshuttle picks variants; BENCH_BYTES, BENCH_BULK_RUNS, BENCH_REQUESTS change the sizes.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,7 @@ const ECHO_IMAGE = 'telepresence-test/echo:dev';
 const NETPERF = path.join(ROOT, 'dist/test/bench/netperf.js');
 const BYTES = Number(process.env.BENCH_BYTES ?? 100 * 1024 * 1024);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
+const BULK_RUNS = Number(process.env.BENCH_BULK_RUNS ?? 3);
 const RUN_TIMEOUT_MS = 600_000;
 // sshuttle-nlc: sshuttle --no-latency-control (no cap on data in flight), for reference; the aims use sshuttle.
 const ALL = ['direct', 'port-forward', 'vpn-tcp', 'inject-tcp', 'sshuttle', 'sshuttle-nlc'] as const;
@@ -21,7 +22,7 @@ type Variant = (typeof ALL)[number];
 
 /** A pod running netperf.js's compiled text with node (echo image) in `mode`. */
 function netperfPod(name: string, vars: Record<string, string>, restart: 'Always' | 'Never'): string {
-  const env = Object.entries({ ...vars, BYTES: String(BYTES), REQUESTS: String(REQUESTS) }).map(([n, value]) => ({ name: n, value }));
+  const env = Object.entries({ ...vars, BYTES: String(BYTES), REQUESTS: String(REQUESTS), BULK_RUNS: String(BULK_RUNS) }).map(([n, value]) => ({ name: n, value }));
   return JSON.stringify({
     apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: name } },
     spec: { restartPolicy: restart, containers: [{ name: 'netperf', image: ECHO_IMAGE, imagePullPolicy: 'Never', env,
@@ -62,7 +63,7 @@ function underTelepresence(method: string, clientEnv: NodeJS.ProcessEnv, logfile
 }
 
 const fmt = (r: NetperfResult | string): string =>
-  (typeof r === 'string' ? `| ${r} | | |` : `| ${r.mbps.toFixed(1)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} |`);
+  (typeof r === 'string' ? `| ${r} | | | |` : `| ${r.mbps.toFixed(1)} | ${r.rates.map((x) => x.toFixed(1)).join(' / ')} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} |`);
 
 async function main(): Promise<void> {
   const picked = (process.env.BENCH_VARIANTS?.split(',') ?? [...ALL]) as Variant[];
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
     must('kubectl', ['-n', NS, 'apply', '-f', '-'], { env, input: netperfPod('netperf-server', { NETPERF: 'server' }, 'Always') });
     must('kubectl', ['-n', NS, 'wait', '--for=condition=Ready', 'pod/netperf-server', '--timeout=90s'], { env });
     const host = must('kubectl', ['-n', NS, 'get', 'pod', 'netperf-server', '-o', 'jsonpath={.status.podIP}'], { env }).trim();
-    const clientEnv = { ...env, NETPERF: 'client', HOST: host, BYTES: String(BYTES), REQUESTS: String(REQUESTS) };
+    const clientEnv = { ...env, NETPERF: 'client', HOST: host, BYTES: String(BYTES), REQUESTS: String(REQUESTS), BULK_RUNS: String(BULK_RUNS) };
     for (const v of picked) {
       console.error(`bench: ${v} ...`);
       try {
@@ -104,8 +105,8 @@ async function main(): Promise<void> {
     must('kubectl', ['delete', 'namespace', NS, '--wait=true', '--timeout=120s'], { env });
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`throughput: one ${(BYTES / 1048576).toFixed(0)} MB download; latency: connect + 1-byte request + first byte, ${REQUESTS} sequential requests`);
-  console.log('| path | MB/s | p50 ms | p99 ms |\n|---|---|---|---|');
+  console.log(`throughput: median of ${BULK_RUNS} downloads of ${(BYTES / 1048576).toFixed(0)} MB; latency: connect + 1-byte request + first byte, ${REQUESTS} sequential requests`);
+  console.log('| path | MB/s | each run MB/s | p50 ms | p99 ms |\n|---|---|---|---|---|');
   for (const v of picked) console.log(`| ${v} ${fmt(results.get(v) ?? 'not run')}`);
   const vpn = results.get('vpn-tcp');
   const ssh = results.get('sshuttle');
