@@ -17,6 +17,15 @@ export interface MethodFeatures {
   readonly containers: boolean;
 }
 
+/** What a method may check before anything is changed (no proxy pod yet). */
+export interface PreflightContext {
+  log(line: string): void;
+  undo: UndoStack;
+  cluster: MethodContext['cluster'];
+  config: Config;
+  routing: RoutingOptions;
+}
+
 /** What a method gets from the session. */
 export interface MethodContext {
   /** Opens a TCP stream to host:port as seen from the proxy pod. */
@@ -52,6 +61,8 @@ export interface Method {
   readonly features: MethodFeatures;
   /** Why this method cannot run here, in one line, or null when it can. */
   checkSupported(): string | null;
+  /** Optional checks before the session changes anything (e.g. a routing conflict). */
+  preflight?(ctx: PreflightContext): Promise<void>;
   /** Sets up everything the user process needs; registers every undo on ctx.undo. */
   prepare(ctx: MethodContext): Promise<void>;
   /** The command line and environment the user process runs with. */

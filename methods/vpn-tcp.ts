@@ -1,26 +1,47 @@
 // vpn-tcp: the whole workstation reaches the cluster. The engine plans the cluster's subnets against
 // the host's routes (conflicts: VNAT by default); a TUN device gets the planned routes and hands each
 // TCP connection to an SSH stream (src/vif); our DNS server becomes the host's resolver (src/dns).
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { covers, planRoutes, translateEnvironment, tunRoutes, VirtualIpAllocator, type Plan } from '../src/engine/index.js';
-import { ConflictError } from '../src/errors.js';
+import { ConflictError, UnsupportedError } from '../src/errors.js';
 import { podDnsLookup, startVpnDns, TYPE } from '../src/dns/index.js';
 import { createHostResolverConfig, repairResolver } from '../src/host/resolver.js';
+import { isProcessAlive } from '../src/host/process.js';
 import { createRouteTable } from '../src/host/route-table.js';
 import { startVif } from '../src/vif/index.js';
-import type { Method, MethodContext, UserProcessLaunch } from './method.js';
+import type { Method, MethodContext, PreflightContext, UserProcessLaunch } from './method.js';
 
 export const STUB_DIR = fileURLToPath(new URL('../../shim/stubs/all', import.meta.url));
 
 /** The TUN's own subnet: its address, the DNS address and the fake sources of redirected connections. */
 const VIF_ADDRESS = '198.18.0.1/16';
 const DNS_LISTEN = { host: '127.0.0.153', port: 53 };
+/** One vpn-tcp session per workstation: the host has one routing table and one resolver. */
+const LOCK_FILE = '/run/telepresence/vpn-tcp.pid';
+
+/** Takes the workstation's vpn-tcp lock; returns its release. */
+function takeLock(): () => void {
+  mkdirSync(path.dirname(LOCK_FILE), { recursive: true });
+  try {
+    writeFileSync(LOCK_FILE, `${process.pid}\n`, { flag: 'wx' });
+  } catch {
+    const holder = Number(readFileSync(LOCK_FILE, 'utf8').trim());
+    if (holder && holder !== process.pid && isProcessAlive(holder)) {
+      throw new UnsupportedError(`another vpn-tcp session (pid ${holder}) is running on this workstation: end it first, or use --method inject-tcp for this one`);
+    }
+    writeFileSync(LOCK_FILE, `${process.pid}\n`); // its holder died without cleaning up
+  }
+  return () => rmSync(LOCK_FILE, { force: true });
+}
 
 export class VpnTcpMethod implements Method {
   readonly name = 'vpn-tcp' as const;
   readonly features = { needsRoot: true, coversWholeHost: true, udp: false, containers: false };
   private translate: (ip: string) => string | undefined = () => undefined;
+  private preflightPlan: Plan | null = null;
+  private locked = false;
 
   checkSupported(): string | null {
     if (process.platform !== 'linux') return `vpn-tcp runs on Linux only in this release, not ${process.platform}; use --method inject-tcp`;
@@ -29,12 +50,21 @@ export class VpnTcpMethod implements Method {
     return null;
   }
 
+  /** A conflict that cannot be resolved fails here, before the proxy pod or the host is touched. */
+  async preflight(ctx: PreflightContext): Promise<void> {
+    ctx.undo.push('release the vpn-tcp lock', takeLock());
+    this.locked = true;
+    if (ctx.routing.alsoProxy.hostnames.length > 0) return; // they resolve in the pod: planned in prepare()
+    this.preflightPlan = await this.plan(ctx, null);
+  }
+
   async prepare(ctx: MethodContext): Promise<void> {
+    if (!this.locked) ctx.undo.push('release the vpn-tcp lock', takeLock());
     for (const line of await repairResolver()) ctx.warn(`Repaired: ${line}`);
     const pod = podDnsLookup(ctx.openPodStream, { timeoutMs: ctx.config.dns.lookupTimeoutMs });
     ctx.undo.push("close the stream to the pod's DNS server", () => pod.close());
 
-    const plan = await this.plan(ctx, pod.lookup);
+    const plan = this.preflightPlan ?? await this.plan(ctx, pod.lookup);
     const allocator = new VirtualIpAllocator(plan.virtualSubnet);
     const vnatted = (ip: string) => plan.translations.some((t) => covers(t.cidr, ip.includes(':') ? `${ip}/128` : `${ip}/32`));
     this.translate = (ip) => (vnatted(ip) ? allocator.translate(ip) : undefined);
@@ -62,10 +92,11 @@ export class VpnTcpMethod implements Method {
   }
 
   /** The engine's plan for the discovered subnets, --also-proxy (hostnames resolved in the pod) and the host's routes. */
-  private async plan(ctx: MethodContext, lookup: ReturnType<typeof podDnsLookup>['lookup']): Promise<Plan> {
+  private async plan(ctx: PreflightContext, lookup: ReturnType<typeof podDnsLookup>['lookup'] | null): Promise<Plan> {
     const subnets = await ctx.cluster.discoverSubnets();
     const alsoProxy = [...ctx.routing.alsoProxy.cidrs];
     for (const host of ctx.routing.alsoProxy.hostnames) {
+      if (!lookup) throw new Error('also-proxy hostnames are resolved in the pod: plan them in prepare()');
       const answer = await lookup(host, TYPE.A);
       const ips = answer.answers.filter((r) => r.type === TYPE.A).map((r) => `${(r as { address: string }).address}/32`);
       if (ips.length === 0) throw new ConflictError(`--also-proxy ${host}: the name does not resolve in the cluster`);

@@ -80,6 +80,12 @@ async function setUpAndRun(options: SessionOptions, config: Config, io: Io, env:
   log(`context ${target.context}, namespace ${target.namespace}, server ${target.server}`);
   const registry = new SessionRegistry(registryDir(env));
   await repairLeftovers(registry, target, progress);
+  const cluster = {
+    context: target.context, namespace: target.namespace, apiServerIps: target.apiServerIps,
+    discoverSubnets: () => discoverSubnets(target),
+  };
+  await method.preflight?.({ log, undo, cluster, config, routing: options.routing });
+  signals.check();
   const sessionId = randomBytes(6).toString('hex');
   const key = generateSessionKey(sessionId);
   const name = options.deployment.name;
@@ -125,11 +131,7 @@ async function setUpAndRun(options: SessionOptions, config: Config, io: Io, env:
     openPodStream: (host, port) => connection.tunnel.openStream(host, port),
     undo, log, warn: (line) => io.stderr(`${line}\n`), workDir,
     podPorts: { socks: SOCKS_PORT, dns: DNS_PORT }, readyTimeoutMs: config.timeouts.dnsReadyMs,
-    cluster: {
-      context: target.context, namespace: target.namespace, apiServerIps: target.apiServerIps,
-      discoverSubnets: () => discoverSubnets(target),
-    },
-    config, routing: options.routing,
+    cluster, config, routing: options.routing,
   });
   signals.check();
 

@@ -113,6 +113,8 @@ describe('vpn-tcp sessions (e2e, root, real TUN)', function () {
         'telepresence: error: subnet 10.130.0.0/16 overlaps with existing route "10.0.0.0/8 via 10.0.0.1 dev tpvpne2e, gw <nil>"; ' +
         'subnet 10.132.0.0/16 overlaps with existing route "10.0.0.0/8 via 10.0.0.1 dev tpvpne2e, gw <nil>"',
       ]);
+      // Planned before anything is created: no proxy pod either.
+      expect(r.stderr).to.not.contain('Creating Deployment');
       await expectHostUnchanged();
       expect(await labelledTelepresence(fx)).to.deep.equal([]);
     });
