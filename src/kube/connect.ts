@@ -45,6 +45,8 @@ export async function connectToProxy(target: Pick<ClusterTarget, 'kubectlArgs'>,
           host: '127.0.0.1', port: portForward.workstationPort, username: PROXY_SSH_USER, privateKey: key.privateKey,
           readyTimeoutMs: Math.max(1000, Math.min(10_000, deadline - Date.now())),
         });
+        // Latency: without it sshd delays every new channel by ~40 ms (see requestInteractive).
+        await tunnel.requestInteractive().catch(() => undefined);
         return { tunnel, portForward, close: () => { tunnel.close(); portForward.stop(); } };
       } catch (err) {
         lastError = (err as Error).message;

@@ -61,6 +61,21 @@ describe('vpn-tcp sessions (e2e, root, real TUN)', function () {
     await expectHostUnchanged();
   });
 
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`after ${signal} the TUN, routes and resolver are gone and the cluster is clean`, async () => {
+      const child = startTelepresence([...base(), '--run', 'sleep', '303']);
+      let stderr = '';
+      child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+      await waitFor('the session to launch its command', 120_000, async () => (stderr.includes('Setup complete') ? true : undefined));
+      expect(fs.readFileSync('/etc/resolv.conf', 'utf8')).to.contain('nameserver 127.0.0.153');
+      child.kill(signal);
+      const r = await child;
+      expect(r.exitCode).to.equal(signal === 'SIGINT' ? 130 : 143);
+      await expectHostUnchanged();
+      expect(await labelledTelepresence(fx)).to.deep.equal([]);
+    });
+  }
+
   it('after a SIGKILL: the TUN and its routes die with the process; the next run restores the resolver and says so', async () => {
     const name = `tp-vkill-${Date.now() % 100000}`;
     const child = startTelepresence([...base(), '--new-deployment', name, '--run', 'sleep', '302']);
