@@ -74,7 +74,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const auth = new Authenticator(token);
   const ctx: ServerContext = { registry, auth, stateDir: opts.stateDir };
   const tls = { key: certs.key, cert: certs.cert };
-  const servers = [createServer(tls, requestHandler(ctx)), createServer(tls, requestHandler(ctx))];
+  // TCP_NODELAY, as Go's net package (the real API server and kubelet) sets on every connection.
+  const servers = [createServer({ ...tls, noDelay: true }, requestHandler(ctx)), createServer({ ...tls, noDelay: true }, requestHandler(ctx))];
   for (const s of servers) {
     s.on('upgrade', upgradeHandler(ctx));
     s.keepAliveTimeout = 60_000;

@@ -62,7 +62,7 @@ export function serveDialRelay(socketPath: string): net.Server {
         return;
       }
       const rest = buffered.subarray(nl + 1);
-      const upstream = net.connect({ host: String(target.host), port: Number(target.port), allowHalfOpen: true });
+      const upstream = net.connect({ host: String(target.host), port: Number(target.port), allowHalfOpen: true, noDelay: true });
       upstream.once('error', (err) => client.end(`ERR ${err.message}\n`));
       upstream.once('connect', () => {
         upstream.removeAllListeners('error');
