@@ -38,6 +38,8 @@ export class SshTunnel extends EventEmitter {
     return new Promise((resolve, reject) => {
       const client = new ssh2.Client();
       const fail = (err: Error) => {
+        // The socket may still report its reset after this: it must not become an uncaught error.
+        client.on('error', () => undefined);
         client.end();
         reject(new ClusterError(`cannot open the SSH connection to the proxy pod at ${opts.host}:${opts.port}: ${err.message}`));
       };

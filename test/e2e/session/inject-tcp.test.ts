@@ -5,11 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import pty from 'node-pty';
-import { BIN } from './run.js';
 import { useCluster, waitFor } from '../helpers/cluster.js';
 import { ensureProxyImage } from '../helpers/proxy-image.js';
 import { closedPort, echoService, editedKubeconfig, labelledTelepresence } from '../kube/fixtures.js';
-import { errorLines, startTelepresence, telepresence, tmpDir } from './run.js';
+import { BIN, errorLines, launchedSession, telepresence, tmpDir } from './run.js';
 
 describe('inject-tcp sessions (e2e)', function () {
   this.timeout(180_000);
@@ -62,10 +61,7 @@ describe('inject-tcp sessions (e2e)', function () {
 
   it('cleans up the cluster and its processes after SIGTERM', async () => {
     const name = `tp-term-${Date.now() % 100000}`;
-    const child = startTelepresence([...base(), '--new-deployment', name, '--run', 'sleep', '300']);
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
-    await waitFor('the session to launch its command', 120_000, async () => (stderr.includes('Setup complete') ? true : undefined));
+    const { child } = await launchedSession([...base(), '--new-deployment', name, '--run', 'sleep', '300']);
     expect(await labelledTelepresence(fx)).to.not.deep.equal([]);
     child.kill('SIGTERM');
     const r = await child;
@@ -103,25 +99,19 @@ describe('inject-tcp sessions (e2e)', function () {
 
   it('ends with exit 255 and Telepresence 1\'s message when the connection to the cluster is lost', async () => {
     const name = `tp-lost-${Date.now() % 100000}`;
-    const child = startTelepresence([...base(), '--new-deployment', name, '--run', 'sleep', '300']);
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
-    await waitFor('the session to launch its command', 120_000, async () => (stderr.includes('Setup complete') ? true : undefined));
+    const { child } = await launchedSession([...base(), '--new-deployment', name, '--run', 'sleep', '304']);
     await execa('pkill', ['-f', `port-forward .*pod/${name}`]);
     const r = await child;
     expect(r.exitCode).to.equal(255);
     expect(errorLines(String(r.stderr)).at(-1)).to.equal('telepresence: error: Proxy to Kubernetes exited. This is typically due to a lost connection.');
     expect(await labelledTelepresence(fx)).to.deep.equal([]);
-    expect(String((await execa('pgrep', ['-af', 'sleep 300'], { reject: false })).stdout)).to.equal('');
+    expect(String((await execa('pgrep', ['-af', 'sleep 304'], { reject: false })).stdout)).to.equal('');
   });
 
   it('repairs, on the next run, what a SIGKILLed session left in the cluster', async () => {
     const name = `tp-kill-${Date.now() % 100000}`;
     const home = tmpDir();
-    const child = startTelepresence([...base(), '--new-deployment', name, '--run', 'sleep', '301'], { HOME: home });
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
-    await waitFor('the session to launch its command', 120_000, async () => (stderr.includes('Setup complete') ? true : undefined));
+    const { child } = await launchedSession([...base(), '--new-deployment', name, '--run', 'sleep', '301'], { HOME: home });
     const node = await execa('pgrep', ['-f', `entry.js -- .*--new-deployment ${name}`]);
     // 'exit', not the result: the orphaned port-forward still holds the output pipes.
     const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -30,3 +30,21 @@ export async function telepresence(args: readonly string[], env: NodeJS.ProcessE
 export function errorLines(stderr: string): string[] {
   return stderr.split('\n').filter((l) => l && !l.startsWith('T: '));
 }
+
+/**
+ * Starts a session in the background and resolves once it launched its command ("Setup complete"),
+ * with the child and what it printed to stderr so far (a function, as it keeps growing).
+ */
+export async function launchedSession(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ child: ResultPromise; stderr: () => string }> {
+  const child = startTelepresence(args, env);
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const deadline = Date.now() + 120_000;
+  while (!stderr.includes('Setup complete')) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`the session did not launch its command (exit ${child.exitCode}): ${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { child, stderr: () => stderr };
+}

@@ -9,7 +9,7 @@ import { ensureProxyImage } from '../helpers/proxy-image.js';
 import { echoService, labelledTelepresence } from '../kube/fixtures.js';
 import { hostState, routeGet, stageVpn, type HostState } from './host-state.js';
 import { execa } from 'execa';
-import { BIN, errorLines, startTelepresence, telepresence, tmpDir } from './run.js';
+import { BIN, errorLines, launchedSession, telepresence, tmpDir } from './run.js';
 
 describe('vpn-tcp sessions (e2e, root, real TUN)', function () {
   this.timeout(180_000);
@@ -63,10 +63,7 @@ describe('vpn-tcp sessions (e2e, root, real TUN)', function () {
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`after ${signal} the TUN, routes and resolver are gone and the cluster is clean`, async () => {
-      const child = startTelepresence([...base(), '--run', 'sleep', '303']);
-      let stderr = '';
-      child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
-      await waitFor('the session to launch its command', 120_000, async () => (stderr.includes('Setup complete') ? true : undefined));
+      const { child } = await launchedSession([...base(), '--run', 'sleep', '303']);
       expect(fs.readFileSync('/etc/resolv.conf', 'utf8')).to.contain('nameserver 127.0.0.153');
       child.kill(signal);
       const r = await child;
@@ -78,10 +75,7 @@ describe('vpn-tcp sessions (e2e, root, real TUN)', function () {
 
   it('after a SIGKILL: the TUN and its routes die with the process; the next run restores the resolver and says so', async () => {
     const name = `tp-vkill-${Date.now() % 100000}`;
-    const child = startTelepresence([...base(), '--new-deployment', name, '--run', 'sleep', '302']);
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
-    await waitFor('the session to launch its command', 120_000, async () => (stderr.includes('Setup complete') ? true : undefined));
+    const { child } = await launchedSession([...base(), '--new-deployment', name, '--run', 'sleep', '302']);
     expect(fs.readFileSync('/etc/resolv.conf', 'utf8')).to.contain('nameserver 127.0.0.153');
     const exited = new Promise((resolve) => child.once('exit', resolve));
     const node = await execa('pgrep', ['-f', `entry.js -- .*--new-deployment ${name}`]);
