@@ -22,6 +22,7 @@ export function torsocksLibrary(): string | null {
   return candidates.find((f) => existsSync(f)) ?? null;
 }
 
+/** nslookup, dig, host: they send DNS over UDP themselves, which torsocks does not carry. */
 export const STUB_DIR = fileURLToPath(new URL('../../shim/stubs/inject-tcp', import.meta.url));
 
 /** torsocks' configuration: our listener, and local connections/servers left alone. */

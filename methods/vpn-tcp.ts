@@ -3,8 +3,7 @@
 // TCP connection to an SSH stream (src/vif); our DNS server becomes the host's resolver (src/dns).
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { covers, planRoutes, translateEnvironment, tunRoutes, VirtualIpAllocator, type Plan } from '../src/engine/index.js';
+import { covers, parseCidr, planRoutes, translateEnvironment, tunRoutes, VirtualIpAllocator, type Plan } from '../src/engine/index.js';
 import { ConflictError, UnsupportedError } from '../src/errors.js';
 import { podDnsLookup, startVpnDns, TYPE } from '../src/dns/index.js';
 import { createHostResolverConfig, repairResolver } from '../src/host/resolver.js';
@@ -12,8 +11,6 @@ import { isProcessAlive } from '../src/host/process.js';
 import { createRouteTable } from '../src/host/route-table.js';
 import { startVif } from '../src/vif/index.js';
 import type { Method, MethodContext, PreflightContext, UserProcessLaunch } from './method.js';
-
-export const STUB_DIR = fileURLToPath(new URL('../../shim/stubs/all', import.meta.url));
 
 /** The TUN's own subnet: its address, the DNS address and the fake sources of redirected connections. */
 const VIF_ADDRESS = '198.18.0.1/16';
@@ -66,9 +63,9 @@ export class VpnTcpMethod implements Method {
 
     const plan = this.preflightPlan ?? await this.plan(ctx, pod.lookup);
     const allocator = new VirtualIpAllocator(plan.virtualSubnet);
-    const vnatted = (ip: string) => plan.translations.some((t) => covers(t.cidr, ip.includes(':') ? `${ip}/128` : `${ip}/32`));
+    const vnatted = (ip: string) => plan.translations.some((t) => covers(t.cidr, parseCidr(ip)));
     this.translate = (ip) => (vnatted(ip) ? allocator.translate(ip) : undefined);
-    const toCluster = (ip: string) => (covers(plan.virtualSubnet, `${ip}/32`) ? allocator.clusterIpOf(ip) ?? ip : ip);
+    const toCluster = (ip: string) => (covers(plan.virtualSubnet, parseCidr(ip)) ? allocator.clusterIpOf(ip) ?? ip : ip);
 
     const vif = await startVif({
       address: VIF_ADDRESS, routes: tunRoutes(plan), undo: ctx.undo, log: ctx.log,
@@ -84,7 +81,7 @@ export class VpnTcpMethod implements Method {
         searchPath: [`${ns}.svc.cluster.local`, 'svc.cluster.local', 'cluster.local'],
       },
       clusterLookup: pod.lookup, translate: this.translate,
-      isClusterIp: (ip) => plan.subnets.some((s) => covers(s.cidr, `${ip}/32`)),
+      isClusterIp: (ip) => plan.subnets.some((s) => covers(s.cidr, parseCidr(ip))),
       listen: DNS_LISTEN, hostResolver: createHostResolverConfig(),
       resolved: { link: vif.name, routingDomains: ['cluster.local', 'svc', ns, ...ctx.config.dns.includeSuffixes], searchDomains: [`${ns}.svc.cluster.local`] },
       lookupTimeoutMs: ctx.config.dns.lookupTimeoutMs, readyDeadlineMs: ctx.readyTimeoutMs, log: ctx.log, undo: ctx.undo,
@@ -115,6 +112,6 @@ export class VpnTcpMethod implements Method {
   wrap(launch: UserProcessLaunch): UserProcessLaunch {
     // IPs of VNAT'd subnets in the pod's environment become their virtual IPs.
     const env = translateEnvironment(launch.env, this.translate);
-    return { argv: launch.argv, env: { ...env, PATH: `${STUB_DIR}:${launch.env.PATH ?? ''}` } };
+    return { argv: launch.argv, env };
   }
 }

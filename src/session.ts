@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { methodFor } from '../methods/registry.js';
 import { whichCommand } from '../methods/preload-reach.js';
@@ -23,7 +24,11 @@ import { SessionSignals } from './session/signals.js';
 import { UndoStack } from './session/undo.js';
 import { shellLaunch, UserProcess } from './session/user-process.js';
 import { generateSessionKey } from './tunnel/session-key.js';
+import { portForwardPattern } from './tunnel/port-forward.js';
 import { LOST_CONNECTION_MESSAGE } from './tunnel/ssh.js';
+
+/** ping and traceroute (not TCP): stubs that say so, first on every user process's PATH. */
+const STUB_DIR = fileURLToPath(new URL('../../shim/stubs/all', import.meta.url));
 
 /** The proxy image; TELEPRESENCE_PROXY_IMAGE overrides it (a registry build, or a test). */
 export function proxyImage(env: NodeJS.ProcessEnv): string {
@@ -135,7 +140,7 @@ async function setUpAndRun(options: SessionOptions, config: Config, io: Io, env:
   });
   signals.check();
 
-  const userEnv = { ...stringEnv(env), ...clusterEnv };
+  const userEnv = { ...stringEnv(env), ...clusterEnv, PATH: `${STUB_DIR}:${env.PATH ?? ''}` };
   const launch = options.run.kind === 'command'
     ? { argv: [...options.run.argv], env: userEnv }
     : shellLaunch(target.context, userEnv);
@@ -159,7 +164,7 @@ async function repairLeftovers(registry: SessionRegistry, target: ClusterTarget,
     const where = { ...target, namespace: record.namespace };
     const left = (await findLeftovers(where)).filter((o) => o.sessionId === record.sessionId);
     // Its `kubectl port-forward` outlived it: stop that first.
-    await execa('pkill', ['-f', `port-forward --address 127.0.0.1 pod/${record.deployment}-`], { reject: false });
+    await execa('pkill', ['-f', portForwardPattern(`pod/${record.deployment}-`)], { reject: false });
     if (left.length > 0) {
       await deleteSessionObjects(where, record.sessionId);
       progress(`Repaired: removed what an earlier session (pid ${record.pid}, started ${record.started}) left in namespace ${record.namespace}: ${describeObjects(left)}`);

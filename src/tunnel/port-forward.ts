@@ -16,6 +16,16 @@ export interface PortForwardOptions {
 
 const FORWARDING = /Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/;
 
+/** kubectl's arguments up to the port: one spelling for starting and for finding our port-forwards. */
+function portForwardArgs(target: string): string[] {
+  return ['port-forward', '--address', '127.0.0.1', target];
+}
+
+/** A `pkill -f` pattern for the port-forwards this module starts to targets beginning with `targetPrefix`. */
+export function portForwardPattern(targetPrefix: string): string {
+  return portForwardArgs(targetPrefix).join(' ');
+}
+
 /** Emits 'exit' (with kubectl's last error output) once, unless stop() was called first. */
 export class PortForward extends EventEmitter {
   private stopped = false;
@@ -36,7 +46,7 @@ export class PortForward extends EventEmitter {
 
   static start(opts: PortForwardOptions): Promise<PortForward> {
     const child = execa(opts.kubectl ?? 'kubectl',
-      [...opts.clusterArgs, 'port-forward', '--address', '127.0.0.1', opts.target, `:${opts.podPort}`],
+      [...opts.clusterArgs, ...portForwardArgs(opts.target), `:${opts.podPort}`],
       { buffer: false, stdin: 'ignore', reject: true });
     let stdout = '';
     let stderr = '';

@@ -21,7 +21,7 @@ const kubeconfig = step('starting the local test cluster (npm run cluster -- up)
   [path.join(ROOT, 'dist/test/cluster/cli.js'), 'up']).trim().split('\n').pop()!;
 const env = { ...process.env, KUBECONFIG: kubeconfig };
 step('building the proxy image (proxy-pod/build.sh)', 'sh', ['proxy-pod/build.sh']);
-const manifests = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [
+const manifests: object[] = [
   { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } },
   { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'echo', namespace: 'demo' }, spec: {
     replicas: 1, selector: { matchLabels: { app: 'echo' } },
@@ -30,8 +30,8 @@ const manifests = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [
       readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }] } } } },
   { apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo', namespace: 'demo' },
     spec: { selector: { app: 'echo' }, ports: [{ port: 8080, targetPort: 8080 }] } },
-] });
-for (const item of JSON.parse(manifests).items as object[]) {
+];
+for (const item of manifests) {
   const r = spawnSync('kubectl', ['apply', '--validate=false', '-f', '-'], { input: JSON.stringify(item), env, encoding: 'utf8' });
   if (r.status !== 0) {
     process.stderr.write(`demo: kubectl apply failed: ${r.stderr}\n`);

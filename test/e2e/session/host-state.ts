@@ -17,9 +17,10 @@ async function ip(args: string[]): Promise<string> {
 export async function hostState(): Promise<HostState> {
   const links = JSON.parse(await ip(['-j', 'link', 'show'])) as { ifname: string; operstate: string }[];
   return {
-    routes: (await ip(['route', 'show', 'table', 'all'])) + (await ip(['-6', 'route', 'show', 'table', 'all'])),
+    // Each family once: `ip route show table all` alone already lists IPv6 routes with some iproute2 versions.
+    routes: (await ip(['-4', 'route', 'show', 'table', 'all'])) + (await ip(['-6', 'route', 'show', 'table', 'all'])),
     links: links.map((l) => l.ifname).sort().join(' '),
-    rules: (await ip(['rule', 'show'])) + (await ip(['-6', 'rule', 'show'])),
+    rules: (await ip(['-4', 'rule', 'show'])) + (await ip(['-6', 'rule', 'show'])),
     resolvConf: readFileSync('/etc/resolv.conf', 'utf8'),
   };
 }
