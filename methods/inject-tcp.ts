@@ -5,6 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pollUntil } from '../src/deadline.js';
 import { ClusterError } from '../src/errors.js';
 import type { Method, MethodContext, UserProcessLaunch } from './method.js';
 import { preloadBypassReason, whichCommand } from './preload-reach.js';
@@ -32,7 +33,7 @@ export function torsocksConfig(port: number): string {
 
 export class InjectTcpMethod implements Method {
   readonly name = 'inject-tcp' as const;
-  readonly features = { needsRoot: false, coversWholeHost: false, udp: false, containers: false };
+  readonly features = { needsRoot: false, coversWholeHost: false, udp: false, containers: false, routesSubnets: false };
   private configFile = '';
   private warn: (line: string) => void = () => {};
 
@@ -75,16 +76,16 @@ export class InjectTcpMethod implements Method {
   private async waitReady(port: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = '';
-    while (Date.now() < deadline) {
+    const connected = await pollUntil(async () => {
       try {
-        const sock = await socksConnect(port, 'kubernetes.default', 443, Math.max(1000, deadline - Date.now()));
-        sock.destroy();
-        return;
+        (await socksConnect(port, 'kubernetes.default', 443, Math.max(1000, deadline - Date.now()))).destroy();
+        return true;
       } catch (err) {
         last = (err as Error).message;
-        await new Promise((r) => setTimeout(r, 200));
+        return undefined;
       }
-    }
+    }, { deadline, intervalMs: 200 });
+    if (connected) return;
     throw new ClusterError(`inject-tcp proxy did not connect: kubernetes.default:443 through the pod's SOCKS server: ${last}`);
   }
 

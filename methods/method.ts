@@ -2,11 +2,11 @@
 // (checkSupported, in words), how it sets up (prepare, registering undo steps) and how it wraps the
 // user process (wrap). The registry maps --method names to methods.
 import type { Duplex } from 'node:stream';
-import type { RoutingOptions } from '../src/cli/routing-flags.js';
+import type { MethodName, RoutingOptions } from '../src/config/session-options.js';
 import type { Config } from '../src/config/index.js';
-import type { UndoStack } from '../src/session/undo.js';
+import type { ChangeJournal, UndoRegistry } from '../src/changes.js';
 
-export type MethodName = 'vpn-tcp' | 'inject-tcp' | 'container' | 'teleproxy';
+export type { MethodName };
 
 export interface MethodFeatures {
   /** Changes the host (TUN, routes, resolver): needs root. */
@@ -15,12 +15,15 @@ export interface MethodFeatures {
   readonly coversWholeHost: boolean;
   readonly udp: boolean;
   readonly containers: boolean;
+  /** Routes subnets by the engine's plan, so --vnat, --proxy-via and --allow-conflicting-subnets apply. */
+  readonly routesSubnets: boolean;
 }
 
 /** What a method may check before anything is changed (no proxy pod yet). */
 export interface PreflightContext {
   log(line: string): void;
-  undo: UndoStack;
+  undo: UndoRegistry;
+  journal: ChangeJournal;
   cluster: MethodContext['cluster'];
   config: Config;
   routing: RoutingOptions;
@@ -30,7 +33,9 @@ export interface PreflightContext {
 export interface MethodContext {
   /** Opens a TCP stream to host:port as seen from the proxy pod. */
   openPodStream(host: string, port: number): Promise<Duplex>;
-  undo: UndoStack;
+  undo: UndoRegistry;
+  /** What must survive a SIGKILL is recorded here before the change is made. */
+  journal: ChangeJournal;
   log(line: string): void;
   /** Warnings the user must see on the terminal. */
   warn(line: string): void;

@@ -1,4 +1,5 @@
 // The --method registry: each name to its method. Methods that are not built yet say so in one line.
+import { hostLockRepairer } from './host-lock.js';
 import { InjectTcpMethod } from './inject-tcp.js';
 import type { Method, MethodFeatures, MethodName } from './method.js';
 import { VpnTcpMethod } from './vpn-tcp.js';
@@ -16,7 +17,7 @@ class NotYetMethod implements Method {
   }
 }
 
-const WHOLE_HOST: MethodFeatures = { needsRoot: true, coversWholeHost: true, udp: true, containers: false };
+const WHOLE_HOST: MethodFeatures = { needsRoot: true, coversWholeHost: true, udp: true, containers: false, routesSubnets: true };
 
 export function methodFor(name: MethodName): Method {
   switch (name) {
@@ -27,6 +28,9 @@ export function methodFor(name: MethodName): Method {
     case 'teleproxy':
       return new NotYetMethod(name, WHOLE_HOST);
     case 'container':
-      return new NotYetMethod(name, { needsRoot: false, coversWholeHost: false, udp: true, containers: true });
+      return new NotYetMethod(name, { needsRoot: false, coversWholeHost: false, udp: true, containers: true, routesSubnets: true });
   }
 }
+
+/** Repairers of the journal kinds the methods write (shared whole-host pieces). */
+export const methodRepairers = [hostLockRepairer];

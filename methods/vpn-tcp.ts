@@ -1,41 +1,22 @@
 // vpn-tcp: the whole workstation reaches the cluster. The engine plans the cluster's subnets against
 // the host's routes (conflicts: VNAT by default); a TUN device gets the planned routes and hands each
 // TCP connection to an SSH stream (src/vif); our DNS server becomes the host's resolver (src/dns).
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { covers, parseCidr, planRoutes, translateEnvironment, tunRoutes, VirtualIpAllocator, type Plan } from '../src/engine/index.js';
-import { ConflictError, UnsupportedError } from '../src/errors.js';
+import { ConflictError } from '../src/errors.js';
 import { podDnsLookup, startVpnDns, TYPE } from '../src/dns/index.js';
-import { createHostResolverConfig, repairResolver } from '../src/host/resolver.js';
-import { isProcessAlive } from '../src/host/process.js';
+import { createHostResolverConfig } from '../src/host/resolver.js';
 import { createRouteTable } from '../src/host/route-table.js';
 import { startVif } from '../src/vif/index.js';
+import { takeHostLock } from './host-lock.js';
 import type { Method, MethodContext, PreflightContext, UserProcessLaunch } from './method.js';
 
 /** The TUN's own subnet: its address, the DNS address and the fake sources of redirected connections. */
 const VIF_ADDRESS = '198.18.0.1/16';
 const DNS_LISTEN = { host: '127.0.0.153', port: 53 };
-/** One vpn-tcp session per workstation: the host has one routing table and one resolver. */
-const LOCK_FILE = '/run/telepresence/vpn-tcp.pid';
-
-/** Takes the workstation's vpn-tcp lock; returns its release. */
-function takeLock(): () => void {
-  mkdirSync(path.dirname(LOCK_FILE), { recursive: true });
-  try {
-    writeFileSync(LOCK_FILE, `${process.pid}\n`, { flag: 'wx' });
-  } catch {
-    const holder = Number(readFileSync(LOCK_FILE, 'utf8').trim());
-    if (holder && holder !== process.pid && isProcessAlive(holder)) {
-      throw new UnsupportedError(`another vpn-tcp session (pid ${holder}) is running on this workstation: end it first, or use --method inject-tcp for this one`);
-    }
-    writeFileSync(LOCK_FILE, `${process.pid}\n`); // its holder died without cleaning up
-  }
-  return () => rmSync(LOCK_FILE, { force: true });
-}
-
 export class VpnTcpMethod implements Method {
   readonly name = 'vpn-tcp' as const;
-  readonly features = { needsRoot: true, coversWholeHost: true, udp: false, containers: false };
+  readonly features = { needsRoot: true, coversWholeHost: true, udp: false, containers: false, routesSubnets: true };
   private translate: (ip: string) => string | undefined = () => undefined;
   private preflightPlan: Plan | null = null;
   private locked = false;
@@ -49,15 +30,14 @@ export class VpnTcpMethod implements Method {
 
   /** A conflict that cannot be resolved fails here, before the proxy pod or the host is touched. */
   async preflight(ctx: PreflightContext): Promise<void> {
-    ctx.undo.push('release the vpn-tcp lock', takeLock());
+    takeHostLock(ctx.journal, ctx.undo);
     this.locked = true;
     if (ctx.routing.alsoProxy.hostnames.length > 0) return; // they resolve in the pod: planned in prepare()
     this.preflightPlan = await this.plan(ctx, null);
   }
 
   async prepare(ctx: MethodContext): Promise<void> {
-    if (!this.locked) ctx.undo.push('release the vpn-tcp lock', takeLock());
-    for (const line of await repairResolver()) ctx.warn(`Repaired: ${line}`);
+    if (!this.locked) takeHostLock(ctx.journal, ctx.undo);
     const pod = podDnsLookup(ctx.openPodStream, { timeoutMs: ctx.config.dns.lookupTimeoutMs });
     ctx.undo.push("close the stream to the pod's DNS server", () => pod.close());
 
@@ -84,7 +64,7 @@ export class VpnTcpMethod implements Method {
       isClusterIp: (ip) => plan.subnets.some((s) => covers(s.cidr, parseCidr(ip))),
       listen: DNS_LISTEN, hostResolver: createHostResolverConfig(),
       resolved: { link: vif.name, routingDomains: ['cluster.local', 'svc', ns, ...ctx.config.dns.includeSuffixes], searchDomains: [`${ns}.svc.cluster.local`] },
-      lookupTimeoutMs: ctx.config.dns.lookupTimeoutMs, readyDeadlineMs: ctx.readyTimeoutMs, log: ctx.log, undo: ctx.undo,
+      lookupTimeoutMs: ctx.config.dns.lookupTimeoutMs, readyDeadlineMs: ctx.readyTimeoutMs, log: ctx.log, undo: ctx.undo, journal: ctx.journal,
     });
   }
 

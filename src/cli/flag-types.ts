@@ -1,14 +1,8 @@
 // argparse type functions for single flag values: each returns the parsed value or throws a
 // message that quotes the value and says what is allowed (argparse adds `argument --flag: `).
 import { isAbsolute } from 'node:path';
+import type { PortMapping } from '../config/session-options.js';
 import { badValue } from './parser-base.js';
-
-export interface PortMapping {
-  /** The port on the workstation. */
-  readonly workstationPort: number;
-  /** The port in the pod (for --container-to-host: the host's port). */
-  readonly podPort: number;
-}
 
 function toPort(text: string): number | null {
   if (!/^\d{1,5}$/.test(text)) return null;

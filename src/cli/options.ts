@@ -2,45 +2,10 @@
 // cannot express: Telepresence 1's --method container rules, empty --run, the routing flags.
 import type { Namespace } from 'argparse';
 import { UsageError } from '../errors.js';
-import type { PortMapping } from './flag-types.js';
-import type { RoutingOptions } from './routing-flags.js';
+import type { DeploymentChoice, MethodName, PortMapping, RunChoice, SessionOptions } from '../config/session-options.js';
 import { resolveRoutingFlags } from './routing-flags.js';
-import type { MethodName } from './session-parser.js';
 
-export type DeploymentChoice =
-  | { readonly kind: 'new'; readonly name: string }
-  | { readonly kind: 'swap'; readonly name: string; readonly container: string | null }
-  | { readonly kind: 'existing'; readonly name: string };
-
-export type RunChoice =
-  | { readonly kind: 'shell' }
-  | { readonly kind: 'command'; readonly argv: readonly string[] }
-  | { readonly kind: 'docker'; readonly dockerRunArgs: readonly string[] };
-
-export interface SessionOptions {
-  readonly method: MethodName;
-  readonly deployment: DeploymentChoice;
-  readonly context: string | null;
-  readonly namespace: string | null;
-  readonly serviceAccount: string | null;
-  readonly expose: readonly PortMapping[];
-  readonly toPod: readonly number[];
-  readonly fromPod: readonly number[];
-  readonly containerToHost: readonly PortMapping[];
-  readonly routing: RoutingOptions;
-  readonly localCluster: boolean;
-  /** true: a fresh directory under /tmp; false: no mount; a string: that absolute path. */
-  readonly mount: string | boolean;
-  readonly dockerMount: string | null;
-  readonly dockerHost: string | null;
-  readonly envJson: string | null;
-  readonly envFile: string | null;
-  /** Neither --run nor --docker-run: an interactive shell, as --run-shell. */
-  readonly run: RunChoice;
-  readonly logfile: string;
-  readonly verbose: boolean;
-  readonly configFile: string | null;
-}
+export type { DeploymentChoice, RunChoice, SessionOptions };
 
 /** Telepresence 1's default name, `telepresence-<time>-<pid>`, with the dots of the time as dashes. */
 export function defaultDeploymentName(nowMs: number, pid: number): string {

@@ -4,22 +4,9 @@ import { isIP } from 'node:net';
 import type { ArgumentGroup, Namespace } from 'argparse';
 import { checkVnatRequests, parseCidr, parseProxyViaFlag, parseVnatFlag } from '../engine/index.js';
 import type { VnatRequest } from '../engine/types.js';
+import type { AlsoProxy, RoutingOptions } from '../config/session-options.js';
 import { TelepresenceError, UsageError } from '../errors.js';
 import { quote } from './parser-base.js';
-
-export interface AlsoProxy {
-  /** IPs (as /32 or /128) and CIDRs, canonical. */
-  readonly cidrs: readonly string[];
-  /** Hostnames, resolved in the pod when a session starts. */
-  readonly hostnames: readonly string[];
-}
-
-export interface RoutingOptions {
-  readonly alsoProxy: AlsoProxy;
-  /** --vnat X as {target: X, via: 'local'}, then --proxy-via X=W as {target: X, via: W}. */
-  readonly vnat: readonly VnatRequest[];
-  readonly allowConflictingSubnets: readonly string[];
-}
 
 export function addRoutingFlags(group: ArgumentGroup, alsoProxyHelp: string): void {
   group.add_argument('--also-proxy', {

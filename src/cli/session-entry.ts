@@ -1,6 +1,6 @@
 // Where a resolved session starts: the run itself lives in src/session.ts.
 import type { Config } from '../config/index.js';
-import { runSession } from '../session.js';
+import { runSession } from '../session/run.js';
 import type { Io } from './io.js';
 import type { SessionOptions } from './options.js';
 

@@ -12,11 +12,9 @@ import {
   portMapping,
   swapTarget,
 } from './flag-types.js';
+import { METHOD_NAMES } from '../config/session-options.js';
 import { createParser } from './parser-base.js';
 import { addRoutingFlags } from './routing-flags.js';
-
-export const METHODS = ['inject-tcp', 'vpn-tcp', 'container', 'teleproxy'] as const;
-export type MethodName = (typeof METHODS)[number];
 
 const DESCRIPTION = `Telepresence: run a local process as if it ran inside a Kubernetes cluster.
 
@@ -50,7 +48,7 @@ export function createSessionParser(version: string): ArgumentParser {
 
   const method = parser.add_argument_group({ title: 'method' });
   method.add_argument('--method', '-m', {
-    choices: [...METHODS],
+    choices: [...METHOD_NAMES],
     help:
       "'vpn-tcp' (default): the whole workstation reaches the cluster; needs root. " +
       "'inject-tcp': only the --run process, through torsocks. " +

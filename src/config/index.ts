@@ -3,3 +3,4 @@ export * from './config.js';
 export { defaultConfigPath, loadConfig, locateConfig, parseConfigText } from './load.js';
 export type { ConfigLocation, LoadConfigOptions } from './load.js';
 export { formatDuration, parseDuration } from './duration.js';
+export * from './session-options.js';

@@ -9,8 +9,8 @@ export { listenWorkstationDns } from './server.js';
 export type { DnsListener } from './server.js';
 export { podDnsLookup, POD_DNS_HOST, POD_DNS_PORT } from './pod-lookup.js';
 export type { PodLookup } from './pod-lookup.js';
-export { nameserverLookup, resolvConfNameservers, resolvConfSearch } from './original.js';
-export type { Nameserver } from './original.js';
+export { nameserverLookup } from './original.js';
+export { resolvConfNameservers, resolvConfSearch, type Nameserver } from '../host/resolv-conf.js';
 export { StreamDnsClient } from './stream-client.js';
 export {
   teachSearchSuffixes, checkRecursion, waitForDnsReady, logResolverFiles, systemLookup,

@@ -3,10 +3,12 @@
 // tunnel with fresh names (else `vpn-tcp tunnel did not connect`), and runs the recursion check.
 import { readFile } from 'node:fs/promises';
 import type { DnsPolicy } from '../engine/index.js';
-import type { HostResolverConfig, ResolverChange, ResolverTarget } from '../host/resolver.js';
+import { NO_JOURNAL, type ChangeJournal, type UndoRegistry } from '../changes.js';
+import { RESOLVER_ENTRY, type HostResolverConfig, type ResolverChange, type ResolverTarget } from '../host/resolver.js';
 import type { TranslateIp } from './answers.js';
 import type { RecursionState } from './cache.js';
-import { nameserverLookup, resolvConfNameservers, resolvConfSearch } from './original.js';
+import { resolvConfNameservers, resolvConfSearch } from '../host/resolv-conf.js';
+import { nameserverLookup } from './original.js';
 import type { Lookup } from './records.js';
 import { listenWorkstationDns, type DnsListener } from './server.js';
 import { checkRecursion, systemLookup, teachSearchSuffixes, waitForDnsReady, type SystemLookup } from './startup.js';
@@ -30,8 +32,9 @@ export interface VpnDnsOptions {
   systemLookup?: SystemLookup;
   resolverFiles?: readonly string[];
   log: (line: string) => void;
-  /** The session's UndoStack (anything with push). */
-  undo: { push(name: string, undo: () => Promise<void> | void): void };
+  undo: UndoRegistry;
+  /** The resolver change is recorded here before it is made. */
+  journal?: ChangeJournal;
 }
 
 export interface VpnDns {
@@ -60,10 +63,11 @@ export async function startVpnDns(o: VpnDnsOptions): Promise<VpnDns> {
   o.undo.push(`stop the DNS server on ${o.listen.host}:${listener.port}`, () => listener.close());
   o.log(`vpn-tcp: DNS server on ${o.listen.host}:${listener.port} (UDP, TCP); original nameservers ${originals.map((n) => n.host).join(', ') || 'none'}`);
 
+  const entry = (o.journal ?? NO_JOURNAL).record(RESOLVER_ENTRY, o.hostResolver.entry);
   const change = await o.hostResolver.apply({ ...o.resolved, address: o.listen.host, port: listener.port });
-  o.undo.push(`restore the host's resolver (${change.method})`, async () => {
+  o.undo.push(`restore the host's resolver (${change.method})`, entry.settleAfter(async () => {
     o.log(`vpn-tcp: ${await change.undo()}`);
-  });
+  }));
   o.log(`vpn-tcp: the host resolves through us (${change.method})`);
 
   const taught = await teachSearchSuffixes(resolver, resolvConfSearch(text));

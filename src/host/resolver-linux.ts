@@ -2,8 +2,8 @@
 // so only cluster names come to us), else by overriding resolv.conf's nameserver lines.
 import { readFile } from 'node:fs/promises';
 import { TelepresenceError } from '../errors.js';
-import { resolvConfNameservers, resolvConfSearch } from '../dns/original.js';
-import type { HostResolverConfig, ResolverChange, ResolverTarget } from './resolver.js';
+import { resolvConfNameservers, resolvConfSearch } from './resolv-conf.js';
+import type { HostResolverConfig, ResolverChange, ResolverEntry, ResolverTarget } from './resolver.js';
 import { configureResolvedLink, runCommand, systemdResolvedInUse, type CommandRunner } from './resolver-resolved.js';
 import { overrideResolvConf, repairResolvConf, type ResolvConfPaths } from './resolver-resolvconf.js';
 
@@ -12,6 +12,10 @@ export class LinuxResolverConfig implements HostResolverConfig {
     private readonly paths: ResolvConfPaths,
     private readonly run: CommandRunner = runCommand,
   ) {}
+
+  get entry(): ResolverEntry {
+    return { platform: 'linux', paths: this.paths };
+  }
 
   async apply(target: ResolverTarget): Promise<ResolverChange> {
     const text = await readFile(this.paths.resolvConf, 'utf8');

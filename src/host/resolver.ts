@@ -1,7 +1,8 @@
 // Making the workstation DNS server the host's resolver for a session, per platform: an interface
 // and a switch (Linux now; macOS would add /etc/resolver files as resolver-darwin.ts).
+import type { Repairer } from '../changes.js';
 import { UnsupportedError } from '../errors.js';
-import type { Nameserver } from '../dns/original.js';
+import type { Nameserver } from './resolv-conf.js';
 import { LinuxResolverConfig } from './resolver-linux.js';
 import { DEFAULT_RESOLV_CONF_PATHS, type ResolvConfPaths } from './resolver-resolvconf.js';
 
@@ -27,7 +28,17 @@ export interface ResolverChange {
   undo(): Promise<string>;
 }
 
+/** The journal entry of a resolver change: what a later run needs to find and repair it. */
+export interface ResolverEntry {
+  platform: NodeJS.Platform;
+  paths: ResolvConfPaths;
+}
+
+export const RESOLVER_ENTRY = 'resolver';
+
 export interface HostResolverConfig {
+  /** Recorded in the session journal before apply(). */
+  readonly entry: ResolverEntry;
   apply(target: ResolverTarget): Promise<ResolverChange>;
   /** Restores what a run that was killed left behind; says what it repaired (empty: nothing). */
   repair(): Promise<string[]>;
@@ -49,3 +60,10 @@ export function createHostResolverConfig(
 export function repairResolver(paths: ResolvConfPaths = DEFAULT_RESOLV_CONF_PATHS, platform: NodeJS.Platform = process.platform): Promise<string[]> {
   return createHostResolverConfig(platform, paths).repair();
 }
+
+/** The journal's repairer of resolver changes. */
+export const resolverRepairer: Repairer<ResolverEntry> = {
+  kind: RESOLVER_ENTRY,
+  where: 'host',
+  repair: (data) => repairResolver(data.paths, data.platform),
+};

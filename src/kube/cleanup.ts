@@ -3,7 +3,7 @@
 import { ClusterError } from '../errors.js';
 import { apiFailure, isNotFound } from './api-errors.js';
 import { apisFor, type KubeApis } from './clients.js';
-import { pause } from './deadline.js';
+import { pause } from '../deadline.js';
 import { SESSION_LABEL, sessionSelector } from './proxy-spec.js';
 import type { ClusterTarget } from './target.js';
 

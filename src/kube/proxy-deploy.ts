@@ -7,7 +7,7 @@ import { ClusterError, TelepresenceError } from '../errors.js';
 import { apiFailure } from './api-errors.js';
 import { apisFor, type KubeApis } from './clients.js';
 import { deleteSessionObjects } from './cleanup.js';
-import { pause } from './deadline.js';
+import { pause } from '../deadline.js';
 import { describeEvents, describePodState, hopelessReason, isPodReady } from './pod-state.js';
 import { PROXY_CONTAINER, proxyDeployment, proxyService, sessionSelector, type ProxySpecOptions } from './proxy-spec.js';
 import type { ClusterTarget } from './target.js';

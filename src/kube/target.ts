@@ -9,7 +9,7 @@ import { DEFAULT_TIMEOUTS } from '../config/config.js';
 import { ClusterError } from '../errors.js';
 import { apiFailure } from './api-errors.js';
 import { loadClientNode } from './client-node.js';
-import { DeadlineExceeded, beforeDeadline } from './deadline.js';
+import { DeadlineExceeded, beforeDeadline } from '../deadline.js';
 import { describeSource, kubeconfigFiles, loadKubeconfig } from './kubeconfig.js';
 
 export interface ClusterTargetOptions {

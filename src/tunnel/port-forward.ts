@@ -2,7 +2,9 @@
 // reports it once kubectl says "Forwarding from", and reports kubectl's exit as a lost connection.
 import { EventEmitter } from 'node:events';
 import { execa, type ResultPromise } from 'execa';
+import type { Repairer } from '../changes.js';
 import { ClusterError } from '../errors.js';
+import { stopRecordedProcess } from '../host/process.js';
 
 export interface PortForwardOptions {
   kubectl?: string;
@@ -12,19 +14,40 @@ export interface PortForwardOptions {
   target: string;
   podPort: number;
   timeoutMs: number;
+  /** Called with kubectl's pid as soon as it runs (the session journals it). */
+  onSpawn?: (pid: number) => void;
 }
+
+/** The journal entry of a running port-forward: a later run stops it by this pid. */
+export interface PortForwardEntry {
+  pid: number;
+  /** `pod/NAME`: the pid is ours only while its command line still names it. */
+  target: string;
+}
+
+export const PORT_FORWARD_ENTRY = 'port-forward';
 
 const FORWARDING = /Forwarding from 127\.0\.0\.1:(\d+) -> (\d+)/;
 
-/** kubectl's arguments up to the port: one spelling for starting and for finding our port-forwards. */
 function portForwardArgs(target: string): string[] {
   return ['port-forward', '--address', '127.0.0.1', target];
 }
 
-/** A `pkill -f` pattern for the port-forwards this module starts to targets beginning with `targetPrefix`. */
-export function portForwardPattern(targetPrefix: string): string {
-  return portForwardArgs(targetPrefix).join(' ');
+/** Whether a command line is a port-forward this module started to `target`. */
+export function isPortForwardTo(argv: readonly string[], target: string): boolean {
+  const at = argv.indexOf('port-forward');
+  return at >= 0 && portForwardArgs(target).every((word, i) => argv[at + i] === word);
 }
+
+/** Stops the port-forward a dead session left, by its recorded pid (and only if the pid still runs it). */
+export const portForwardRepairer: Repairer<PortForwardEntry> = {
+  kind: PORT_FORWARD_ENTRY,
+  where: 'host',
+  async repair(data, session) {
+    if (!data.pid || !(await stopRecordedProcess(data.pid, (argv) => isPortForwardTo(argv, data.target)))) return [];
+    return [`stopped the kubectl port-forward ${data.target} (pid ${data.pid}) of an earlier session (pid ${session.pid})`];
+  },
+};
 
 /** Emits 'exit' (with kubectl's last error output) once, unless stop() was called first. */
 export class PortForward extends EventEmitter {
@@ -48,6 +71,7 @@ export class PortForward extends EventEmitter {
     const child = execa(opts.kubectl ?? 'kubectl',
       [...opts.clusterArgs, ...portForwardArgs(opts.target), `:${opts.podPort}`],
       { buffer: false, stdin: 'ignore', reject: true });
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     let stdout = '';
     let stderr = '';
     return new Promise((resolve, reject) => {

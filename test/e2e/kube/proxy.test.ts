@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import crypto from 'node:crypto';
 
 import { ClusterError } from '../../../src/errors.js';
-import { connectToProxy, deployProxy, findLeftovers, type DeployedProxy, type ProxyConnection } from '../../../src/kube/index.js';
+import { deployProxy, findLeftovers, type DeployedProxy } from '../../../src/kube/index.js';
+import { connectToProxy, type ProxyConnection } from '../../../src/tunnel/connect.js';
 import { generateSessionKey } from '../../../src/tunnel/session-key.js';
 import { useCluster } from '../helpers/cluster.js';
 import { runScript } from '../helpers/pods.js';

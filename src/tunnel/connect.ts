@@ -1,13 +1,13 @@
 // Opens the tunnel to a ready proxy pod: `kubectl port-forward pod/NAME :8022`, then SSH through it,
 // retrying the handshake until the deadline (sshd may still be starting; Telepresence 1 waited 30 s).
+import type { ChangeJournal } from '../changes.js';
 import { DEFAULT_TIMEOUTS } from '../config/config.js';
+import { pause } from '../deadline.js';
 import { ClusterError } from '../errors.js';
-import { PortForward } from '../tunnel/port-forward.js';
-import type { SessionKey } from '../tunnel/session-key.js';
-import { SshTunnel } from '../tunnel/ssh.js';
-import { pause } from './deadline.js';
-import { SSH_PORT } from './proxy-spec.js';
-import type { ClusterTarget } from './target.js';
+import { SSH_PORT } from '../kube/proxy-spec.js';
+import { PortForward, PORT_FORWARD_ENTRY, type PortForwardEntry } from './port-forward.js';
+import type { SessionKey } from './session-key.js';
+import { SshTunnel } from './ssh.js';
 
 export const PROXY_SSH_USER = 'telepresence';
 
@@ -21,17 +21,37 @@ export interface ConnectTimeouts {
 export interface ProxyConnection {
   tunnel: SshTunnel;
   portForward: PortForward;
+  /** Resolves once, with the reason, when the SSH connection or the port-forward is lost (not after close()). */
+  lost: Promise<string>;
   /** Ends the SSH connection and the port-forward. */
   close(): void;
 }
 
-export async function connectToProxy(target: Pick<ClusterTarget, 'kubectlArgs'>, podName: string, key: Pick<SessionKey, 'privateKey'>, timeouts: ConnectTimeouts = {}): Promise<ProxyConnection> {
+/**
+ * The port-forward's pid goes to the journal as soon as kubectl runs (a SIGKILLed session leaves it
+ * running); the entry is settled when close() has stopped it.
+ */
+export async function connectToProxy(target: { readonly kubectlArgs: readonly string[] }, podName: string, key: Pick<SessionKey, 'privateKey'>,
+  timeouts: ConnectTimeouts = {}, journal?: ChangeJournal): Promise<ProxyConnection> {
   const sshMs = timeouts.sshConnectMs ?? DEFAULT_TIMEOUTS.sshConnect;
   const deadline = Date.now() + sshMs;
-  const portForward = await PortForward.start({
-    clusterArgs: target.kubectlArgs, target: `pod/${podName}`, podPort: SSH_PORT,
-    timeoutMs: timeouts.portForwardMs ?? DEFAULT_TIMEOUTS.portForward,
-  });
+  const forwardTarget = `pod/${podName}`;
+  const entry = journal?.record<PortForwardEntry>(PORT_FORWARD_ENTRY, { pid: 0, target: forwardTarget });
+  let portForward: PortForward;
+  try {
+    portForward = await PortForward.start({
+      clusterArgs: [...target.kubectlArgs], target: forwardTarget, podPort: SSH_PORT,
+      timeoutMs: timeouts.portForwardMs ?? DEFAULT_TIMEOUTS.portForward,
+      onSpawn: (pid) => entry?.update({ pid, target: forwardTarget }),
+    });
+  } catch (err) {
+    entry?.settle(); // kubectl was stopped (or never ran)
+    throw err;
+  }
+  const stop = () => {
+    portForward.stop();
+    entry?.settle();
+  };
   let forwardExit: string | undefined;
   portForward.once('exit', (why: string) => { forwardExit = why || 'kubectl exited'; });
   let lastError = '';
@@ -47,7 +67,11 @@ export async function connectToProxy(target: Pick<ClusterTarget, 'kubectlArgs'>,
         });
         // Latency: without it sshd delays every new channel by ~40 ms (see requestInteractive).
         await tunnel.requestInteractive().catch(() => undefined);
-        return { tunnel, portForward, close: () => { tunnel.close(); portForward.stop(); } };
+        const lost = new Promise<string>((resolve) => {
+          tunnel.once('lost', resolve);
+          portForward.once('exit', resolve);
+        });
+        return { tunnel, portForward, lost, close: () => { tunnel.close(); stop(); } };
       } catch (err) {
         lastError = (err as Error).message;
         // A refused key will not be accepted on the next try: fail at once.
@@ -59,7 +83,7 @@ export async function connectToProxy(target: Pick<ClusterTarget, 'kubectlArgs'>,
       await pause(Math.min(300, deadline - Date.now()));
     }
   } catch (err) {
-    portForward.stop();
+    stop();
     throw err;
   }
 }

@@ -1,4 +1,5 @@
-// Deadlines for cluster calls: race a promise against a timer, and poll a real condition until it holds.
+// The one deadline helper: race a promise against a timer, wait with an abort signal, and poll a real
+// condition until it holds or the deadline passes (never a sleep in place of a condition).
 
 export class DeadlineExceeded extends Error {}
 
@@ -27,4 +28,26 @@ export function pause(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+export interface PollOptions {
+  /** ms since the epoch. */
+  deadline: number;
+  /** Between probes, ms (the last wait is cut to the deadline). */
+  intervalMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Calls `probe` until it returns a value other than undefined, the deadline passes or the signal aborts;
+ * resolves with that value, or undefined when it never came. The probe runs at least once.
+ */
+export async function pollUntil<T>(probe: () => T | undefined | Promise<T | undefined>, o: PollOptions): Promise<T | undefined> {
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    const left = o.deadline - Date.now();
+    if (left <= 0 || o.signal?.aborted) return undefined;
+    await pause(Math.min(o.intervalMs, left), o.signal);
+  }
 }

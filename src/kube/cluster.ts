@@ -1,0 +1,36 @@
+// The cluster as a session sees it: one object over the resolved target (context, namespace, API
+// server), its subnets, the proxy operation for the session's choice and the repairers of what dead
+// sessions left in it. The session depends on this interface only, so tests can hand it a fake.
+import type { Repairer } from '../changes.js';
+import type { DeploymentChoice } from '../config/session-options.js';
+import { operationRepairers, proxyOperation, type ProxyOperation } from './operations/index.js';
+import { discoverSubnets, type ClusterSubnets } from './subnets.js';
+import { resolveClusterTarget, type ClusterTargetOptions } from './target.js';
+
+export interface Cluster {
+  readonly context: string;
+  readonly namespace: string;
+  readonly server: string;
+  /** The API server's addresses (never routed into the cluster). */
+  readonly apiServerIps: readonly string[];
+  /** Flags that make kubectl see the same cluster. */
+  readonly kubectlArgs: readonly string[];
+  discoverSubnets(): Promise<ClusterSubnets>;
+  operation(choice: DeploymentChoice): ProxyOperation;
+  /** One per journal kind that lives in the cluster; entries of another context are left alone. */
+  readonly repairers: readonly Repairer<never>[];
+}
+
+export async function openCluster(opts: ClusterTargetOptions): Promise<Cluster> {
+  const target = await resolveClusterTarget(opts);
+  return {
+    context: target.context,
+    namespace: target.namespace,
+    server: target.server,
+    apiServerIps: target.apiServerIps,
+    kubectlArgs: target.kubectlArgs,
+    discoverSubnets: () => discoverSubnets(target),
+    operation: (choice) => proxyOperation(target, choice),
+    repairers: operationRepairers(target),
+  };
+}

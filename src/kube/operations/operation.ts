@@ -1,0 +1,36 @@
+// A proxy operation: how a session gets its proxy pod (`new`: a Deployment of its own; `swap` and
+// `existing` come with the swap issue). Three phases: checks that change nothing, the change (each
+// undo registered as it is made, journalled first), and the repair of what a dead session left.
+import type { ChangeJournal, Repairer, UndoRegistry } from '../../changes.js';
+
+export interface ProxyPod {
+  podName: string;
+  podIp: string;
+}
+
+export interface OperationContext {
+  sessionId: string;
+  image: string;
+  /** The session's OpenSSH public key line, authorized in the pod's sshd. */
+  publicKey: string;
+  serviceAccount?: string;
+  undo: UndoRegistry;
+  journal: ChangeJournal;
+  progress(line: string): void;
+  /** Aborts the wait for the pod (Ctrl-C). */
+  signal?: AbortSignal;
+  /** timeouts.proxyPodReady. */
+  readyTimeoutMs: number;
+}
+
+export interface ProxyOperation {
+  /** The Deployment the session works with (the new one, the swapped one, the existing one). */
+  readonly deployment: string;
+  /** Checks that change nothing: a bad name, a name taken, a Deployment that is not there. */
+  check(): Promise<void>;
+  /** Makes the proxy pod; every change is journalled before it is made and its undo pushed after. */
+  apply(ctx: OperationContext): Promise<ProxyPod>;
+}
+
+/** The repair phase: one repairer per journal kind the operation writes, bound to the current cluster. */
+export type OperationRepairer = Repairer<never>;

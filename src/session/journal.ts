@@ -1,0 +1,140 @@
+// The session journal: one small file per running session on this workstation, holding every change
+// that must survive a SIGKILL (proxy objects, the port-forward's pid, the resolver change, the vpn-tcp
+// lock, ...) as entries of a kind with their data. An entry is written durably BEFORE its change is
+// made and settled once the change's undo has run; a later run hands the entries of a dead session to
+// one repairer per kind. Only sessions started here are ever found.
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ChangeJournal, JournalHandle, JournalEntry } from '../changes.js';
+import { isProcessAlive } from '../host/process.js';
+
+export interface SessionHeader {
+  sessionId: string;
+  pid: number;
+  context: string;
+  namespace: string;
+  deployment: string;
+  started: string;
+}
+
+export interface RecordedEntry extends JournalEntry {
+  readonly id: number;
+}
+
+export interface SessionRecord extends SessionHeader {
+  entries: RecordedEntry[];
+}
+
+export function journalDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache');
+  return path.join(base, 'telepresence', 'sessions');
+}
+
+/** Replaces the file in one step and on disk: a crash leaves the old record or the new one, never a torn one. */
+function writeDurably(file: string, record: SessionRecord): void {
+  const tmp = `${file}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, JSON.stringify(record) + '\n');
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+/** The journal of a dead or a running session, by its file. */
+class RecordFile {
+  constructor(readonly file: string, readonly record: SessionRecord) {}
+
+  save(): void {
+    writeDurably(this.file, this.record);
+  }
+
+  settle(id: number): void {
+    this.record.entries = this.record.entries.filter((e) => e.id !== id);
+    this.save();
+  }
+
+  remove(): void {
+    rmSync(this.file, { force: true });
+  }
+}
+
+export class SessionJournal implements ChangeJournal {
+  private nextId = 1;
+
+  private constructor(private readonly records: RecordFile) {}
+
+  /** Starts the journal of this run (the file exists from now on, with no entries). */
+  static open(dir: string, header: SessionHeader): SessionJournal {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const records = new RecordFile(path.join(dir, `${header.sessionId}.json`), { ...header, entries: [] });
+    records.save();
+    return new SessionJournal(records);
+  }
+
+  get pending(): readonly RecordedEntry[] {
+    return this.records.record.entries;
+  }
+
+  record<D>(kind: string, data: D): JournalHandle<D> {
+    const id = this.nextId++;
+    const { record } = this.records;
+    record.entries.push({ id, kind, data });
+    this.records.save();
+    const handle: JournalHandle<D> = {
+      update: (next) => {
+        record.entries = record.entries.map((e) => (e.id === id ? { id, kind, data: next } : e));
+        this.records.save();
+      },
+      settle: () => this.records.settle(id),
+      settleAfter: (undo) => async () => {
+        await undo();
+        handle.settle();
+      },
+    };
+    return handle;
+  }
+
+  /** Removes the file when every change was undone; keeps it (for the next run) otherwise. */
+  close(): boolean {
+    if (this.pending.length > 0) return false;
+    this.records.remove();
+    return true;
+  }
+}
+
+export interface DeadSession {
+  readonly record: SessionRecord;
+  settle(entry: RecordedEntry): void;
+  /** Removes the record (every entry repaired). */
+  forget(): void;
+}
+
+/** Sessions of this workstation whose process is gone without having undone everything. */
+export function deadSessions(dir: string): DeadSession[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  const out: DeadSession[] = [];
+  for (const name of names) {
+    const file = path.join(dir, name);
+    let record: SessionRecord;
+    try {
+      record = JSON.parse(readFileSync(file, 'utf8')) as SessionRecord;
+    } catch {
+      rmSync(file, { force: true }); // unreadable: written by no release that journals durably
+      continue;
+    }
+    if (isProcessAlive(record.pid)) continue;
+    record.entries ??= [];
+    const records = new RecordFile(file, record);
+    out.push({ record, settle: (entry) => records.settle(entry.id), forget: () => records.remove() });
+  }
+  return out;
+}

@@ -1,0 +1,37 @@
+// Step 7: the user process, with the cluster's environment and the method's wrapping; the session
+// ends with its exit code, or with Telepresence 1's lost-connection error when the tunnel goes first.
+import { fileURLToPath } from 'node:url';
+import { ClusterError } from '../errors.js';
+import { LOST_CONNECTION_MESSAGE } from '../tunnel/ssh.js';
+import type { Method } from '../../methods/method.js';
+import type { PodConnection, Session } from './session.js';
+import { shellLaunch } from './user-process.js';
+
+/** ping and traceroute (not TCP): stubs that say so, first on every user process's PATH. */
+const STUB_DIR = fileURLToPath(new URL('../../../shim/stubs/all', import.meta.url));
+
+function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+export async function launchUserProcess(s: Session, method: Method, clusterEnv: Record<string, string>, connection: PodConnection, context: string): Promise<number> {
+  const userEnv = { ...stringEnv(s.env), ...clusterEnv, PATH: `${STUB_DIR}:${s.env.PATH ?? ''}` };
+  const { run } = s.options;
+  const launch = run.kind === 'command' ? { argv: [...run.argv], env: userEnv } : shellLaunch(context, userEnv);
+  const userProcess = await s.deps.startUserProcess(method.wrap(launch));
+  s.progress('Setup complete. Launching your command.');
+  s.signals.forwardTo(userProcess);
+  const outcome = await Promise.race([
+    userProcess.exited.then((code) => ({ code })),
+    connection.lost.then((reason) => ({ lost: reason })),
+  ]);
+  if ('lost' in outcome) {
+    s.log(`connection lost: ${outcome.lost}`);
+    await userProcess.stop();
+    throw new ClusterError(LOST_CONNECTION_MESSAGE);
+  }
+  s.log(`user process exited ${outcome.code}`);
+  return outcome.code;
+}

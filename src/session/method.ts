@@ -1,0 +1,33 @@
+// Step 6: the outbound method — its preflight before anything is created (a routing conflict fails
+// there), then its set-up once the tunnel is up; every change it makes registers its undo.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ChangeJournal } from '../changes.js';
+import { DNS_PORT, SOCKS_PORT, type Cluster } from '../kube/index.js';
+import type { Method, MethodContext } from '../../methods/method.js';
+import type { PodConnection, Session } from './session.js';
+
+function clusterView(cluster: Cluster): MethodContext['cluster'] {
+  return {
+    context: cluster.context, namespace: cluster.namespace, apiServerIps: cluster.apiServerIps,
+    discoverSubnets: () => cluster.discoverSubnets(),
+  };
+}
+
+export async function preflightMethod(s: Session, method: Method, cluster: Cluster, journal: ChangeJournal): Promise<void> {
+  await method.preflight?.({ log: s.log, undo: s.undo, journal, cluster: clusterView(cluster), config: s.config, routing: s.options.routing });
+  s.signals.check();
+}
+
+export async function prepareMethod(s: Session, method: Method, cluster: Cluster, connection: PodConnection, journal: ChangeJournal): Promise<void> {
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'telepresence-'));
+  s.undo.push(`remove ${workDir}`, () => rmSync(workDir, { recursive: true, force: true }));
+  await method.prepare({
+    openPodStream: (host, port) => connection.tunnel.openStream(host, port),
+    undo: s.undo, journal, log: s.log, warn: s.warn, workDir,
+    podPorts: { socks: SOCKS_PORT, dns: DNS_PORT }, readyTimeoutMs: s.config.timeouts.dnsReadyMs,
+    cluster: clusterView(cluster), config: s.config, routing: s.options.routing,
+  });
+  s.signals.check();
+}

@@ -1,0 +1,53 @@
+// Step 1: the checks of the request that need nothing but this machine — the method can run here, the
+// proxy operation and every flag given are available with it (`Feature X not supported with method Y`),
+// the command exists. Nothing is changed; flags this release accepts but does not act on say so.
+import type { SessionOptions } from '../config/index.js';
+import { UnsupportedError, UsageError } from '../errors.js';
+import { operationUnavailable } from '../kube/index.js';
+import { featureNotSupported, type Method, type MethodFeatures } from '../../methods/method.js';
+import { whichCommand } from '../../methods/preload-reach.js';
+import type { Session } from './session.js';
+
+interface FlagNeed {
+  flag: string;
+  given(o: SessionOptions): boolean;
+  needs: keyof MethodFeatures;
+}
+
+/** Flags that only some methods can act on, and the feature they need. */
+const FLAG_NEEDS: readonly FlagNeed[] = [
+  { flag: '--vnat', given: (o) => o.routing.vnat.some((v) => v.via === 'local'), needs: 'routesSubnets' },
+  { flag: '--proxy-via', given: (o) => o.routing.vnat.some((v) => v.via !== 'local'), needs: 'routesSubnets' },
+  { flag: '--allow-conflicting-subnets', given: (o) => o.routing.allowConflictingSubnets.length > 0, needs: 'routesSubnets' },
+  { flag: '--container-to-host', given: (o) => o.containerToHost.length > 0, needs: 'containers' },
+  { flag: '--docker-host', given: (o) => o.dockerHost !== null, needs: 'containers' },
+];
+
+/** Flags that a later release acts on. */
+const NOT_YET: readonly { flag: string; given(o: SessionOptions): boolean }[] = [
+  { flag: '--expose', given: (o) => o.expose.length > 0 },
+  { flag: '--to-pod', given: (o) => o.toPod.length > 0 },
+  { flag: '--from-pod', given: (o) => o.fromPod.length > 0 },
+];
+
+export function checkRequest(s: Session): Method {
+  const { options } = s;
+  const method = s.deps.methodFor(options.method);
+  const unsupported = method.checkSupported() ?? operationUnavailable(options.deployment);
+  if (unsupported) throw new UnsupportedError(unsupported);
+  for (const need of FLAG_NEEDS) {
+    if (need.given(options) && !method.features[need.needs]) throw new UnsupportedError(featureNotSupported(need.flag, method.name));
+  }
+  const later = NOT_YET.find((f) => f.given(options));
+  if (later) throw new UnsupportedError(`${later.flag} is not available in this release yet`);
+  if (options.run.kind === 'command' && !whichCommand(options.run.argv[0], s.env.PATH ?? '')) {
+    throw new UsageError(`--run: command not found: ${options.run.argv[0]} (not on PATH)`);
+  }
+  if (options.localCluster) {
+    s.warn('Warning: --local-cluster is ignored in this release: the DNS and connect recursion checks of local clusters come in a later one');
+  }
+  if (typeof options.mount === 'string') {
+    s.warn(`Warning: --mount ${options.mount} is ignored: this release does not mount the pod's volumes yet (TELEPRESENCE_ROOT is empty)`);
+  }
+  return method;
+}

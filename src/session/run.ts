@@ -1,0 +1,73 @@
+// One run of a session, as its list of steps: check the request, find the cluster, repair what dead
+// sessions left, check the proxy operation, journal, method preflight, proxy pod, tunnel, environment,
+// method set-up, user process. One undo stack is unwound on every exit path (normal exit, Ctrl-C,
+// SIGTERM, SIGHUP, a lost connection); what must survive a SIGKILL is in the journal.
+import { randomBytes } from 'node:crypto';
+import type { Config, SessionOptions } from '../config/index.js';
+import { openLog } from '../log.js';
+import { connectToPod } from './connect.js';
+import { defaultDeps } from './deps.js';
+import { podEnvironment } from './environment.js';
+import { SessionJournal } from './journal.js';
+import { launchUserProcess } from './launch.js';
+import { preflightMethod, prepareMethod } from './method.js';
+import { startProxy } from './proxy.js';
+import { repairDeadSessions } from './repair.js';
+import { checkRequest } from './request.js';
+import type { Session, SessionDeps, Terminal } from './session.js';
+import { SessionSignals } from './signals.js';
+import { UndoStack } from './undo.js';
+
+export async function runSession(options: SessionOptions, config: Config, terminal: Terminal, env = process.env, deps: SessionDeps = defaultDeps(env)): Promise<number> {
+  const log = openLog(options.logfile);
+  const s: Session = {
+    options, config, env, terminal, deps, log, undo: new UndoStack(), signals: new SessionSignals(log),
+    progress: (line) => { terminal.stderr(`T: ${line}\n`); log(line); },
+    warn: (line) => { terminal.stderr(`${line}\n`); log(line); },
+  };
+  try {
+    return await steps(s);
+  } catch (err) {
+    if (s.signals.received) return s.signals.exitCode();
+    throw err;
+  } finally {
+    s.signals.dispose();
+    for (const f of await s.undo.unwind(log)) terminal.stderr(`telepresence: cleanup: ${f.step} failed: ${f.message}\n`);
+  }
+}
+
+async function steps(s: Session): Promise<number> {
+  const method = checkRequest(s);
+  s.log(`telepresence ${process.argv.slice(2).join(' ')}`);
+  const { context, namespace } = s.options;
+  const cluster = await s.deps.openCluster({
+    context: context ?? undefined, namespace: namespace ?? undefined, timeoutMs: s.config.timeouts.clusterConnectMs, env: s.env,
+  });
+  s.signals.check();
+  s.log(`context ${cluster.context}, namespace ${cluster.namespace}, server ${cluster.server}`);
+  await repairDeadSessions(s, cluster);
+  const operation = cluster.operation(s.options.deployment);
+  await operation.check();
+  const sessionId = randomBytes(6).toString('hex');
+  const journal = openJournal(s, sessionId, cluster.context, cluster.namespace, operation.deployment);
+  await preflightMethod(s, method, cluster, journal);
+  const key = s.deps.generateKey(sessionId);
+  const pod = await startProxy(s, operation, method, sessionId, key, journal, cluster.namespace);
+  const connection = await connectToPod(s, cluster, pod, key, journal);
+  const clusterEnv = await podEnvironment(s, connection, pod, method);
+  await prepareMethod(s, method, cluster, connection, journal);
+  return launchUserProcess(s, method, clusterEnv, connection, cluster.context);
+}
+
+/** The journal exists from here on; at the end it is removed once every change in it was undone. */
+function openJournal(s: Session, sessionId: string, context: string, namespace: string, deployment: string): SessionJournal {
+  const journal = SessionJournal.open(s.deps.journalDir, {
+    sessionId, pid: process.pid, context, namespace, deployment, started: new Date().toISOString(),
+  });
+  s.undo.push(`close the journal of session ${sessionId}`, () => {
+    if (!journal.close()) {
+      throw new Error(`kept its journal for the next run, which will repair: ${journal.pending.map((e) => e.kind).join(', ')}`);
+    }
+  });
+  return journal;
+}

@@ -1,0 +1,59 @@
+// What every step of a run shares: the resolved request, where to write, the undo stack, the signals,
+// and the parts it talks to (SessionDeps: the real cluster and tunnel, or fakes in unit tests).
+import type { ChangeJournal, Repairer } from '../changes.js';
+import type { Config, MethodName, SessionOptions } from '../config/index.js';
+import type { Cluster, ClusterTargetOptions } from '../kube/index.js';
+import type { Log } from '../log.js';
+import type { ConnectTimeouts, ProxyConnection } from '../tunnel/connect.js';
+import type { SessionKey } from '../tunnel/session-key.js';
+import type { Method, UserProcessLaunch } from '../../methods/method.js';
+import type { SessionSignals } from './signals.js';
+import type { UndoStack } from './undo.js';
+
+/** The terminal: the CLI's Io. */
+export interface Terminal {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/** The tunnel to the proxy pod as the session uses it. */
+export interface PodConnection {
+  tunnel: Pick<ProxyConnection['tunnel'], 'openStream' | 'exec'>;
+  /** Resolves with the reason when the connection is lost (never after close()). */
+  lost: Promise<string>;
+  close(): void;
+}
+
+export interface RunningUserProcess {
+  readonly exited: Promise<number>;
+  signal(sig: NodeJS.Signals): void;
+  /** SIGTERM, then SIGKILL after a grace period; resolves with the exit code. */
+  stop(): Promise<number>;
+}
+
+export interface SessionDeps {
+  openCluster(opts: ClusterTargetOptions): Promise<Cluster>;
+  connect(cluster: Cluster, podName: string, key: SessionKey, timeouts: ConnectTimeouts, journal: ChangeJournal): Promise<PodConnection>;
+  methodFor(name: MethodName): Method;
+  startUserProcess(launch: UserProcessLaunch): Promise<RunningUserProcess>;
+  generateKey(sessionId: string): SessionKey;
+  /** Where this workstation keeps its session journals. */
+  journalDir: string;
+  /** Repairers of the journal kinds that live on the host (the cluster brings its own). */
+  hostRepairers: readonly Repairer<never>[];
+}
+
+export interface Session {
+  readonly options: SessionOptions;
+  readonly config: Config;
+  readonly env: NodeJS.ProcessEnv;
+  readonly terminal: Terminal;
+  readonly deps: SessionDeps;
+  readonly log: Log;
+  readonly undo: UndoStack;
+  readonly signals: SessionSignals;
+  /** `T: line` on the terminal, and in the log. */
+  progress(line: string): void;
+  /** A line the user must see (no `T: `), and in the log. */
+  warn(line: string): void;
+}
