@@ -1,0 +1,100 @@
+// A fake cluster, tunnel, method and user process for driving the session's steps without a cluster
+// or root: every call and every undo is written to `events`, and any step can be made to fail.
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Repairer } from '../../../src/changes.js';
+import { createSessionParser } from '../../../src/cli/session-parser.js';
+import { resolveSessionOptions } from '../../../src/cli/options.js';
+import { defaultConfig } from '../../../src/config/index.js';
+import type { Cluster } from '../../../src/kube/index.js';
+import { runSession } from '../../../src/session/run.js';
+import type { SessionDeps } from '../../../src/session/session.js';
+import type { Method } from '../../../methods/method.js';
+
+export const STEPS = ['openCluster', 'check', 'preflight', 'apply', 'connect', 'podinfo', 'prepare', 'startUserProcess'] as const;
+export type Step = (typeof STEPS)[number];
+
+export interface FakeRun {
+  code: number | null;
+  error: string | null;
+  stderr: string;
+  events: string[];
+  journalDir: string;
+}
+
+export const POD_INFO = JSON.stringify({ env: { FROM_POD: 'yes' }, hostname: 'p', hosts: '', resolv: '', mountpoints: [] });
+
+export interface FakeOptions {
+  failAt?: Step;
+  journalDir?: string;
+  clusterRepairers?: Repairer<never>[];
+  hostRepairers?: Repairer<never>[];
+  argv?: string[];
+}
+
+export async function runFakeSession(o: FakeOptions = {}): Promise<FakeRun> {
+  const events: string[] = [];
+  const step = (name: Step) => {
+    events.push(name);
+    if (o.failAt === name) throw new Error(`${name} failed`);
+  };
+  const undo = (name: string) => () => { events.push(`undo ${name}`); };
+  const cluster: Cluster = {
+    context: 'fake', namespace: 'ns', server: 'https://fake', apiServerIps: [], kubectlArgs: [],
+    discoverSubnets: async () => ({ podSubnets: [], serviceSubnets: [] }),
+    operation: (choice) => ({
+      deployment: choice.name,
+      check: async () => step('check'),
+      apply: async (ctx) => {
+        step('apply');
+        const entry = ctx.journal.record('fake-objects', { sessionId: ctx.sessionId });
+        ctx.undo.push('delete the proxy', entry.settleAfter(undo('proxy')));
+        return { podName: 'proxy-1', podIp: '10.1.0.1' };
+      },
+    }),
+    repairers: o.clusterRepairers ?? [],
+  };
+  const method: Method = {
+    name: 'inject-tcp',
+    features: { needsRoot: false, coversWholeHost: false, udp: false, containers: false, routesSubnets: false },
+    checkSupported: () => null,
+    preflight: async (ctx) => { step('preflight'); ctx.undo.push('preflight', undo('preflight')); },
+    prepare: async (ctx) => { step('prepare'); ctx.undo.push('method', undo('method')); },
+    wrap: (launch) => launch,
+  };
+  const deps: SessionDeps = {
+    openCluster: async () => { step('openCluster'); return cluster; },
+    connect: async () => {
+      step('connect');
+      return {
+        tunnel: {
+          openStream: () => Promise.reject(new Error('no streams in this fake')),
+          exec: async () => { step('podinfo'); return POD_INFO; },
+        },
+        lost: new Promise(() => undefined),
+        close: undo('connection'),
+      };
+    },
+    methodFor: () => method,
+    startUserProcess: async (launch) => {
+      step('startUserProcess');
+      events.push(`user env FROM_POD=${launch.env.FROM_POD}`);
+      return { exited: Promise.resolve(7), signal: () => undefined, stop: async () => 7 };
+    },
+    generateKey: () => ({ privateKey: 'private', publicKey: 'ssh-ed25519 AAAA fake' }),
+    journalDir: o.journalDir ?? mkdtempSync(path.join(os.tmpdir(), 'tp-journal-')),
+    hostRepairers: o.hostRepairers ?? [],
+  };
+  const logfile = path.join(mkdtempSync(path.join(os.tmpdir(), 'tp-log-')), 'telepresence.log');
+  const argv = o.argv ?? ['-m', 'inject-tcp', '--run', 'true'];
+  const options = resolveSessionOptions(createSessionParser('0.0.0').parse_args([...argv, '--logfile', logfile]));
+  let stderr = '';
+  const terminal = { stdout: () => undefined, stderr: (t: string) => { stderr += t; } };
+  try {
+    const code = await runSession(options, defaultConfig(), terminal, { PATH: process.env.PATH }, deps);
+    return { code, error: null, stderr, events, journalDir: deps.journalDir };
+  } catch (err) {
+    return { code: null, error: (err as Error).message, stderr, events, journalDir: deps.journalDir };
+  }
+}
