@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ClusterError } from '../src/errors.js';
+import { ClusterError, PlatformError } from '../src/errors.js';
 import type { Method, MethodContext, UserProcessLaunch } from './method.js';
 import { preloadBypassReason, whichCommand } from './preload-reach.js';
 import { socksConnect } from './socks-client.js';
@@ -36,8 +36,9 @@ export class InjectTcpMethod implements Method {
   private configFile = '';
   private warn: (line: string) => void = () => {};
 
+  /** A wrong platform is thrown (a PlatformError: the one exit code for "not on this platform"). */
   checkSupported(): string | null {
-    if (process.platform !== 'linux' && process.platform !== 'darwin') return `inject-tcp needs Linux or macOS, not ${process.platform}`;
+    if (process.platform !== 'linux' && process.platform !== 'darwin') throw new PlatformError('inject-tcp', process.platform, ['linux', 'darwin']);
     if (!torsocksLibrary()) return 'inject-tcp needs torsocks (libtorsocks.so was not found): install it, e.g. apt-get install torsocks';
     return null;
   }

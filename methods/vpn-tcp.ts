@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { covers, parseCidr, planRoutes, translateEnvironment, tunRoutes, VirtualIpAllocator, type Plan } from '../src/engine/index.js';
-import { ConflictError, UnsupportedError } from '../src/errors.js';
+import { ConflictError, PlatformError, UnsupportedError } from '../src/errors.js';
 import { podDnsLookup, startVpnDns, TYPE } from '../src/dns/index.js';
 import { createHostResolverConfig, repairResolver } from '../src/host/resolver.js';
 import { isProcessAlive } from '../src/host/process.js';
@@ -40,8 +40,9 @@ export class VpnTcpMethod implements Method {
   private preflightPlan: Plan | null = null;
   private locked = false;
 
+  /** A wrong platform is thrown (a PlatformError: the one exit code for "not on this platform"). */
   checkSupported(): string | null {
-    if (process.platform !== 'linux') return `vpn-tcp runs on Linux only in this release, not ${process.platform}; use --method inject-tcp`;
+    if (process.platform !== 'linux') throw new PlatformError('vpn-tcp', process.platform, ['linux'], 'use --method inject-tcp');
     if (process.getuid?.() !== 0) return 'vpn-tcp changes routes and the DNS resolver: run telepresence as root (sudo), or use --method inject-tcp';
     if (!existsSync('/dev/net/tun')) return 'vpn-tcp needs a TUN device and /dev/net/tun does not exist: load the tun module (modprobe tun)';
     return null;
