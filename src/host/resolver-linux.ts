@@ -4,23 +4,19 @@ import { readFile } from 'node:fs/promises';
 import { TelepresenceError } from '../errors.js';
 import { resolvConfNameservers, resolvConfSearch } from '../dns/original.js';
 import type { HostResolverConfig, ResolverChange, ResolverTarget } from './resolver.js';
-import { configureResolvedLink, runCommand, systemdResolvedInUse, type CommandRunner } from './resolver-resolved.js';
+import { configureResolvedLink, systemdResolvedInUse } from './resolver-resolved.js';
 import { overrideResolvConf, repairResolvConf, type ResolvConfPaths } from './resolver-resolvconf.js';
 
 export class LinuxResolverConfig implements HostResolverConfig {
-  constructor(
-    private readonly paths: ResolvConfPaths,
-    private readonly run: CommandRunner = runCommand,
-  ) {}
+  constructor(private readonly paths: ResolvConfPaths) {}
 
   async apply(target: ResolverTarget): Promise<ResolverChange> {
     const text = await readFile(this.paths.resolvConf, 'utf8');
     const originalNameservers = resolvConfNameservers(text);
     const originalSearch = resolvConfSearch(text);
-    if (target.link !== undefined && (await systemdResolvedInUse(text, this.run))) {
+    if (target.link !== undefined && (await systemdResolvedInUse(text))) {
       const revert = await configureResolvedLink(
         { link: target.link, address: target.address, port: target.port, routingDomains: target.routingDomains, searchDomains: target.searchDomains },
-        this.run,
       );
       let undone: Promise<string> | null = null;
       return {
