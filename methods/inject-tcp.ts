@@ -6,7 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pollUntil } from '../src/deadline.js';
-import { ClusterError } from '../src/errors.js';
+import { ClusterError, PlatformError } from '../src/errors.js';
 import type { Method, MethodContext, UserProcessLaunch } from './method.js';
 import { preloadBypassReason, whichCommand } from './preload-reach.js';
 import { socksConnect } from './socks-client.js';
@@ -37,8 +37,9 @@ export class InjectTcpMethod implements Method {
   private configFile = '';
   private warn: (line: string) => void = () => {};
 
-  checkSupported(): string | null {
-    if (process.platform !== 'linux' && process.platform !== 'darwin') return `inject-tcp needs Linux or macOS, not ${process.platform}`;
+  /** A wrong platform is a PlatformError (the one exit code for "not on this platform"). */
+  checkSupported(): string | PlatformError | null {
+    if (process.platform !== 'linux' && process.platform !== 'darwin') return new PlatformError('inject-tcp', process.platform, ['linux', 'darwin']);
     if (!torsocksLibrary()) return 'inject-tcp needs torsocks (libtorsocks.so was not found): install it, e.g. apt-get install torsocks';
     return null;
   }

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { MethodName, RoutingOptions } from '../src/config/session-options.js';
 import type { Config } from '../src/config/index.js';
 import type { ChangeJournal, UndoRegistry } from '../src/changes.js';
+import type { PlatformError } from '../src/errors.js';
 
 export type { MethodName };
 
@@ -64,8 +65,8 @@ export interface UserProcessLaunch {
 export interface Method {
   readonly name: MethodName;
   readonly features: MethodFeatures;
-  /** Why this method cannot run here, in one line, or null when it can. */
-  checkSupported(): string | null;
+  /** Why this method cannot run here, in one line (a PlatformError when it is this platform), or null when it can. */
+  checkSupported(): string | PlatformError | null;
   /** Optional checks before the session changes anything (e.g. a routing conflict). */
   preflight?(ctx: PreflightContext): Promise<void>;
   /** Sets up everything the user process needs; registers every undo on ctx.undo. */

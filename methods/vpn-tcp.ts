@@ -3,7 +3,7 @@
 // TCP connection to an SSH stream (src/vif); our DNS server becomes the host's resolver (src/dns).
 import { existsSync } from 'node:fs';
 import { covers, parseCidr, planRoutes, translateEnvironment, tunRoutes, VirtualIpAllocator, type Plan } from '../src/engine/index.js';
-import { ConflictError } from '../src/errors.js';
+import { ConflictError, PlatformError } from '../src/errors.js';
 import { podDnsLookup, startVpnDns, TYPE } from '../src/dns/index.js';
 import { createHostResolverConfig } from '../src/host/resolver.js';
 import { createRouteTable } from '../src/host/route-table.js';
@@ -21,8 +21,9 @@ export class VpnTcpMethod implements Method {
   private preflightPlan: Plan | null = null;
   private locked = false;
 
-  checkSupported(): string | null {
-    if (process.platform !== 'linux') return `vpn-tcp runs on Linux only in this release, not ${process.platform}; use --method inject-tcp`;
+  /** A wrong platform is a PlatformError (the one exit code for "not on this platform"). */
+  checkSupported(): string | PlatformError | null {
+    if (process.platform !== 'linux') return new PlatformError('vpn-tcp', process.platform, ['linux'], 'use --method inject-tcp');
     if (process.getuid?.() !== 0) return 'vpn-tcp changes routes and the DNS resolver: run telepresence as root (sudo), or use --method inject-tcp';
     if (!existsSync('/dev/net/tun')) return 'vpn-tcp needs a TUN device and /dev/net/tun does not exist: load the tun module (modprobe tun)';
     return null;

@@ -1,8 +1,9 @@
 // The telepresence command: pick the command (`plan` or a Telepresence 1 session), validate flags
 // and config once, run, and map the outcome to an exit code. The only place that calls process.exit.
-import { appendFileSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { applyRoutingFlags, loadConfig } from '../config/index.js';
 import { EXIT_CODES, TelepresenceError } from '../errors.js';
+import { openLog, type LogWriter } from '../log.js';
 import { type Io, processIo } from './io.js';
 import { resolveSessionOptions } from './options.js';
 import { ParserExit } from './parser-base.js';
@@ -17,7 +18,8 @@ export function packageVersion(): string {
 
 /** Run one command line; returns the exit code instead of exiting, so tests can call it in-process. */
 export async function run(argv: string[], io: Io = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let logfile = './telepresence.log';
+  const started = Date.now();
+  let log = openLog('./telepresence.log', { started, stderr: io.stderr });
   try {
     if (argv[0] === 'plan') {
       const args = parsePlanArgs(argv.slice(1));
@@ -25,21 +27,21 @@ export async function run(argv: string[], io: Io = processIo, env: NodeJS.Proces
       return await runPlan({ args, config }, io);
     }
     const args = createSessionParser(packageVersion()).parse_args(argv);
-    logfile = args.logfile as string;
+    log = openLog(args.logfile as string, { verbose: Boolean(args.verbose), started, stderr: io.stderr });
     const options = resolveSessionOptions(args);
     const config = applyRoutingFlags(loadConfig({ flag: options.configFile ?? undefined, env }), options.routing);
     return await startSession(options, config, io, env);
   } catch (err) {
     try {
-      return report(err, io, logfile);
+      return report(err, io, log);
     } catch (reportErr) {
       // Telling the user failed (a closed terminal, say): that is a bug of its own, reported once more.
-      return report(reportErr instanceof TelepresenceError ? new Error(reportErr.message) : reportErr, io, logfile);
+      return report(reportErr instanceof TelepresenceError ? new Error(reportErr.message) : reportErr, io, log);
     }
   }
 }
 
-function report(err: unknown, io: Io, logfile: string): number {
+function report(err: unknown, io: Io, log: LogWriter): number {
   if (err instanceof ParserExit) {
     (err.status === 0 ? io.stdout : io.stderr)(err.output);
     return err.status;
@@ -48,26 +50,15 @@ function report(err: unknown, io: Io, logfile: string): number {
     io.stderr(`telepresence: error: ${oneLine(err.message)}\n`);
     return EXIT_CODES[err.category];
   }
-  // A bug: one line for the user, the stack for the log (never a raw stack on the terminal).
+  // A bug: one line for the user, the stack for the log (on the terminal only with --verbose).
   const error = err instanceof Error ? err : new Error(String(err));
-  const where = writeToLog(logfile, error) ? 'see the log' : 'and the log could not be written';
+  const where = log(`internal error: ${error.stack ?? error.message}`) ? 'see the log' : 'and the log could not be written';
   io.stderr(`telepresence: internal error: ${oneLine(error.message)} (${where})\n`);
   return EXIT_CODES.bug;
 }
 
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ');
-}
-
-function writeToLog(logfile: string, error: Error): boolean {
-  const entry = `${new Date().toISOString()} internal error: ${error.stack ?? error.message}\n`;
-  try {
-    if (logfile === '-') process.stdout.write(entry);
-    else appendFileSync(logfile, entry);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export async function main(argv: string[]): Promise<never> {

@@ -4,14 +4,11 @@ import { readFile } from 'node:fs/promises';
 import { TelepresenceError } from '../errors.js';
 import { resolvConfNameservers, resolvConfSearch } from './resolv-conf.js';
 import type { HostResolverConfig, ResolverChange, ResolverEntry, ResolverTarget } from './resolver.js';
-import { configureResolvedLink, runCommand, systemdResolvedInUse, type CommandRunner } from './resolver-resolved.js';
+import { configureResolvedLink, systemdResolvedInUse } from './resolver-resolved.js';
 import { overrideResolvConf, repairResolvConf, type ResolvConfPaths } from './resolver-resolvconf.js';
 
 export class LinuxResolverConfig implements HostResolverConfig {
-  constructor(
-    private readonly paths: ResolvConfPaths,
-    private readonly run: CommandRunner = runCommand,
-  ) {}
+  constructor(private readonly paths: ResolvConfPaths) {}
 
   get entry(): ResolverEntry {
     return { platform: 'linux', paths: this.paths };
@@ -21,10 +18,9 @@ export class LinuxResolverConfig implements HostResolverConfig {
     const text = await readFile(this.paths.resolvConf, 'utf8');
     const originalNameservers = resolvConfNameservers(text);
     const originalSearch = resolvConfSearch(text);
-    if (target.link !== undefined && (await systemdResolvedInUse(text, this.run))) {
+    if (target.link !== undefined && (await systemdResolvedInUse(text))) {
       const revert = await configureResolvedLink(
         { link: target.link, address: target.address, port: target.port, routingDomains: target.routingDomains, searchDomains: target.searchDomains },
-        this.run,
       );
       let undone: Promise<string> | null = null;
       return {

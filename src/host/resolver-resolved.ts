@@ -4,19 +4,7 @@
 // leaves nothing to repair, because resolved forgets a link's settings when the TUN goes away.
 // Untested here (no systemd on the build machine): the commands are checked by a unit test only.
 import { access } from 'node:fs/promises';
-import { execa } from 'execa';
-import { ClusterError } from '../errors.js';
-
-/** Runs a command and returns its stdout; rejects with a message naming the command. */
-export type CommandRunner = (file: string, args: string[]) => Promise<string>;
-
-export const runCommand: CommandRunner = async (file, args) => {
-  const result = await execa(file, args, { reject: false });
-  if (result.failed) {
-    throw new ClusterError(`'${[file, ...args].join(' ')}' failed: ${result.stderr.trim() || result.shortMessage}`);
-  }
-  return result.stdout;
-};
+import { runChecked, runHostCommand } from './command.js';
 
 export interface ResolvedLinkSettings {
   /** The TUN device, e.g. tel0. */
@@ -47,7 +35,7 @@ export function resolvedCommands(s: ResolvedLinkSettings): string[][] {
 }
 
 /** True when systemd-resolved runs and resolv.conf sends questions to it (its stub or its files). */
-export async function systemdResolvedInUse(resolvConfText: string, run: CommandRunner = runCommand): Promise<boolean> {
+export async function systemdResolvedInUse(resolvConfText: string): Promise<boolean> {
   try {
     await access('/run/systemd/resolve');
   } catch {
@@ -56,24 +44,20 @@ export async function systemdResolvedInUse(resolvConfText: string, run: CommandR
   const usesStub = /^\s*nameserver\s+127\.0\.0\.53\s*$/m.test(resolvConfText) || /systemd-resolved/.test(resolvConfText);
   if (!usesStub) return false;
   try {
-    await run('resolvectl', ['status']);
-    return true;
+    return (await runHostCommand('resolvectl', ['status'])).exitCode === 0;
   } catch {
-    return false;
+    return false; // not installed: resolv.conf it is
   }
 }
 
 /** Configures the link; returns the undo (revert the link, flush). */
-export async function configureResolvedLink(
-  settings: ResolvedLinkSettings,
-  run: CommandRunner = runCommand,
-): Promise<() => Promise<void>> {
+export async function configureResolvedLink(settings: ResolvedLinkSettings): Promise<() => Promise<void>> {
   const undo = async () => {
-    await run('resolvectl', ['revert', settings.link]);
-    await run('resolvectl', ['flush-caches']);
+    await runChecked('resolvectl', ['revert', settings.link]);
+    await runChecked('resolvectl', ['flush-caches']);
   };
   try {
-    for (const args of resolvedCommands(settings)) await run('resolvectl', args);
+    for (const args of resolvedCommands(settings)) await runChecked('resolvectl', args);
   } catch (err) {
     await undo().catch(() => undefined);
     throw err;

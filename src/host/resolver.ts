@@ -1,7 +1,7 @@
 // Making the workstation DNS server the host's resolver for a session, per platform: an interface
 // and a switch (Linux now; macOS would add /etc/resolver files as resolver-darwin.ts).
 import type { Repairer } from '../changes.js';
-import { UnsupportedError } from '../errors.js';
+import { PlatformError } from '../errors.js';
 import type { Nameserver } from './resolv-conf.js';
 import { LinuxResolverConfig } from './resolver-linux.js';
 import { DEFAULT_RESOLV_CONF_PATHS, type ResolvConfPaths } from './resolver-resolvconf.js';
@@ -52,7 +52,7 @@ export function createHostResolverConfig(
     case 'linux':
       return new LinuxResolverConfig(paths);
     default:
-      throw new UnsupportedError(`making telepresence the DNS resolver is not supported on ${platform} yet (supported: linux); use --method inject-tcp`);
+      throw new PlatformError('making telepresence the DNS resolver', platform, ['linux'], 'use --method inject-tcp');
   }
 }
 

@@ -1,15 +1,12 @@
 // Linux route table reader: `ip -4 -j route show table all` and `ip -6 ...`, parsed by ip-route-json,
 // minus the routes of devices that are down or lack an address of the family (`ip -j addr show`).
 // Each family is asked for separately so that `default` and bare addresses get the right family.
-import { execa } from 'execa';
 import type { HostRoute } from '../engine/types.js';
-import { ClusterError } from '../errors.js';
+import { HostError } from '../errors.js';
+import { commandLine, runHostCommand } from './command.js';
 import { parseIpAddrJson, usableRoutes } from './ip-addr-json.js';
 import { parseIpRouteJson } from './ip-route-json.js';
 import type { RouteTable } from './route-table.js';
-
-/** Exit 255 like any startup failure (Telepresence 1); the message names the command. */
-export class HostCommandError extends ClusterError {}
 
 export class LinuxRouteTable implements RouteTable {
   constructor(private readonly ipCommand = 'ip') {}
@@ -25,17 +22,18 @@ export class LinuxRouteTable implements RouteTable {
 
   /** Runs ip and parses its output; null when it printed nothing (e.g. -6 on a host without IPv6). */
   private async run<T>(args: string[], parse: (text: string) => T): Promise<T | null> {
-    const shown = `${this.ipCommand} ${args.join(' ')}`;
-    const result = await execa(this.ipCommand, args, { reject: false });
-    if (result.failed) {
-      const why = result.stderr.trim() || result.shortMessage;
-      throw new HostCommandError(`could not read the route table: '${shown}' failed: ${why}`);
-    }
+    const shown = commandLine(this.ipCommand, args);
+    const failed = (why: string, cause?: unknown) =>
+      new HostError(`could not read the route table: '${shown}' failed: ${why}`, { value: shown, cause });
+    const result = await runHostCommand(this.ipCommand, args).catch((err: Error) => {
+      throw err instanceof HostError ? failed(err.message, err) : err;
+    });
+    if (result.exitCode !== 0) throw failed(result.stderr.trim() || `exit code ${result.exitCode}`);
     if (result.stdout.trim() === '') return null;
     try {
       return parse(result.stdout);
     } catch (err) {
-      throw new HostCommandError(`could not read the route table: '${shown}' printed ${(err as Error).message}`);
+      throw new HostError(`could not read the route table: '${shown}' printed ${(err as Error).message}`, { value: shown, cause: err });
     }
   }
 }

@@ -1,7 +1,7 @@
 // The workstation's route table, per platform: an interface and a switch that picks the
 // implementation (Linux now; macOS and Windows plug in here as route-table-darwin.ts / -windows.ts).
 import type { HostRoute } from '../engine/types.js';
-import { TelepresenceError } from '../errors.js';
+import { PlatformError } from '../errors.js';
 import { LinuxRouteTable } from './route-table-linux.js';
 
 /** Reads the live routes of every table of both address families. Changes nothing. */
@@ -9,22 +9,11 @@ export interface RouteTable {
   read(): Promise<HostRoute[]>;
 }
 
-/** Thrown on a platform without a reader; 'user' because the fix is to run on a supported one. */
-export class UnsupportedPlatformError extends TelepresenceError {
-  constructor(platform: string) {
-    super(
-      'user',
-      `reading the route table is not supported on ${platform} yet (supported: linux); ` +
-        'pass a saved table with --route-table FILE',
-    );
-  }
-}
-
 export function createRouteTable(platform: NodeJS.Platform = process.platform): RouteTable {
   switch (platform) {
     case 'linux':
       return new LinuxRouteTable();
     default:
-      throw new UnsupportedPlatformError(platform);
+      throw new PlatformError('reading the route table', platform, ['linux'], 'pass a saved table with --route-table FILE');
   }
 }

@@ -34,6 +34,7 @@ export function checkRequest(s: Session): Method {
   const { options } = s;
   const method = s.deps.methodFor(options.method);
   const unsupported = method.checkSupported() ?? operationUnavailable(options.deployment);
+  if (unsupported instanceof Error) throw unsupported;
   if (unsupported) throw new UnsupportedError(unsupported);
   for (const need of FLAG_NEEDS) {
     if (need.given(options) && !method.features[need.needs]) throw new UnsupportedError(featureNotSupported(need.flag, method.name));

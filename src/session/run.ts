@@ -4,6 +4,7 @@
 // SIGTERM, SIGHUP, a lost connection); what must survive a SIGKILL is in the journal.
 import { randomBytes } from 'node:crypto';
 import type { Config, SessionOptions } from '../config/index.js';
+import { setCommandLog } from '../host/command.js';
 import { openLog } from '../log.js';
 import { connectToPod } from './connect.js';
 import { defaultDeps } from './deps.js';
@@ -19,7 +20,8 @@ import { SessionSignals } from './signals.js';
 import { UndoStack } from './undo.js';
 
 export async function runSession(options: SessionOptions, config: Config, terminal: Terminal, env = process.env, deps: SessionDeps = defaultDeps(env)): Promise<number> {
-  const log = openLog(options.logfile);
+  const log = openLog(options.logfile, { verbose: options.verbose });
+  const restoreCommandLog = setCommandLog(log);
   const s: Session = {
     options, config, env, terminal, deps, log, undo: new UndoStack(), signals: new SessionSignals(log),
     progress: (line) => { terminal.stderr(`T: ${line}\n`); log(line); },
@@ -33,6 +35,7 @@ export async function runSession(options: SessionOptions, config: Config, termin
   } finally {
     s.signals.dispose();
     for (const f of await s.undo.unwind(log)) terminal.stderr(`telepresence: cleanup: ${f.step} failed: ${f.message}\n`);
+    restoreCommandLog();
   }
 }
 

@@ -1,9 +1,10 @@
 // Supervises `kubectl port-forward` to the proxy pod: it picks a free workstation port on 127.0.0.1,
 // reports it once kubectl says "Forwarding from", and reports kubectl's exit as a lost connection.
+// kubectl runs through the host command runner, which logs its start (with the pid) and its exit.
 import { EventEmitter } from 'node:events';
-import { execa, type ResultPromise } from 'execa';
 import type { Repairer } from '../changes.js';
 import { ClusterError } from '../errors.js';
+import { startHostCommand, type RunningCommand } from '../host/command.js';
 import { stopRecordedProcess } from '../host/process.js';
 
 export interface PortForwardOptions {
@@ -53,12 +54,13 @@ export const portForwardRepairer: Repairer<PortForwardEntry> = {
 export class PortForward extends EventEmitter {
   private stopped = false;
 
-  private constructor(private readonly child: ResultPromise, readonly workstationPort: number, stderr: () => string) {
+  /** kubectl's process id: the session journal records it, so a later run can stop this very process. */
+  readonly pid: number;
+
+  private constructor(private readonly child: RunningCommand, readonly workstationPort: number, stderr: () => string) {
     super();
-    child.then(
-      () => this.exited(stderr()),
-      () => this.exited(stderr()),
-    );
+    this.pid = child.pid;
+    void child.exited.then(() => this.exited(stderr()));
   }
 
   private exited(stderr: string): void {
@@ -67,30 +69,32 @@ export class PortForward extends EventEmitter {
     this.emit('exit', stderr.trim());
   }
 
-  static start(opts: PortForwardOptions): Promise<PortForward> {
-    const child = execa(opts.kubectl ?? 'kubectl',
-      [...opts.clusterArgs, ...portForwardArgs(opts.target), `:${opts.podPort}`],
-      { buffer: false, stdin: 'ignore', reject: true });
-    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
+  /** kubectl not installed: a HostError; kubectl exits or stays silent before forwarding: a ClusterError. */
+  static async start(opts: PortForwardOptions): Promise<PortForward> {
+    const child = await startHostCommand(opts.kubectl ?? 'kubectl', [...opts.clusterArgs, ...portForwardArgs(opts.target), `:${opts.podPort}`]);
+    opts.onSpawn?.(child.pid);
     let stdout = '';
     let stderr = '';
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => fail(`no answer within ${opts.timeoutMs / 1000} s`), opts.timeoutMs);
+      let forwarding = false;
       const fail = (why: string) => {
         clearTimeout(timer);
+        if (forwarding) return; // a later exit is the PortForward's 'exit' event
         child.kill();
         reject(new ClusterError(`kubectl port-forward ${opts.target} failed: ${why}`));
       };
-      child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
-      child.stdout?.on('data', (d: Buffer) => {
+      child.stderr.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
+      child.stdout.on('data', (d: Buffer) => {
         stdout += d.toString();
         const m = FORWARDING.exec(stdout);
-        if (m) {
+        if (m && !forwarding) {
+          forwarding = true;
           clearTimeout(timer);
           resolve(new PortForward(child, Number(m[1]), () => stderr));
         }
       });
-      child.catch(() => fail(stderr.trim() || 'kubectl exited'));
+      void child.exited.then(() => fail(stderr.trim() || 'kubectl exited'));
     });
   }
 

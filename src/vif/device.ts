@@ -1,24 +1,19 @@
-// Host side of the VIF: the TUN's address, link state and routes, set with `ip` through execa.
+// Host side of the VIF: the TUN's address, link state and routes, set with `ip` through the host runner.
 // Every change registers its undo the moment it is made. No rp_filter change is needed: the fake
 // sources lie in the TUN's own subnet and the destinations are routed to the TUN, so replies pass
 // strict reverse-path filtering (tested with rp_filter 1 and 0).
-import { execa } from 'execa';
-import { ClusterError } from '../errors.js';
+import { runChecked } from '../host/command.js';
 
 /** Where undo steps go: the session's UndoStack (src/session/undo.ts). */
 export interface UndoRegistry {
   push(name: string, undo: () => Promise<void> | void): void;
 }
 
-/** Runs `ip` with arguments; tests may pass one that records the calls. */
+/** Runs `ip` with arguments; a failure is a HostError `'ip ARGS' failed: STDERR`. */
 export type IpRunner = (args: string[]) => Promise<void>;
 
 export const runIp: IpRunner = async (args) => {
-  const result = await execa('ip', args, { reject: false });
-  if (result.exitCode !== 0) {
-    const detail = String(result.stderr || result.stdout).trim();
-    throw new ClusterError(`\`ip ${args.join(' ')}\` failed: ${detail}`);
-  }
+  await runChecked('ip', args);
 };
 
 export interface DeviceConfig {

@@ -1,9 +1,10 @@
 // The host resolver's pure parts: the overridden resolv.conf text, reading nameservers and search
-// suffixes, and the resolvectl calls for systemd-resolved (which this machine cannot run).
+// suffixes, and the resolvectl calls for systemd-resolved (which this machine cannot run; running
+// them through the host runner is tested in test/unit/host/adapters.test.ts).
 import { expect } from 'chai';
 import { resolvConfNameservers, resolvConfSearch } from '../../../src/dns/index.js';
 import { overriddenResolvConf, MARKER } from '../../../src/host/resolver-resolvconf.js';
-import { configureResolvedLink, resolvedCommands } from '../../../src/host/resolver-resolved.js';
+import { resolvedCommands } from '../../../src/host/resolver-resolved.js';
 
 const NOTE = '# (the original is saved in /state.json; `telepresence` restores it)';
 
@@ -60,32 +61,5 @@ describe('host resolver files', () => {
     expect(resolvedCommands({ link: 'tel0', address: 'fd00::53', port: 5353, routingDomains: [], searchDomains: [] })[0]).to.deep.equal([
       'dns', 'tel0', '[fd00::53]:5353',
     ]);
-  });
-
-  it('systemd-resolved: a failing call reverts the link; undo reverts and flushes', async () => {
-    const calls: string[] = [];
-    const failing = async (file: string, args: string[]) => {
-      calls.push([file, ...args].join(' '));
-      if (args[0] === 'default-route') throw new Error("'resolvectl default-route tel0 false' failed: Unknown command");
-      return '';
-    };
-    const settings = { link: 'tel0', address: '10.240.0.53', port: 53, routingDomains: ['cluster.local'], searchDomains: [] };
-    const err = await configureResolvedLink(settings, failing).catch((e: Error) => e);
-    expect((err as Error).message).to.equal("'resolvectl default-route tel0 false' failed: Unknown command");
-    expect(calls).to.deep.equal([
-      'resolvectl dns tel0 10.240.0.53:53',
-      'resolvectl domain tel0 ~cluster.local',
-      'resolvectl default-route tel0 false',
-      'resolvectl revert tel0',
-      'resolvectl flush-caches',
-    ]);
-    calls.length = 0;
-    const undo = await configureResolvedLink(settings, async (file, args) => {
-      calls.push([file, ...args].join(' '));
-      return '';
-    });
-    calls.length = 0;
-    await undo();
-    expect(calls).to.deep.equal(['resolvectl revert tel0', 'resolvectl flush-caches']);
   });
 });

@@ -1,6 +1,7 @@
 // The platform switch of the route table reader.
 import { expect } from 'chai';
-import { createRouteTable, UnsupportedPlatformError } from '../../../src/host/route-table.js';
+import { PlatformError } from '../../../src/errors.js';
+import { createRouteTable } from '../../../src/host/route-table.js';
 import { LinuxRouteTable } from '../../../src/host/route-table-linux.js';
 
 describe('createRouteTable', () => {
@@ -10,7 +11,7 @@ describe('createRouteTable', () => {
   for (const platform of ['darwin', 'win32'] as const) {
     it(`says clearly that ${platform} has no reader yet`, () => {
       expect(() => createRouteTable(platform))
-        .to.throw(UnsupportedPlatformError)
+        .to.throw(PlatformError)
         .with.property(
           'message',
           `reading the route table is not supported on ${platform} yet (supported: linux); pass a saved table with --route-table FILE`,
