@@ -10,7 +10,7 @@ import { methodFor } from '../methods/registry.js';
 import { whichCommand } from '../methods/preload-reach.js';
 import type { Io } from './cli/io.js';
 import type { SessionOptions } from './cli/options.js';
-import type { Config } from './config/index.js';
+import { proxyImage, type Config } from './config/index.js';
 import { clusterEnvironment, formatEnvFile, formatEnvJson } from './engine/env-files.js';
 import { ClusterError, UnsupportedError, UsageError } from './errors.js';
 import {
@@ -29,11 +29,6 @@ import { LOST_CONNECTION_MESSAGE } from './tunnel/ssh.js';
 
 /** ping and traceroute (not TCP): stubs that say so, first on every user process's PATH. */
 const STUB_DIR = fileURLToPath(new URL('../../shim/stubs/all', import.meta.url));
-
-/** The proxy image; TELEPRESENCE_PROXY_IMAGE overrides it (a registry build, or a test). */
-export function proxyImage(env: NodeJS.ProcessEnv): string {
-  return env.TELEPRESENCE_PROXY_IMAGE || 'telepresence/proxy:dev';
-}
 
 export async function runSession(options: SessionOptions, config: Config, io: Io, env = process.env): Promise<number> {
   const log = openLog(options.logfile);
@@ -123,7 +118,7 @@ async function setUpAndRun(options: SessionOptions, config: Config, io: Io, env:
   });
   signals.check();
 
-  const podInfo = await readPodInfo(connection.tunnel);
+  const podInfo = await readPodInfo(connection.tunnel, proxyImage(env));
   const clusterEnv = clusterEnvironment(podInfo.env, {
     pod: proxy.podName, container: 'telepresence', method: method.name,
     mounts: podInfo.mountpoints.join(':'), root: '',

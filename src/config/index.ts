@@ -3,3 +3,5 @@ export * from './config.js';
 export { defaultConfigPath, loadConfig, locateConfig, parseConfigText } from './load.js';
 export type { ConfigLocation, LoadConfigOptions } from './load.js';
 export { formatDuration, parseDuration } from './duration.js';
+export { packageVersion } from './version.js';
+export { proxyImage } from './proxy-image.js';

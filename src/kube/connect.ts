@@ -6,10 +6,8 @@ import { PortForward } from '../tunnel/port-forward.js';
 import type { SessionKey } from '../tunnel/session-key.js';
 import { SshTunnel } from '../tunnel/ssh.js';
 import { pause } from './deadline.js';
-import { SSH_PORT } from './proxy-spec.js';
+import { PROXY_SSH_USER, SSH_PORT } from '../protocol/index.js';
 import type { ClusterTarget } from './target.js';
-
-export const PROXY_SSH_USER = 'telepresence';
 
 export interface ConnectTimeouts {
   /** `kubectl port-forward` prints its port (config timeouts.portForward). */
