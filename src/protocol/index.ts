@@ -1,5 +1,5 @@
 // The workstation<->pod contract, in one place for both sides: the launcher (src/) and the proxy
-// image's program (proxy-pod/src, which ships this folder compiled). PURE: no imports at all.
+// image's program (proxy-pod/src, which ships this folder compiled). PURE: imports nothing outside this folder.
 //
 // What is a compatible change (no new protocol version; an old pod or an old launcher still works):
 // - adding an OPTIONAL field to PodInfo that the launcher can do without (the old launcher ignores it);
