@@ -6,6 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pollUntil } from '../src/deadline.js';
+import { POD_SERVICE_HOST } from '../src/protocol/index.js';
 import { ClusterError, PlatformError } from '../src/errors.js';
 import type { Method, MethodContext, UserProcessLaunch } from './method.js';
 import { preloadBypassReason, whichCommand } from './preload-reach.js';
@@ -48,7 +49,7 @@ export class InjectTcpMethod implements Method {
     this.warn = ctx.warn;
     const relay = net.createServer((userConn) => {
       userConn.pause();
-      ctx.openPodStream('127.0.0.1', ctx.podPorts.socks).then(
+      ctx.openPodStream(POD_SERVICE_HOST, ctx.podPorts.socks).then(
         (podStream) => {
           userConn.pipe(podStream).pipe(userConn);
           userConn.resume();

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Starts the proxy pod: writes the session's public key, makes host keys, starts sshd (as this
-# unprivileged user, logging to stderr), then becomes the SOCKS/DNS program.
+# unprivileged user, logging to stderr), then becomes the SOCKS/DNS program. The variable names,
+# user and uid are src/protocol's (test/unit/proxy-pod/image-files.test.ts).
 set -eu
 
 fail() {
@@ -40,4 +41,4 @@ mkdir -p "$TELEPRESENCE_STATE_DIR"
 /usr/sbin/sshd -t -f /etc/telepresence/sshd_config "$@"
 /usr/sbin/sshd -D -e -f /etc/telepresence/sshd_config "$@" &
 
-exec /opt/telepresence/bin/node /opt/telepresence/app/src/main.js serve
+exec /opt/telepresence/bin/node /opt/telepresence/app/proxy-pod/src/main.js serve

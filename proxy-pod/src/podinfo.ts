@@ -4,9 +4,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { POD_ENV, POD_PROTOCOL_VERSION, type PodInfo } from '../../src/protocol/index.js';
 import { SETTING_VARIABLES } from './settings.js';
-
-import type { PodInfo } from '../../src/engine/pod-protocol.js';
 
 export type { PodInfo };
 
@@ -53,7 +52,7 @@ export function podMountPoints(mountinfo: string): string[] {
 
 /** Where `serve` keeps the container's environment: SSH sessions do not inherit it. */
 export function podEnvFile(env: Record<string, string | undefined> = process.env): string {
-  return path.join(env.TELEPRESENCE_STATE_DIR ?? path.join(os.homedir(), '.telepresence-pod'), 'env.json');
+  return path.join(env[POD_ENV.stateDir] ?? path.join(os.homedir(), '.telepresence-pod'), 'env.json');
 }
 
 /** Saves the environment the container started with, readable only by the pod's user. */
@@ -80,6 +79,7 @@ function readOr(file: string, fallback: string): string {
 export function collectPodInfo(env: Record<string, string | undefined> = process.env): PodInfo {
   const saved = readOr(podEnvFile(env), '');
   return {
+    protocolVersion: POD_PROTOCOL_VERSION,
     env: saved === '' ? filterEnv(env) : (JSON.parse(saved) as Record<string, string>),
     hostname: os.hostname(),
     hosts: readOr('/etc/hosts', ''),

@@ -1,16 +1,9 @@
 // The pod program's settings, read once from its environment (the pod spec sets them; tests pick
-// free ports). Pure: the environment is passed in.
+// free ports). Pure: the environment is passed in. The names and defaults are src/protocol's.
+import { DNS_PORT, POD_ENV, POD_SETTING_VARIABLES, SOCKS_PORT } from '../../src/protocol/index.js';
 
 /** The variables that configure the pod program: not part of the app's environment. */
-export const SETTING_VARIABLES = [
-  'TELEPRESENCE_SSH_PUBKEY',
-  'TELEPRESENCE_STATE_DIR',
-  'TELEPRESENCE_LISTEN_HOST',
-  'TELEPRESENCE_SOCKS_PORT',
-  'TELEPRESENCE_DNS_PORT',
-  'TELEPRESENCE_NAMESERVER',
-  'TELEPRESENCE_LOCAL_NAMES',
-];
+export const SETTING_VARIABLES = POD_SETTING_VARIABLES;
 
 export interface PodSettings {
   /** Address the SOCKS and DNS servers listen on; 0.0.0.0 as Telepresence 1, so that a
@@ -24,7 +17,7 @@ export interface PodSettings {
   localNames: string[];
 }
 
-export const DEFAULT_SETTINGS: PodSettings = { listenHost: '0.0.0.0', socksPort: 9050, dnsPort: 9053, externalNameserver: null, localNames: [] };
+export const DEFAULT_SETTINGS: PodSettings = { listenHost: '0.0.0.0', socksPort: SOCKS_PORT, dnsPort: DNS_PORT, externalNameserver: null, localNames: [] };
 
 function port(env: Record<string, string | undefined>, name: string, fallback: number): number {
   const text = env[name];
@@ -47,10 +40,10 @@ function ipv4(env: Record<string, string | undefined>, name: string): string | n
 
 export function readSettings(env: Record<string, string | undefined>): PodSettings {
   return {
-    listenHost: env.TELEPRESENCE_LISTEN_HOST || DEFAULT_SETTINGS.listenHost,
-    socksPort: port(env, 'TELEPRESENCE_SOCKS_PORT', DEFAULT_SETTINGS.socksPort),
-    dnsPort: port(env, 'TELEPRESENCE_DNS_PORT', DEFAULT_SETTINGS.dnsPort),
-    externalNameserver: ipv4(env, 'TELEPRESENCE_NAMESERVER'),
-    localNames: (env.TELEPRESENCE_LOCAL_NAMES ?? '').split(',').map((n) => n.trim()).filter(Boolean),
+    listenHost: env[POD_ENV.listenHost] || DEFAULT_SETTINGS.listenHost,
+    socksPort: port(env, POD_ENV.socksPort, DEFAULT_SETTINGS.socksPort),
+    dnsPort: port(env, POD_ENV.dnsPort, DEFAULT_SETTINGS.dnsPort),
+    externalNameserver: ipv4(env, POD_ENV.nameserver),
+    localNames: (env[POD_ENV.localNames] ?? '').split(',').map((n) => n.trim()).filter(Boolean),
   };
 }

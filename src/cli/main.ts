@@ -1,7 +1,6 @@
 // The telepresence command: pick the command (`plan` or a Telepresence 1 session), validate flags
 // and config once, run, and map the outcome to an exit code. The only place that calls process.exit.
-import { readFileSync } from 'node:fs';
-import { applyRoutingFlags, loadConfig } from '../config/index.js';
+import { applyRoutingFlags, loadConfig, packageVersion } from '../config/index.js';
 import { EXIT_CODES, TelepresenceError } from '../errors.js';
 import { openLog, type LogWriter } from '../log.js';
 import { type Io, processIo } from './io.js';
@@ -10,11 +9,6 @@ import { ParserExit } from './parser-base.js';
 import { parsePlanArgs, runPlan } from './plan-command.js';
 import { startSession } from './session-entry.js';
 import { createSessionParser } from './session-parser.js';
-
-export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 /** Run one command line; returns the exit code instead of exiting, so tests can call it in-process. */
 export async function run(argv: string[], io: Io = processIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {

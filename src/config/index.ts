@@ -4,3 +4,5 @@ export { defaultConfigPath, loadConfig, locateConfig, parseConfigText } from './
 export type { ConfigLocation, LoadConfigOptions } from './load.js';
 export { formatDuration, parseDuration } from './duration.js';
 export * from './session-options.js';
+export { packageVersion } from './version.js';
+export { proxyImage } from './proxy-image.js';

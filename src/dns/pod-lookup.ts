@@ -2,11 +2,12 @@
 // which strips the learned search suffixes and resolves as the pod does) as DNS over TCP, inside
 // one stream opened through the tunnel (an SSH direct-tcpip channel) and reused for every question.
 import type { Duplex } from 'node:stream';
+import { DNS_PORT, POD_SERVICE_HOST } from '../protocol/index.js';
 import { buildQuery, type Lookup } from './records.js';
 import { StreamDnsClient } from './stream-client.js';
 
-export const POD_DNS_HOST = '127.0.0.1';
-export const POD_DNS_PORT = 9053;
+export const POD_DNS_HOST = POD_SERVICE_HOST;
+export const POD_DNS_PORT = DNS_PORT;
 
 export interface PodLookup {
   lookup: Lookup;

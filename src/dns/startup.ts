@@ -4,14 +4,15 @@
 import { promises as nodeDns } from 'node:dns';
 import { readFile } from 'node:fs/promises';
 import { ClusterError } from '../errors.js';
+import { PROBE_ANSWER, PROBE_PREFIX } from '../protocol/index.js';
 import type { RecursionState } from './cache.js';
 import { TYPE } from './records.js';
-import { PROBE_PREFIX, RECURSION_CHECK_NAME, type WorkstationDns } from './workstation-dns.js';
+import { RECURSION_CHECK_NAME, type WorkstationDns } from './workstation-dns.js';
 
 /** Telepresence 1's text when the probes never resolved. */
 export const TUNNEL_DID_NOT_CONNECT = 'vpn-tcp tunnel did not connect';
-/** The pod answers every probe with this address. */
-export const PROBE_ANSWER = '127.0.0.1';
+/** The pod answers every probe with this address (src/protocol). */
+export { PROBE_ANSWER };
 export const RESOLVER_FILES = ['/etc/resolv.conf', '/etc/nsswitch.conf', '/etc/hosts'];
 
 /** IPv4 addresses of a name as a program on this host gets them (getaddrinfo: nsswitch, resolv.conf, search). */
@@ -33,7 +34,7 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T> {
 /**
  * Sends `hellotelepresence-s<i>.<suffix>` for each search suffix straight through our resolver, so
  * the pod learns all of them (the system path only ever tries until the first one answers).
- * Returns the suffixes the pod acknowledged (answered 127.0.0.1).
+ * Returns the suffixes the pod acknowledged (answered PROBE_ANSWER).
  */
 export async function teachSearchSuffixes(resolver: WorkstationDns, suffixes: readonly string[]): Promise<string[]> {
   // All at once: on a dead tunnel each one waits for the look-up timeout.

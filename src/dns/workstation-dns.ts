@@ -2,6 +2,7 @@
 // proxy pod) or to the original resolver by the engine's name policy, through the cache, and cluster
 // answers are rewritten for VNAT. Transport-free: server.ts puts it on UDP/TCP, the VIF hands it packets.
 import { dnsDestination, type DnsPolicy } from '../engine/index.js';
+import { PROBE_PREFIX } from '../protocol/index.js';
 import { CLUSTER_ANSWER_TTL_SECONDS, rewriteClusterResult, type TranslateIp } from './answers.js';
 import { LookupCache, type AnswerSource } from './cache.js';
 import {
@@ -10,8 +11,8 @@ import {
 
 /** Telepresence 2's marker: a name that exists nowhere, asked once to see whether it comes back to us. */
 export const RECURSION_CHECK_NAME = 'tel2-recursion-check.kube-system';
-/** Telepresence 1's suffix-learning probes: the pod learns the rest of the name as a search suffix. */
-export const PROBE_PREFIX = 'hellotelepresence';
+/** Telepresence 1's suffix-learning probes (src/protocol): the pod learns the rest of the name as a search suffix. */
+export { PROBE_PREFIX };
 
 export type Destination = 'cluster' | 'workstation' | 'localhost';
 

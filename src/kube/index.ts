@@ -3,8 +3,10 @@ export { resolveClusterTarget, type ClusterTarget, type ClusterTargetOptions } f
 export { deployProxy, type DeployProxyOptions, type DeployedProxy } from './proxy-deploy.js';
 export { deleteSessionObjects, findLeftovers, describeObjects, type SessionObject } from './cleanup.js';
 export { discoverSubnets, type ClusterSubnets } from './subnets.js';
-export { SESSION_LABEL, SSH_PORT, SOCKS_PORT, DNS_PORT, checkProxyName, needsPrivileged, proxyDeployment, proxyService, type ProxySpecOptions } from './proxy-spec.js';
+export { SESSION_LABEL, checkProxyName, needsPrivileged, proxyDeployment, proxyService, type ProxySpecOptions } from './proxy-spec.js';
 export { describePodState, describeEvents, isPodReady } from './pod-state.js';
 export { loadClientNode } from './client-node.js';
 export { openCluster, type Cluster } from './cluster.js';
 export * from './operations/index.js';
+// The pod's ports, for callers of the cluster adapter (the contract itself lives in src/protocol).
+export { SSH_PORT, SOCKS_PORT, DNS_PORT, PROXY_SSH_USER } from '../protocol/index.js';

@@ -3,14 +3,10 @@
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 
 import { UsageError } from '../errors.js';
+import { DNS_PORT, POD_ENV, PROXY_CONTAINER, PROXY_UID, SOCKS_PORT, SSH_PORT } from '../protocol/index.js';
 
+export { PROXY_CONTAINER };
 export const SESSION_LABEL = 'telepresence';
-export const SSH_PORT = 8022;
-export const SOCKS_PORT = 9050;
-export const DNS_PORT = 9053;
-export const PROXY_CONTAINER = 'telepresence';
-/** The image's unprivileged user (proxy-pod/Dockerfile). */
-export const PROXY_UID = 1000;
 
 export interface ProxySpecOptions {
   /** Deployment (and Service) name: a DNS-1123 label. */
@@ -76,7 +72,7 @@ export function proxyDeployment(o: ProxySpecOptions): V1Deployment {
             image: o.image,
             imagePullPolicy: 'IfNotPresent',
             env: [
-              { name: 'TELEPRESENCE_SSH_PUBKEY', value: o.publicKey },
+              { name: POD_ENV.sshPublicKey, value: o.publicKey },
               ...Object.entries(o.env ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => ({ name, value })),
             ],
             ports: [

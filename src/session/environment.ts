@@ -1,16 +1,18 @@
 // Step 5: the pod's environment (read over the tunnel) as the user process gets it, plus the
 // TELEPRESENCE_* variables; written to --env-json / --env-file when asked.
 import { writeFileSync } from 'node:fs';
+import { proxyImage } from '../config/index.js';
 import { clusterEnvironment, formatEnvFile, formatEnvJson } from '../engine/env-files.js';
 import type { ProxyPod } from '../kube/index.js';
+import { PROXY_CONTAINER } from '../protocol/index.js';
 import type { Method } from '../../methods/method.js';
 import { readPodInfo } from './pod-info.js';
 import type { PodConnection, Session } from './session.js';
 
 export async function podEnvironment(s: Session, connection: PodConnection, pod: ProxyPod, method: Method): Promise<Record<string, string>> {
-  const info = await readPodInfo(connection.tunnel);
+  const info = await readPodInfo(connection.tunnel, proxyImage(s.env));
   const env = clusterEnvironment(info.env, {
-    pod: pod.podName, container: 'telepresence', method: method.name, mounts: info.mountpoints.join(':'), root: '',
+    pod: pod.podName, container: PROXY_CONTAINER, method: method.name, mounts: info.mountpoints.join(':'), root: '',
   });
   const { envJson, envFile } = s.options;
   if (envJson) writeFileSync(envJson, formatEnvJson(env));

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ChangeJournal } from '../changes.js';
-import { DNS_PORT, SOCKS_PORT, type Cluster } from '../kube/index.js';
+import type { Cluster } from '../kube/index.js';
+import { DNS_PORT, SOCKS_PORT } from '../protocol/index.js';
 import type { Method, MethodContext } from '../../methods/method.js';
 import type { PodConnection, Session } from './session.js';
 

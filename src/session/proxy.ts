@@ -1,15 +1,11 @@
 // Step 3: the proxy pod, by the operation of the session's choice (new, and later swap or existing):
 // its checks first (nothing changed yet), then its change, journalled and with its undo registered.
 import type { ChangeJournal } from '../changes.js';
+import { proxyImage } from '../config/index.js';
 import type { ProxyOperation, ProxyPod } from '../kube/index.js';
 import type { SessionKey } from '../tunnel/session-key.js';
 import type { Method } from '../../methods/method.js';
 import type { Session } from './session.js';
-
-/** The proxy image; TELEPRESENCE_PROXY_IMAGE overrides it (a registry build, or a test). */
-export function proxyImage(env: NodeJS.ProcessEnv): string {
-  return env.TELEPRESENCE_PROXY_IMAGE || 'telepresence/proxy:dev';
-}
 
 export async function startProxy(s: Session, operation: ProxyOperation, method: Method, sessionId: string, key: SessionKey, journal: ChangeJournal, namespace: string): Promise<ProxyPod> {
   s.progress(`Starting proxy with method '${method.name}' in namespace ${namespace} (deployment ${operation.deployment})`);

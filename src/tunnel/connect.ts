@@ -4,12 +4,10 @@ import type { ChangeJournal } from '../changes.js';
 import { DEFAULT_TIMEOUTS } from '../config/config.js';
 import { pause } from '../deadline.js';
 import { ClusterError } from '../errors.js';
-import { SSH_PORT } from '../kube/proxy-spec.js';
+import { PROXY_SSH_USER, SSH_PORT } from '../protocol/index.js';
 import { PortForward, PORT_FORWARD_ENTRY, type PortForwardEntry } from './port-forward.js';
 import type { SessionKey } from './session-key.js';
 import { SshTunnel } from './ssh.js';
-
-export const PROXY_SSH_USER = 'telepresence';
 
 export interface ConnectTimeouts {
   /** `kubectl port-forward` prints its port (config timeouts.portForward). */

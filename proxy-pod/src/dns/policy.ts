@@ -1,16 +1,13 @@
 // What the pod's DNS server does with a query name (Telepresence 1's resolver.py): learn the
 // workstation's search suffixes from `hellotelepresence` probes, strip them, and say which names
-// to resolve in which order. Pure: no sockets, no resolver.
+// to resolve in which order. Pure: no sockets, no resolver. The probe names are src/protocol's.
+import { PROBE_PREFIX, PROBE_SANITY_CHECK_SUFFIX } from '../../../src/protocol/index.js';
 
-export const PROBE_PREFIX = 'hellotelepresence';
-/** The launcher's probe of a many-dotted name only shows up in logs; it must never resolve. */
-export const SANITY_CHECK_SUFFIX = 'telepresence.io';
 /** Answer TTL in seconds: short, so that a changed Service is seen quickly. */
 export const ANSWER_TTL_SECONDS = 5;
-export const PROBE_ANSWER = '127.0.0.1';
 
 export type QueryPlan =
-  /** A probe: answer 127.0.0.1; `learned` is the suffix it taught, null when none was new. */
+  /** A probe: answer PROBE_ANSWER; `learned` is the suffix it taught, null when none was new. */
   | { kind: 'probe'; learned: string | null }
   /** The launcher's sanity check: NXDOMAIN. */
   | { kind: 'sanity-check' }
@@ -61,7 +58,7 @@ export function planQuery(name: string, suffixes: SearchSuffixes): QueryPlan {
   const labels = normal.split('.');
   if (labels[0].startsWith(PROBE_PREFIX)) {
     // Also when the workstation's resolver appended its search suffix to the check's name.
-    if (normal.endsWith(`.${SANITY_CHECK_SUFFIX}`) || normal.includes(`.sanity.check.${SANITY_CHECK_SUFFIX}.`)) {
+    if (normal.endsWith(`.${PROBE_SANITY_CHECK_SUFFIX}`) || normal.includes(`.sanity.check.${PROBE_SANITY_CHECK_SUFFIX}.`)) {
       return { kind: 'sanity-check' };
     }
     const suffix = labels.slice(1).join('.');

@@ -2,7 +2,8 @@
 // would resolve, after stripping the workstation's search suffixes (policy.ts).
 import dns2 from 'dns2';
 import type { PodResolver } from '../resolver.js';
-import { ANSWER_TTL_SECONDS, PROBE_ANSWER, SearchSuffixes, isClusterName, planQuery, ptrNameToIPv4 } from './policy.js';
+import { PROBE_ANSWER } from '../../../src/protocol/index.js';
+import { ANSWER_TTL_SECONDS, SearchSuffixes, isClusterName, planQuery, ptrNameToIPv4 } from './policy.js';
 import type { Upstream } from './upstream.js';
 
 const { Packet } = dns2;

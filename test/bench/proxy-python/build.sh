@@ -4,9 +4,10 @@
 # files of the host's own Debian python3 packages (sshuttle on the host depends on them, so they are
 # there), listed by `dpkg -L`: same release as the base image (Debian 12), so the same libc.
 set -eu
-proxy="${1:-telepresence/proxy:dev}"
-tag="${2:-telepresence/proxy-python:bench}"
 here="$(cd "$(dirname "$0")" && pwd)"
+# The proxy image's default tag (telepresence/proxy:<package version>), as proxy-pod/build.sh makes it.
+proxy="${1:-$(sh "$here/../../../proxy-pod/build.sh" --print-tag)}"
+tag="${2:-telepresence/proxy-python:bench}"
 docker image inspect "$proxy" >/dev/null 2>&1 \
   || { echo "proxy-python: image $proxy is missing: run proxy-pod/build.sh first" >&2; exit 1; }
 pkgs="python3-minimal python3.11-minimal libpython3.11-minimal libpython3.11-stdlib libexpat1"

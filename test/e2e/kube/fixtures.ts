@@ -8,11 +8,13 @@ import type { Duplex } from 'node:stream';
 
 import YAML from 'yaml';
 
+import { proxyImage } from '../../../src/config/proxy-image.js';
 import { resolveClusterTarget, type ClusterTarget } from '../../../src/kube/index.js';
 import type { ClusterFixture } from '../helpers/cluster.js';
 import { echoPod, waitForReady } from '../helpers/pods.js';
 
-export const PROXY_IMAGE = 'telepresence/proxy:dev';
+/** This release's default image, as proxy-pod/build.sh tags it. */
+export const PROXY_IMAGE = proxyImage({});
 
 export function targetOf(fx: ClusterFixture): Promise<ClusterTarget> {
   return resolveClusterTarget({ kubeconfig: fx.kubeconfig, namespace: fx.namespace });

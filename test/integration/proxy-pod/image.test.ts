@@ -4,13 +4,16 @@
 import { expect } from 'chai';
 import { execa } from 'execa';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { packageVersion } from '../../../src/config/version.js';
+import { defaultProxyImage } from '../../../src/protocol/index.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const BASE = process.env.TP_PROXY_POD_BASE ?? 'telepresence-test/base:dev';
-const TAG = 'telepresence/proxy:dev';
+const TAG = defaultProxyImage(packageVersion());
 const SSH_OPTS = ['-p', '8022', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR'];
 
 async function until(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
@@ -72,7 +75,8 @@ describe('proxy-pod image (docker, --network none)', function () {
 
   it('serves pod info over SSH with the container environment', async () => {
     const r = await ssh('good', 'telepresence-podinfo');
-    const info = JSON.parse(r.stdout) as { env: Record<string, string>; mountpoints: string[] };
+    const info = JSON.parse(r.stdout) as { protocolVersion: number; env: Record<string, string>; mountpoints: string[] };
+    expect(info.protocolVersion).to.equal(1);
     expect(info.env).to.deep.equal({ WEB_SERVICE_HOST: '10.96.0.5' });
     expect(info.mountpoints).to.deep.equal([]);
   });
@@ -140,5 +144,44 @@ describe('proxy-pod image (docker, --network none)', function () {
     const { stdout } = await execa('docker', ['inspect', '-f', '{{.State.ExitCode}}', name]);
     expect(stdout).to.equal('0');
     expect(await logs(name)).to.contain('SIGTERM: shutting down');
+  });
+});
+
+describe('proxy-pod/build.sh', function () {
+  this.timeout(120_000);
+  const build = (args: string[]) => execa(path.join(REPO, 'proxy-pod/build.sh'), ['--base', BASE, ...args], { reject: false });
+
+  it('tags telepresence/proxy:<package version> by default', async () => {
+    const r = await build(['--print-tag']);
+    expect([r.exitCode, r.stdout]).to.deep.equal([0, TAG]);
+  });
+
+  it('refuses --push of a tag that names no registry (it would go to Docker Hub)', async () => {
+    const r = await build(['--push']);
+    expect(r.exitCode).to.equal(2);
+    expect(r.stderr).to.equal(`build.sh: --push needs a tag that names a registry (--tag REGISTRY/telepresence/proxy:TAG, e.g. registry.example.com/${TAG}); ${TAG} would go to Docker Hub`);
+  });
+
+  it('builds, then says which registry did not take the push', async () => {
+    // A loopback port where nothing listens: the push fails at once and nothing leaves the machine.
+    const srv = net.createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as net.AddressInfo).port;
+    await new Promise((r) => srv.close(r));
+    const registry = `127.0.0.1:${port}`;
+    const tag = `${registry}/${TAG}`;
+    try {
+      const r = await build(['--tag', tag, '--push']);
+      expect(r.exitCode).to.equal(1);
+      const lines = r.stderr.split('\n').filter((l) => l.startsWith('build.sh:'));
+      expect(lines).to.have.length(1);
+      // The middle is docker's own last line (this docker: `Get "http://127.0.0.1:PORT/v2/": dial tcp ...: connection refused`).
+      expect(lines[0]).to.satisfy((l: string) => l.startsWith(`build.sh: docker push ${tag} failed: `)
+        && l.includes('connection refused')
+        && l.endsWith(`: check that the registry ${registry} answers and accepts pushes (docker login ${registry})`), lines[0]);
+      expect((await execa('docker', ['image', 'inspect', tag], { reject: false })).exitCode).to.equal(0);
+    } finally {
+      await execa('docker', ['rmi', tag], { reject: false });
+    }
   });
 });

@@ -65,7 +65,8 @@ describe('proxy-pod main program', function () {
   it('podinfo prints the environment the pod started with, without HOME and PATH', async () => {
     const { stdout } = await execa(process.execPath, [MAIN, 'podinfo'], { env: { TELEPRESENCE_STATE_DIR: state, OTHER: 'not the pod env' }, extendEnv: false });
     const info = JSON.parse(stdout) as Record<string, unknown>;
-    expect(Object.keys(info)).to.deep.equal(['env', 'hostname', 'hosts', 'resolv', 'mountpoints']);
+    expect(Object.keys(info)).to.deep.equal(['protocolVersion', 'env', 'hostname', 'hosts', 'resolv', 'mountpoints']);
+    expect(info.protocolVersion).to.equal(1);
     const env = info.env as Record<string, string>;
     expect(env.WEB_SERVICE_HOST).to.equal('10.96.0.5');
     expect(env).to.not.have.property('HOME');

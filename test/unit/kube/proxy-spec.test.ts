@@ -1,10 +1,13 @@
 // The proxy's objects as data: names, the non-root and privileged variants, ports, labels, the Service.
 import { expect } from 'chai';
 
+import { packageVersion } from '../../../src/config/version.js';
 import { UsageError } from '../../../src/errors.js';
+import { defaultProxyImage } from '../../../src/protocol/index.js';
 import { checkProxyName, needsPrivileged, proxyDeployment, proxyService } from '../../../src/kube/proxy-spec.js';
 
-const base = { name: 'tp-proxy', image: 'telepresence/proxy:dev', sessionId: 's-1', publicKey: 'ssh-ed25519 AAAA k' };
+const IMAGE = defaultProxyImage(packageVersion());
+const base = { name: 'tp-proxy', image: IMAGE, sessionId: 's-1', publicKey: 'ssh-ed25519 AAAA k' };
 
 describe('kube/proxy-spec', () => {
   describe('checkProxyName', () => {
@@ -38,7 +41,7 @@ describe('kube/proxy-spec', () => {
             terminationGracePeriodSeconds: 5,
             securityContext: { runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true },
             containers: [{
-              name: 'telepresence', image: 'telepresence/proxy:dev', imagePullPolicy: 'IfNotPresent',
+              name: 'telepresence', image: IMAGE, imagePullPolicy: 'IfNotPresent',
               env: [{ name: 'TELEPRESENCE_SSH_PUBKEY', value: 'ssh-ed25519 AAAA k' }, { name: 'TELEPRESENCE_NAMESERVER', value: '10.0.0.1' }],
               ports: [
                 { name: 'ssh', containerPort: 8022, protocol: 'TCP' },

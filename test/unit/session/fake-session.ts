@@ -11,6 +11,7 @@ import type { Cluster } from '../../../src/kube/index.js';
 import { runSession } from '../../../src/session/run.js';
 import type { SessionDeps } from '../../../src/session/session.js';
 import type { Method } from '../../../methods/method.js';
+import { POD_PROTOCOL_VERSION } from '../../../src/protocol/index.js';
 
 export const STEPS = ['openCluster', 'check', 'preflight', 'apply', 'connect', 'podinfo', 'prepare', 'startUserProcess'] as const;
 export type Step = (typeof STEPS)[number];
@@ -23,7 +24,7 @@ export interface FakeRun {
   journalDir: string;
 }
 
-export const POD_INFO = JSON.stringify({ env: { FROM_POD: 'yes' }, hostname: 'p', hosts: '', resolv: '', mountpoints: [] });
+export const POD_INFO = JSON.stringify({ protocolVersion: POD_PROTOCOL_VERSION, env: { FROM_POD: 'yes' }, hostname: 'p', hosts: '', resolv: '', mountpoints: [] });
 
 export interface FakeOptions {
   failAt?: Step;
