@@ -7,3 +7,4 @@ export { discoverSubnets, type ClusterSubnets } from './subnets.js';
 export { SESSION_LABEL, SSH_PORT, SOCKS_PORT, DNS_PORT, checkProxyName, needsPrivileged, proxyDeployment, proxyService, type ProxySpecOptions } from './proxy-spec.js';
 export { describePodState, describeEvents, isPodReady } from './pod-state.js';
 export { loadClientNode } from './client-node.js';
+export { watchNamespaces, fallbackNamespaces, type NamespaceWatch, type NamespaceWatchOptions } from './namespaces.js';
