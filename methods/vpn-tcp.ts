@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { covers, parseCidr, planRoutes, translateEnvironment, tunRoutes, VirtualIpAllocator, type Plan } from '../src/engine/index.js';
 import { ConflictError, UnsupportedError } from '../src/errors.js';
-import { podDnsLookup, startVpnDns, TYPE } from '../src/dns/index.js';
+import { podDnsLookup, startVpnDns, TYPE, type WorkstationDns } from '../src/dns/index.js';
 import { createHostResolverConfig, repairResolver } from '../src/host/resolver.js';
 import { isProcessAlive } from '../src/host/process.js';
 import { createRouteTable } from '../src/host/route-table.js';
@@ -58,7 +58,7 @@ export class VpnTcpMethod implements Method {
   async prepare(ctx: MethodContext): Promise<void> {
     if (!this.locked) ctx.undo.push('release the vpn-tcp lock', takeLock());
     for (const line of await repairResolver()) ctx.warn(`Repaired: ${line}`);
-    const pod = podDnsLookup(ctx.openPodStream, { timeoutMs: ctx.config.dns.lookupTimeoutMs });
+    const pod = podDnsLookup(ctx.openPodStream, { port: ctx.podPorts.dns, timeoutMs: ctx.config.dns.lookupTimeoutMs });
     ctx.undo.push("close the stream to the pod's DNS server", () => pod.close());
 
     const plan = this.preflightPlan ?? await this.plan(ctx, pod.lookup);
@@ -74,10 +74,22 @@ export class VpnTcpMethod implements Method {
     ctx.log(`vpn-tcp: ${vif.name} routes ${tunRoutes(plan).join(', ')}`);
 
     const ns = ctx.cluster.namespace;
-    await startVpnDns({
+    // `svc.ns` resolves for every namespace of the cluster (Telepresence 1 promises `yourservice.default`),
+    // and follows namespaces created or deleted while the session runs.
+    let resolver: WorkstationDns | null = null; // set once our DNS server runs
+    const mapped = (names: readonly string[]) => [...new Set([ns, ...names])].sort();
+    let latest = [ns];
+    const namespaces = await ctx.cluster.watchNamespaces((names) => {
+      latest = mapped(names);
+      if (resolver?.setMappedNamespaces(latest)) ctx.log(`vpn-tcp: namespaces now ${latest.join(', ')}`);
+    });
+    ctx.undo.push('stop the watch of namespaces', () => namespaces.stop());
+    latest = mapped(namespaces.names);
+    ctx.log(`vpn-tcp: names of namespaces ${latest.join(', ')} resolve in the cluster`);
+    const dns = await startVpnDns({
       policy: {
         clusterDomain: 'cluster.local', includeSuffixes: [...ctx.config.dns.includeSuffixes],
-        excludeSuffixes: [...ctx.config.dns.excludeSuffixes], excludes: [], mappedNamespaces: [ns],
+        excludeSuffixes: [...ctx.config.dns.excludeSuffixes], excludes: [], mappedNamespaces: latest,
         searchPath: [`${ns}.svc.cluster.local`, 'svc.cluster.local', 'cluster.local'],
       },
       clusterLookup: pod.lookup, translate: this.translate,
@@ -86,6 +98,8 @@ export class VpnTcpMethod implements Method {
       resolved: { link: vif.name, routingDomains: ['cluster.local', 'svc', ns, ...ctx.config.dns.includeSuffixes], searchDomains: [`${ns}.svc.cluster.local`] },
       lookupTimeoutMs: ctx.config.dns.lookupTimeoutMs, readyDeadlineMs: ctx.readyTimeoutMs, log: ctx.log, undo: ctx.undo,
     });
+    resolver = dns.resolver;
+    resolver.setMappedNamespaces(latest); // what changed while the DNS started
   }
 
   /** The engine's plan for the discovered subnets, --also-proxy (hostnames resolved in the pod) and the host's routes. */

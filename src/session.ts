@@ -15,7 +15,7 @@ import { clusterEnvironment, formatEnvFile, formatEnvJson } from './engine/env-f
 import { ClusterError, UnsupportedError, UsageError } from './errors.js';
 import {
   connectToProxy, deleteSessionObjects, deployProxy, describeObjects, discoverSubnets, findLeftovers, resolveClusterTarget,
-  SOCKS_PORT, DNS_PORT, type ClusterTarget,
+  watchNamespaces, SOCKS_PORT, DNS_PORT, type ClusterTarget,
 } from './kube/index.js';
 import { openLog, type Log } from './log.js';
 import { readPodInfo } from './session/pod-info.js';
@@ -88,6 +88,7 @@ async function setUpAndRun(options: SessionOptions, config: Config, io: Io, env:
   const cluster = {
     context: target.context, namespace: target.namespace, apiServerIps: target.apiServerIps,
     discoverSubnets: () => discoverSubnets(target),
+    watchNamespaces: (onChange: (names: readonly string[]) => void) => watchNamespaces(target, onChange, { log }),
   };
   await method.preflight?.({ log, undo, cluster, config, routing: options.routing });
   signals.check();
