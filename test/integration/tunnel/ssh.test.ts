@@ -9,15 +9,6 @@ import { generateSessionKey } from '../../../src/tunnel/session-key.js';
 import { SshTunnel } from '../../../src/tunnel/ssh.js';
 import { startTestSshd, type TestSshd } from '../helpers/sshd.js';
 
-/** A loopback port where nothing listens (bound, then released). */
-async function closedLoopbackPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
 describe('SSH tunnel (real sshd on 127.0.0.1)', function () {
   this.timeout(30000);
   const key = generateSessionKey('test');
@@ -99,80 +90,71 @@ describe('SSH tunnel (real sshd on 127.0.0.1)', function () {
         stream.end(`${tag}:${text}`);
       });
     };
-
-    it('two forwards at once each get their own connections, a fixed port and port 0 alike', async () => {
+    const withTunnel = async (test: (tunnel: SshTunnel) => Promise<void>) => {
       const tunnel = await connect(key.privateKey);
       try {
-        const fixedPort = await closedLoopbackPort();
-        const seenA: string[] = [];
-        const seenB: string[] = [];
-        const a = await tunnel.forwardIn('127.0.0.1', fixedPort, answering('A', seenA));
-        const b = await tunnel.forwardIn('127.0.0.1', 0, answering('B', seenB));
-        expect(a.port).to.equal(fixedPort);
-        expect(b.port).to.be.within(1, 65535);
-        expect(b.port).to.not.equal(fixedPort);
-        const answers = await Promise.all([ask(a.port, 'one'), ask(b.port, 'two'), ask(a.port, 'three'), ask(b.port, 'four')]);
-        expect(answers).to.deep.equal(['A:one', 'B:two', 'A:three', 'B:four']);
-        expect(seenA.sort()).to.deep.equal(['one', 'three']);
-        expect(seenB.sort()).to.deep.equal(['four', 'two']);
+        await test(tunnel);
       } finally {
         tunnel.close();
       }
-    });
+    };
 
-    it('after cancel() the port in the pod refuses connections, and the port can be forwarded again', async () => {
-      const tunnel = await connect(key.privateKey);
-      try {
-        const seen: string[] = [];
-        const forward = await tunnel.forwardIn('127.0.0.1', 0, answering('F', seen));
-        expect(await ask(forward.port, 'before')).to.equal('F:before');
-        await forward.cancel();
-        let code = '';
-        await ask(forward.port, 'after').catch((err: NodeJS.ErrnoException) => { code = err.code ?? err.message; });
-        expect(code).to.equal('ECONNREFUSED');
-        expect(seen).to.deep.equal(['before']);
-        const again = await tunnel.forwardIn('127.0.0.1', forward.port, answering('G', seen));
-        expect(await ask(again.port, 'again')).to.equal('G:again');
-      } finally {
-        tunnel.close();
-      }
-    });
+    it('two forwards at once each get their own connections, a fixed port and port 0 alike', () => withTunnel(async (tunnel) => {
+      // A fixed port that is free: one sshd picked, released again.
+      const picked = await tunnel.forwardIn('127.0.0.1', 0, () => undefined);
+      await picked.cancel();
+      const fixedPort = picked.port;
+      const seenA: string[] = [];
+      const seenB: string[] = [];
+      const a = await tunnel.forwardIn('127.0.0.1', fixedPort, answering('A', seenA));
+      const b = await tunnel.forwardIn('127.0.0.1', 0, answering('B', seenB));
+      expect(a.port).to.equal(fixedPort);
+      expect(b.port).to.be.within(1, 65535);
+      expect(b.port).to.not.equal(fixedPort);
+      const answers = await Promise.all([ask(a.port, 'one'), ask(b.port, 'two'), ask(a.port, 'three'), ask(b.port, 'four')]);
+      expect(answers).to.deep.equal(['A:one', 'B:two', 'A:three', 'B:four']);
+      expect(seenA.sort()).to.deep.equal(['one', 'three']);
+      expect(seenB.sort()).to.deep.equal(['four', 'two']);
+    }));
 
-    it('rejects a connection for a port it has no handler for (sshd resets it), instead of handing it to another forward', async () => {
-      const tunnel = await connect(key.privateKey);
-      try {
-        const seen: string[] = [];
-        const ours = await tunnel.forwardIn('127.0.0.1', 0, answering('OURS', seen));
-        // A listener sshd keeps for this connection that no forwardIn() registered: what a connection
-        // racing a cancel() meets, made deterministic through the raw ssh2 client.
-        const raw = (tunnel as unknown as { client: ssh2.Client }).client;
-        const strayPort = await new Promise<number>((resolve, reject) =>
-          raw.forwardIn('127.0.0.1', 0, (err, port) => (err ? reject(err) : resolve(port))));
-        expect(strayPort).to.not.equal(ours.port);
-        // sshd closes the rejected connection with the unread bytes still in it: a reset, nothing answered.
-        let code = '';
-        await ask(strayPort, 'stray').catch((err: NodeJS.ErrnoException) => { code = err.code ?? err.message; });
-        expect(code).to.equal('ECONNRESET');
-        expect(seen).to.deep.equal([]);
-        // The tunnel is still fine, and so is our forward.
-        expect(await ask(ours.port, 'fine')).to.equal('OURS:fine');
-        expect(seen).to.deep.equal(['fine']);
-      } finally {
-        tunnel.close();
-      }
-    });
+    it('after cancel() the port in the pod refuses connections, and the port can be forwarded again', () => withTunnel(async (tunnel) => {
+      const seen: string[] = [];
+      const forward = await tunnel.forwardIn('127.0.0.1', 0, answering('F', seen));
+      expect(await ask(forward.port, 'before')).to.equal('F:before');
+      await forward.cancel();
+      let code = '';
+      await ask(forward.port, 'after').catch((err: NodeJS.ErrnoException) => { code = err.code ?? err.message; });
+      expect(code).to.equal('ECONNREFUSED');
+      expect(seen).to.deep.equal(['before']);
+      const again = await tunnel.forwardIn('127.0.0.1', forward.port, answering('G', seen));
+      expect(await ask(again.port, 'again')).to.equal('G:again');
+    }));
 
-    it('refuses a second forward of a port it already forwards, naming it', async () => {
-      const tunnel = await connect(key.privateKey);
-      try {
-        const first = await tunnel.forwardIn('127.0.0.1', 0, () => undefined);
-        let message = '';
-        await tunnel.forwardIn('127.0.0.1', first.port, () => undefined).catch((err: Error) => { message = err.message; });
-        expect(message).to.equal(`port ${first.port} in the proxy pod is already forwarded to this workstation`);
-      } finally {
-        tunnel.close();
-      }
-    });
+    it('rejects a connection for a port it has no handler for (sshd resets it), instead of handing it to another forward', () => withTunnel(async (tunnel) => {
+      const seen: string[] = [];
+      const ours = await tunnel.forwardIn('127.0.0.1', 0, answering('OURS', seen));
+      // A listener sshd keeps for this connection that no forwardIn() registered: what a connection
+      // racing a cancel() meets, made deterministic through the raw ssh2 client.
+      const raw = (tunnel as unknown as { client: ssh2.Client }).client;
+      const strayPort = await new Promise<number>((resolve, reject) =>
+        raw.forwardIn('127.0.0.1', 0, (err, port) => (err ? reject(err) : resolve(port))));
+      expect(strayPort).to.not.equal(ours.port);
+      // sshd closes the rejected connection with the unread bytes still in it: a reset, nothing answered.
+      let code = '';
+      await ask(strayPort, 'stray').catch((err: NodeJS.ErrnoException) => { code = err.code ?? err.message; });
+      expect(code).to.equal('ECONNRESET');
+      expect(seen).to.deep.equal([]);
+      // The tunnel is still fine, and so is our forward.
+      expect(await ask(ours.port, 'fine')).to.equal('OURS:fine');
+      expect(seen).to.deep.equal(['fine']);
+    }));
+
+    it('refuses a second forward of a port it already forwards, naming it', () => withTunnel(async (tunnel) => {
+      const first = await tunnel.forwardIn('127.0.0.1', 0, () => undefined);
+      let message = '';
+      await tunnel.forwardIn('127.0.0.1', first.port, () => undefined).catch((err: Error) => { message = err.message; });
+      expect(message).to.equal(`port ${first.port} in the proxy pod is already forwarded to this workstation`);
+    }));
 
     it('cancel() after the connection closed resolves: the forwards went with it', async () => {
       const tunnel = await connect(key.privateKey);
