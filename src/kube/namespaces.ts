@@ -1,6 +1,6 @@
 // The cluster's namespaces, for the workstation DNS (`svc.ns` names): listed at start, then followed by a
 // watch, so a namespace created during the session resolves and a deleted one stops. Never ends a session.
-import type { KubeConfig, V1Namespace } from '@kubernetes/client-node';
+import type { V1Namespace } from '@kubernetes/client-node';
 
 import { apiFailure } from './api-errors.js';
 import { apisFor } from './clients.js';
@@ -116,7 +116,7 @@ export async function watchNamespaces(
       else watchFrom(rv); // the server's timeoutSeconds (or client-node's idle abort): go on where it stopped
     };
     const query = { resourceVersion: rv, allowWatchBookmarks: true, timeoutSeconds: options.watchTimeoutSeconds ?? 25 };
-    void new k8s.Watch(target.kubeConfig as KubeConfig).watch('/api/v1/namespaces', query, onEvent, onDone)
+    void new k8s.Watch(target.kubeConfig).watch('/api/v1/namespaces', query, onEvent, onDone)
       .then((controller) => {
         if (stopped) controller.abort();
         else if (gen === generation) abort = controller;
