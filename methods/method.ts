@@ -52,6 +52,12 @@ export interface MethodContext {
     readonly namespace: string;
     readonly apiServerIps: readonly string[];
     discoverSubnets(): Promise<{ podSubnets: string[]; serviceSubnets: string[] }>;
+    /**
+     * The cluster's namespaces now, and the whole list again after each change (a watch that re-lists
+     * itself after a break); stop() ends it. Never fails: without the right to list them, the session's
+     * namespace, default and kube-system.
+     */
+    watchNamespaces(onChange: (names: readonly string[]) => void): Promise<{ names: readonly string[]; stop(): void }>;
   };
   config: Config;
   routing: RoutingOptions;

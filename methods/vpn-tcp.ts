@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { covers, parseCidr, planRoutes, translateEnvironment, tunRoutes, VirtualIpAllocator, type Plan } from '../src/engine/index.js';
 import { ConflictError, PlatformError } from '../src/errors.js';
-import { podDnsLookup, startVpnDns, TYPE } from '../src/dns/index.js';
+import { podDnsLookup, startVpnDns, TYPE, type WorkstationDns } from '../src/dns/index.js';
 import { createHostResolverConfig } from '../src/host/resolver.js';
 import { createRouteTable } from '../src/host/route-table.js';
 import { startVif } from '../src/vif/index.js';
@@ -39,7 +39,7 @@ export class VpnTcpMethod implements Method {
 
   async prepare(ctx: MethodContext): Promise<void> {
     if (!this.locked) takeHostLock(ctx.journal, ctx.undo);
-    const pod = podDnsLookup(ctx.openPodStream, { timeoutMs: ctx.config.dns.lookupTimeoutMs });
+    const pod = podDnsLookup(ctx.openPodStream, { port: ctx.podPorts.dns, timeoutMs: ctx.config.dns.lookupTimeoutMs });
     ctx.undo.push("close the stream to the pod's DNS server", () => pod.close());
 
     const plan = this.preflightPlan ?? await this.plan(ctx, pod.lookup);
@@ -55,10 +55,22 @@ export class VpnTcpMethod implements Method {
     ctx.log(`vpn-tcp: ${vif.name} routes ${tunRoutes(plan).join(', ')}`);
 
     const ns = ctx.cluster.namespace;
-    await startVpnDns({
+    // `svc.ns` resolves for every namespace of the cluster (Telepresence 1 promises `yourservice.default`),
+    // and follows namespaces created or deleted while the session runs.
+    let resolver: WorkstationDns | null = null; // set once our DNS server runs
+    const mapped = (names: readonly string[]) => [...new Set([ns, ...names])].sort();
+    let latest = [ns];
+    const namespaces = await ctx.cluster.watchNamespaces((names) => {
+      latest = mapped(names);
+      if (resolver?.setMappedNamespaces(latest)) ctx.log(`vpn-tcp: namespaces now ${latest.join(', ')}`);
+    });
+    ctx.undo.push('stop the watch of namespaces', () => namespaces.stop());
+    latest = mapped(namespaces.names);
+    ctx.log(`vpn-tcp: names of namespaces ${latest.join(', ')} resolve in the cluster`);
+    const dns = await startVpnDns({
       policy: {
         clusterDomain: 'cluster.local', includeSuffixes: [...ctx.config.dns.includeSuffixes],
-        excludeSuffixes: [...ctx.config.dns.excludeSuffixes], excludes: [], mappedNamespaces: [ns],
+        excludeSuffixes: [...ctx.config.dns.excludeSuffixes], excludes: [], mappedNamespaces: latest,
         searchPath: [`${ns}.svc.cluster.local`, 'svc.cluster.local', 'cluster.local'],
       },
       clusterLookup: pod.lookup, translate: this.translate,
@@ -67,6 +79,8 @@ export class VpnTcpMethod implements Method {
       resolved: { link: vif.name, routingDomains: ['cluster.local', 'svc', ns, ...ctx.config.dns.includeSuffixes], searchDomains: [`${ns}.svc.cluster.local`] },
       lookupTimeoutMs: ctx.config.dns.lookupTimeoutMs, readyDeadlineMs: ctx.readyTimeoutMs, log: ctx.log, undo: ctx.undo, journal: ctx.journal,
     });
+    resolver = dns.resolver;
+    resolver.setMappedNamespaces(latest); // what changed while the DNS started
   }
 
   /** The engine's plan for the discovered subnets, --also-proxy (hostnames resolved in the pod) and the host's routes. */

@@ -63,6 +63,23 @@ export class WorkstationDns {
     this.cache.flush();
   }
 
+  /**
+   * The cluster's namespaces changed (the session's watch): `svc.ns` names follow the new list. Answers
+   * kept so far are dropped, as a name may now belong to the other side; the same list changes nothing.
+   * Returns whether the list changed.
+   */
+  setMappedNamespaces(names: readonly string[]): boolean {
+    const next = [...new Set(names.map((n) => n.trim().toLowerCase()).filter((n) => n !== ''))].sort();
+    const now = [...this.policy.mappedNamespaces].sort();
+    if (next.length === now.length && next.every((n, i) => n === now[i])) return false;
+    this.setPolicy({ ...this.policy, mappedNamespaces: next });
+    return true;
+  }
+
+  get mappedNamespaces(): readonly string[] {
+    return this.policy.mappedNamespaces;
+  }
+
   flush(): void {
     this.cache.flush();
   }

@@ -4,6 +4,7 @@
 import type { Repairer } from '../changes.js';
 import type { DeploymentChoice } from '../config/session-options.js';
 import { operationRepairers, proxyOperation, type ProxyOperation } from './operations/index.js';
+import { watchNamespaces, type NamespaceWatch } from './namespaces.js';
 import { discoverSubnets, type ClusterSubnets } from './subnets.js';
 import { resolveClusterTarget, type ClusterTargetOptions } from './target.js';
 
@@ -16,13 +17,16 @@ export interface Cluster {
   /** Flags that make kubectl see the same cluster. */
   readonly kubectlArgs: readonly string[];
   discoverSubnets(): Promise<ClusterSubnets>;
+  /** The cluster's namespaces now, then each change (list + watch); stop() ends the watch. */
+  watchNamespaces(onChange: (names: readonly string[]) => void): Promise<NamespaceWatch>;
   operation(choice: DeploymentChoice): ProxyOperation;
   /** One per journal kind that lives in the cluster; entries of another context are left alone. */
   readonly repairers: readonly Repairer<never>[];
 }
 
-export async function openCluster(opts: ClusterTargetOptions): Promise<Cluster> {
+export async function openCluster(opts: ClusterTargetOptions & { log?: (line: string) => void }): Promise<Cluster> {
   const target = await resolveClusterTarget(opts);
+  const log = opts.log ?? (() => undefined);
   return {
     context: target.context,
     namespace: target.namespace,
@@ -30,6 +34,7 @@ export async function openCluster(opts: ClusterTargetOptions): Promise<Cluster> 
     apiServerIps: target.apiServerIps,
     kubectlArgs: target.kubectlArgs,
     discoverSubnets: () => discoverSubnets(target),
+    watchNamespaces: (onChange) => watchNamespaces(target, onChange, { log }),
     operation: (choice) => proxyOperation(target, choice),
     repairers: operationRepairers(target),
   };

@@ -10,3 +10,4 @@ export { openCluster, type Cluster } from './cluster.js';
 export * from './operations/index.js';
 // The pod's ports, for callers of the cluster adapter (the contract itself lives in src/protocol).
 export { SSH_PORT, SOCKS_PORT, DNS_PORT, PROXY_SSH_USER } from '../protocol/index.js';
+export { watchNamespaces, fallbackNamespaces, type NamespaceWatch, type NamespaceWatchOptions } from './namespaces.js';

@@ -13,6 +13,7 @@ function clusterView(cluster: Cluster): MethodContext['cluster'] {
   return {
     context: cluster.context, namespace: cluster.namespace, apiServerIps: cluster.apiServerIps,
     discoverSubnets: () => cluster.discoverSubnets(),
+    watchNamespaces: (onChange) => cluster.watchNamespaces(onChange),
   };
 }
 

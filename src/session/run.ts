@@ -44,7 +44,7 @@ async function steps(s: Session): Promise<number> {
   s.log(`telepresence ${process.argv.slice(2).join(' ')}`);
   const { context, namespace } = s.options;
   const cluster = await s.deps.openCluster({
-    context: context ?? undefined, namespace: namespace ?? undefined, timeoutMs: s.config.timeouts.clusterConnectMs, env: s.env,
+    context: context ?? undefined, namespace: namespace ?? undefined, timeoutMs: s.config.timeouts.clusterConnectMs, env: s.env, log: s.log,
   });
   s.signals.check();
   s.log(`context ${cluster.context}, namespace ${cluster.namespace}, server ${cluster.server}`);

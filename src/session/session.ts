@@ -32,7 +32,7 @@ export interface RunningUserProcess {
 }
 
 export interface SessionDeps {
-  openCluster(opts: ClusterTargetOptions): Promise<Cluster>;
+  openCluster(opts: ClusterTargetOptions & { log?: (line: string) => void }): Promise<Cluster>;
   connect(cluster: Cluster, podName: string, key: SessionKey, timeouts: ConnectTimeouts, journal: ChangeJournal): Promise<PodConnection>;
   methodFor(name: MethodName): Method;
   startUserProcess(launch: UserProcessLaunch): Promise<RunningUserProcess>;

@@ -19,9 +19,19 @@ export interface SshOptions {
 export const LOST_CONNECTION_MESSAGE =
   'Proxy to Kubernetes exited. This is typically due to a lost connection.';
 
+type ForwardHandler = (stream: Duplex) => void;
+
+/** A remote forward: sshd listens on `port` in the pod; cancel() stops it (pushable on an undo stack). */
+export interface RemoteForward {
+  readonly port: number;
+  cancel(): Promise<void>;
+}
+
 /** Emits 'lost' (with the reason) once when the connection ends without close() being called. */
 export class SshTunnel extends EventEmitter {
   private closing = false;
+  /** The handlers of our remote forwards, by the port sshd bound in the pod. */
+  private readonly forwards = new Map<number, ForwardHandler>();
 
   private constructor(private readonly client: ssh2.Client) {
     super();
@@ -32,6 +42,7 @@ export class SshTunnel extends EventEmitter {
     };
     client.on('error', (err) => lost(err.message));
     client.on('close', () => lost('the SSH connection closed'));
+    client.on('tcp connection', (info, accept, reject) => this.dispatch(info, accept, reject));
   }
 
   static connect(opts: SshOptions): Promise<SshTunnel> {
@@ -103,14 +114,38 @@ export class SshTunnel extends EventEmitter {
     });
   }
 
-  /** Asks sshd to listen on bindAddr:port in the pod; each connection is handed to onConnection. */
-  forwardIn(bindAddr: string, port: number, onConnection: (stream: Duplex) => void): Promise<number> {
-    this.client.on('tcp connection', (info, accept) => {
-      if (info.destPort === port || port === 0) onConnection(accept());
-    });
+  /**
+   * Asks sshd to listen on bindAddr:port in the pod (port 0: sshd picks one); each connection to it is
+   * handed to onConnection. Resolves with the bound port and cancel(), which stops the listener (an undo).
+   */
+  forwardIn(bindAddr: string, port: number, onConnection: (stream: Duplex) => void): Promise<RemoteForward> {
+    if (port !== 0 && this.forwards.has(port)) {
+      return Promise.reject(new Error(`port ${port} in the proxy pod is already forwarded to this workstation`));
+    }
     return new Promise((resolve, reject) => {
-      this.client.forwardIn(bindAddr, port, (err, boundPort) => (err ? reject(err) : resolve(boundPort)));
+      this.client.forwardIn(bindAddr, port, (err, boundPort) => {
+        if (err) return reject(new ClusterError(`cannot listen on ${bindAddr}:${port} in the proxy pod: ${err.message}`));
+        this.forwards.set(boundPort, onConnection);
+        resolve({ port: boundPort, cancel: () => this.cancelForward(bindAddr, boundPort, onConnection) });
+      });
     });
+  }
+
+  /** New connections are refused at once; the listener in the pod goes with sshd's answer. */
+  private cancelForward(bindAddr: string, port: number, handler: ForwardHandler): Promise<void> {
+    if (this.forwards.get(port) === handler) this.forwards.delete(port);
+    // A lost or closed connection took its listeners with it.
+    if (this.closing) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.client.unforwardIn(bindAddr, port, (err) => (err ? reject(new ClusterError(`cannot stop listening on ${bindAddr}:${port} in the proxy pod: ${err.message}`)) : resolve()));
+    });
+  }
+
+  /** The one `tcp connection` handler: a connection goes to the forward of its bound port, or is rejected. */
+  private dispatch(info: ssh2.TcpConnectionDetails, accept: () => ssh2.ClientChannel, reject: () => void): void {
+    const handler = this.forwards.get(info.destPort);
+    if (handler) handler(accept());
+    else reject();
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 // Bearer-token authentication: the admin token from DIR/token and the service-account tokens this
-// server issued (TokenRequest), each mapped to the identity it stands for.
+// server issued (TokenRequest), each mapped to the identity it stands for; and the one RBAC rule.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 
@@ -29,4 +29,14 @@ export class Authenticator {
     if (!m) return undefined;
     return this.tokens.get(m[1]);
   }
+}
+
+/**
+ * The only authorization rule: a service account has the default permissions of a real cluster without
+ * grants, so it may not list or watch the namespaces of the cluster (what `kubectl get ns` with a
+ * pod's token meets). Everything else is allowed. Returns the Forbidden message, or undefined.
+ */
+export function forbidden(identity: Identity, method: string, resource: string, name: string | undefined, watch: boolean): string | undefined {
+  if (identity.serviceAccount === undefined || resource !== 'namespaces' || name !== undefined || method !== 'GET') return undefined;
+  return `namespaces is forbidden: User "${identity.user}" cannot ${watch ? 'watch' : 'list'} resource "namespaces" in API group "" at the cluster scope`;
 }

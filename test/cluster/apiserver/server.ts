@@ -2,7 +2,7 @@
 // portforward, token, finalize) and the REST routes of every resource.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Authenticator } from './auth.js';
+import { forbidden, type Authenticator } from './auth.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, findResource, versionInfo } from './discovery.js';
 import { sendError, sendJson, readJson } from './http.js';
 import type { Registry } from './registry.js';
@@ -93,7 +93,8 @@ export function requestHandler(ctx: ServerContext): (req: IncomingMessage, res: 
   return (req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'https://apiserver');
-      if (!ctx.auth.authenticate(req)) throw unauthorized();
+      const identity = ctx.auth.authenticate(req);
+      if (!identity) throw unauthorized();
       const path = url.pathname.replace(/\/+$/, '') || '/';
       const doc = discovery(path);
       if (doc !== undefined) {
@@ -107,6 +108,8 @@ export function requestHandler(ctx: ServerContext): (req: IncomingMessage, res: 
       }
       const route = parseResourcePath(path);
       if (!route) throw pageNotFound();
+      const denied = forbidden(identity, req.method ?? 'GET', route.info.resource, route.name, ['1', 'true'].includes(url.searchParams.get('watch') ?? ''));
+      if (denied) throw new ApiError(403, 'Forbidden', denied, { kind: route.info.resource });
       if (route.namespace !== undefined && req.method === 'POST' && !route.name && route.info.resource !== 'namespaces') {
         // Create into a namespace that is not there: the API server says the namespace is not found.
         if (!ctx.registry.find('namespaces', undefined, route.namespace)) throw notFound({ group: '', resource: 'namespaces' }, route.namespace);

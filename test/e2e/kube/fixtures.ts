@@ -1,5 +1,7 @@
 // Shared by the kube e2e tests: the target of the test's namespace, an echo Deployment-less pod with a
-// Service, an HTTP GET over a raw stream, temporary kubeconfigs, and what is labelled `telepresence`.
+// Service (also in extra namespaces), an HTTP GET over a raw stream, temporary kubeconfigs, and what is
+// labelled `telepresence`.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -10,7 +12,7 @@ import YAML from 'yaml';
 
 import { proxyImage } from '../../../src/config/proxy-image.js';
 import { resolveClusterTarget, type ClusterTarget } from '../../../src/kube/index.js';
-import type { ClusterFixture } from '../helpers/cluster.js';
+import { isNotFound, waitFor, type ClusterFixture } from '../helpers/cluster.js';
 import { echoPod, waitForReady } from '../helpers/pods.js';
 
 /** This release's default image, as proxy-pod/build.sh tags it. */
@@ -27,6 +29,47 @@ export async function echoService(fx: ClusterFixture, name: string): Promise<{ p
     spec: { selector: { app: name }, ports: [{ name: 'http', port: 8080, targetPort: 8080 }] } }));
   const pod = await waitForReady(fx, name);
   const svc = await fx.core.readNamespacedService({ name, namespace: fx.namespace });
+  return { podIp: pod.status!.podIP!, clusterIp: svc.spec!.clusterIP! };
+}
+
+/**
+ * A namespace of the test's own beside fx.namespace (labelled like it), once its default ServiceAccount
+ * exists. The test deletes it (deleteNamespace): useCluster() removes only fx.namespace.
+ */
+export async function extraNamespace(fx: ClusterFixture, prefix: string): Promise<string> {
+  const name = `${prefix}-${crypto.randomBytes(3).toString('hex')}`;
+  await fx.core.createNamespace({ body: { metadata: { name, labels: { 'tp-e2e': '1' } } } });
+  await waitFor(`ServiceAccount default in ${name}`, 30_000, async () =>
+    (await fx.core.readNamespacedServiceAccount({ name: 'default', namespace: name })) ? true : undefined);
+  return name;
+}
+
+/** Deletes a namespace the test created; with `waitGone`, until the API server no longer has it. */
+export async function deleteNamespace(fx: ClusterFixture, name: string, waitGone = false): Promise<void> {
+  try {
+    await fx.core.deleteNamespace({ name });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  if (!waitGone) return;
+  await waitFor(`namespace ${name} to be gone`, 100_000, async () => {
+    try {
+      await fx.core.readNamespace({ name });
+      return undefined;
+    } catch (err) {
+      if (isNotFound(err)) return true;
+      throw err;
+    }
+  });
+}
+
+/** echoService in another namespace than the test's (through client-node: fx.kubectl is bound to fx.namespace). */
+export async function echoServiceIn(fx: ClusterFixture, namespace: string, name: string): Promise<{ podIp: string; clusterIp: string }> {
+  await fx.core.createNamespacedPod({ namespace, body: JSON.parse(echoPod(name)) });
+  await fx.core.createNamespacedService({ namespace, body: {
+    metadata: { name }, spec: { selector: { app: name }, ports: [{ name: 'http', port: 8080, targetPort: 8080 }] } } });
+  const pod = await waitForReady({ ...fx, namespace }, name);
+  const svc = await fx.core.readNamespacedService({ name, namespace });
   return { podIp: pod.status!.podIP!, clusterIp: svc.spec!.clusterIP! };
 }
 

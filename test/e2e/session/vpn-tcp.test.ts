@@ -6,7 +6,7 @@ import path from 'node:path';
 import pty from 'node-pty';
 import { useCluster, waitFor } from '../helpers/cluster.js';
 import { ensureProxyImage } from '../helpers/proxy-image.js';
-import { echoService, labelledTelepresence } from '../kube/fixtures.js';
+import { deleteNamespace, echoService, echoServiceIn, extraNamespace, labelledTelepresence } from '../kube/fixtures.js';
 import { hostState, routeGet, stageVpn, type HostState } from './host-state.js';
 import { execa } from 'execa';
 import { BIN, errorLines, launchedSession, telepresence, tmpDir } from './run.js';
@@ -43,6 +43,64 @@ describe('vpn-tcp sessions (e2e, root, real TUN)', function () {
     expect(lines[4]).to.match(new RegExp(`^${clusterIp.replace(/\./g, '\\.')} dev tp\\d+ `));
     await expectHostUnchanged();
     expect(await labelledTelepresence(fx)).to.deep.equal([]);
+  });
+
+  it('resolves and reaches name.namespace in every namespace: another one, kubernetes.default, one created during the session', async function () {
+    this.timeout(300_000);
+    const other = await extraNamespace(fx, 'tp-e2e-other');
+    let late: string | undefined;
+    try {
+      await echoServiceIn(fx, other, 'echo');
+      const version = (await fx.kubectl(['get', '--raw', '/version'])).trim();
+      const token = fx.kc.getCurrentUser()?.token ?? '';
+      const ready = path.join(dir, 'late-namespace-ready');
+      const log = path.join(dir, 'tp.log');
+      // The late name is asked only once the session maps its namespace (the test waits for that in the
+      // log): before, the name would go to the workstation's own resolver, off this machine.
+      const script = [
+        `curl -sS --max-time 20 http://echo.${other}:8080/other; echo`,
+        `curl -sSk --max-time 20 ${token ? '-H "Authorization: Bearer $TP_TEST_TOKEN" ' : ''}https://kubernetes.default/version | tr -d '\\n'; echo`,
+        `i=0; while [ ! -e ${ready} ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done`,
+        'curl -sS --max-time 20 "http://echo.$(cat ' + ready + '):8080/late"; echo',
+      ].join('\n');
+      const { child } = await launchedSession([...base(), '--run', 'sh', '-c', script], { TP_TEST_TOKEN: token });
+      const mappedLine = (ns: string) => new RegExp(`vpn-tcp: namespaces now (.*, )?${ns}(,|$)`, 'm');
+      expect(fs.readFileSync(log, 'utf8')).to.match(new RegExp(`vpn-tcp: names of namespaces (.*, )?${other}(,| resolve)`));
+      late = await extraNamespace(fx, 'tp-e2e-late');
+      await echoServiceIn(fx, late, 'echo');
+      await waitFor(`the session to map namespace ${late}`, 30_000, async () => (mappedLine(late!).test(fs.readFileSync(log, 'utf8')) ? true : undefined));
+      fs.writeFileSync(ready, late);
+      const r = await child;
+      expect(r.exitCode, String(r.stderr)).to.equal(0);
+      const [otherBody, apiAnswer, lateBody] = String(r.stdout).trim().split('\n');
+      expect((JSON.parse(otherBody) as { path: string }).path).to.equal('/other');
+      expect(JSON.parse(apiAnswer)).to.deep.equal(JSON.parse(version));
+      expect((JSON.parse(lateBody) as { path: string }).path).to.equal('/late');
+      await expectHostUnchanged();
+    } finally {
+      await deleteNamespace(fx, other);
+      if (late) await deleteNamespace(fx, late);
+    }
+  });
+
+  it('stops mapping a namespace deleted during the session', async function () {
+    this.timeout(300_000);
+    const doomed = await extraNamespace(fx, 'tp-e2e-doomed');
+    const log = path.join(dir, 'tp.log');
+    const { child } = await launchedSession([...base(), '--run', 'sleep', '301']);
+    try {
+      expect(fs.readFileSync(log, 'utf8')).to.match(new RegExp(`vpn-tcp: names of namespaces (.*, )?${doomed}(,| resolve)`));
+      await deleteNamespace(fx, doomed, true);
+      await waitFor(`the session to unmap namespace ${doomed}`, 30_000, async () => {
+        const lines = fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('vpn-tcp: namespaces now '));
+        return lines.length > 0 && !lines.at(-1)!.includes(doomed) && lines.at(-1)!.includes(fx.namespace) ? true : undefined;
+      });
+    } finally {
+      child.kill('SIGTERM');
+      await child;
+      await deleteNamespace(fx, doomed);
+    }
+    await expectHostUnchanged();
   });
 
   it('runs --run-shell in a terminal: two commands, then exit', async () => {

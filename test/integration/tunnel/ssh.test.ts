@@ -1,7 +1,10 @@
 // The SSH tunnel against a real OpenSSH sshd on loopback: per-session key accepted, another key
-// refused, bytes cross a direct-tcpip stream both ways, and the loss of sshd is reported.
+// refused, bytes cross a direct-tcpip stream both ways, remote forwards dispatch by their bound port,
+// and the loss of sshd is reported.
 import { expect } from 'chai';
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type ssh2 from 'ssh2';
 import { generateSessionKey } from '../../../src/tunnel/session-key.js';
 import { SshTunnel } from '../../../src/tunnel/ssh.js';
 import { startTestSshd, type TestSshd } from '../helpers/sshd.js';
@@ -65,6 +68,100 @@ describe('SSH tunnel (real sshd on 127.0.0.1)', function () {
     }
     expect(message).to.equal(
       `cannot open the SSH connection to the proxy pod at 127.0.0.1:${sshdPort}: All configured authentication methods failed`);
+  });
+
+  describe('remote forwards (sshd listens on 127.0.0.1, as in the pod)', () => {
+    /** Connects to 127.0.0.1:port as a process in the pod would, sends `text`, half-closes, returns what came back. */
+    const ask = (port: number, text: string) => new Promise<string>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1');
+      const chunks: Buffer[] = [];
+      socket.on('data', (d: Buffer) => chunks.push(d));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      socket.end(text);
+    });
+    /** A handler that answers `<tag>:<what it read>` and records each connection. */
+    const answering = (tag: string, seen: string[]) => (stream: Duplex) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (d: Buffer) => chunks.push(d));
+      stream.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        seen.push(text);
+        stream.end(`${tag}:${text}`);
+      });
+    };
+    const withTunnel = async (test: (tunnel: SshTunnel) => Promise<void>) => {
+      const tunnel = await connect(key.privateKey);
+      try {
+        await test(tunnel);
+      } finally {
+        tunnel.close();
+      }
+    };
+
+    it('two forwards at once each get their own connections, a fixed port and port 0 alike', () => withTunnel(async (tunnel) => {
+      // A fixed port that is free: one sshd picked, released again.
+      const picked = await tunnel.forwardIn('127.0.0.1', 0, () => undefined);
+      await picked.cancel();
+      const fixedPort = picked.port;
+      const seenA: string[] = [];
+      const seenB: string[] = [];
+      const a = await tunnel.forwardIn('127.0.0.1', fixedPort, answering('A', seenA));
+      const b = await tunnel.forwardIn('127.0.0.1', 0, answering('B', seenB));
+      expect(a.port).to.equal(fixedPort);
+      expect(b.port).to.be.within(1, 65535);
+      expect(b.port).to.not.equal(fixedPort);
+      const answers = await Promise.all([ask(a.port, 'one'), ask(b.port, 'two'), ask(a.port, 'three'), ask(b.port, 'four')]);
+      expect(answers).to.deep.equal(['A:one', 'B:two', 'A:three', 'B:four']);
+      expect(seenA.sort()).to.deep.equal(['one', 'three']);
+      expect(seenB.sort()).to.deep.equal(['four', 'two']);
+    }));
+
+    it('after cancel() the port in the pod refuses connections, and the port can be forwarded again', () => withTunnel(async (tunnel) => {
+      const seen: string[] = [];
+      const forward = await tunnel.forwardIn('127.0.0.1', 0, answering('F', seen));
+      expect(await ask(forward.port, 'before')).to.equal('F:before');
+      await forward.cancel();
+      let code = '';
+      await ask(forward.port, 'after').catch((err: NodeJS.ErrnoException) => { code = err.code ?? err.message; });
+      expect(code).to.equal('ECONNREFUSED');
+      expect(seen).to.deep.equal(['before']);
+      const again = await tunnel.forwardIn('127.0.0.1', forward.port, answering('G', seen));
+      expect(await ask(again.port, 'again')).to.equal('G:again');
+    }));
+
+    it('rejects a connection for a port it has no handler for (sshd resets it), instead of handing it to another forward', () => withTunnel(async (tunnel) => {
+      const seen: string[] = [];
+      const ours = await tunnel.forwardIn('127.0.0.1', 0, answering('OURS', seen));
+      // A listener sshd keeps for this connection that no forwardIn() registered: what a connection
+      // racing a cancel() meets, made deterministic through the raw ssh2 client.
+      const raw = (tunnel as unknown as { client: ssh2.Client }).client;
+      const strayPort = await new Promise<number>((resolve, reject) =>
+        raw.forwardIn('127.0.0.1', 0, (err, port) => (err ? reject(err) : resolve(port))));
+      expect(strayPort).to.not.equal(ours.port);
+      // sshd closes the rejected connection with the unread bytes still in it: a reset, nothing answered.
+      let code = '';
+      await ask(strayPort, 'stray').catch((err: NodeJS.ErrnoException) => { code = err.code ?? err.message; });
+      expect(code).to.equal('ECONNRESET');
+      expect(seen).to.deep.equal([]);
+      // The tunnel is still fine, and so is our forward.
+      expect(await ask(ours.port, 'fine')).to.equal('OURS:fine');
+      expect(seen).to.deep.equal(['fine']);
+    }));
+
+    it('refuses a second forward of a port it already forwards, naming it', () => withTunnel(async (tunnel) => {
+      const first = await tunnel.forwardIn('127.0.0.1', 0, () => undefined);
+      let message = '';
+      await tunnel.forwardIn('127.0.0.1', first.port, () => undefined).catch((err: Error) => { message = err.message; });
+      expect(message).to.equal(`port ${first.port} in the proxy pod is already forwarded to this workstation`);
+    }));
+
+    it('cancel() after the connection closed resolves: the forwards went with it', async () => {
+      const tunnel = await connect(key.privateKey);
+      const forward = await tunnel.forwardIn('127.0.0.1', 0, () => undefined);
+      tunnel.close();
+      await forward.cancel();
+    });
   });
 
   it('reports the loss of the connection once', async () => {

@@ -82,6 +82,29 @@ describe('dns/workstation-dns', () => {
     expect(dns.counts).to.deep.include({ lookup: 3, cache: 1 });
   });
 
+  it('setMappedNamespaces: a namespace added goes to the cluster, one removed to the workstation; the cache is dropped only on a change', async () => {
+    const { dns, cluster, original } = setup();
+    expect(dns.destination('echo.other')).to.equal('workstation');
+    expect(dns.destination('kubernetes.default')).to.equal('workstation');
+    await dns.resolve('web', TYPE.A);
+    expect(dns.setMappedNamespaces(['ns', 'Other', 'default', 'default'])).to.equal(true);
+    expect(dns.mappedNamespaces).to.deep.equal(['default', 'ns', 'other']);
+    expect(dns.destination('echo.other')).to.equal('cluster');
+    expect(dns.destination('kubernetes.default')).to.equal('cluster');
+    expect(dns.destination('echo.other.svc.cluster.local')).to.equal('cluster');
+    await dns.resolve('echo.other', TYPE.A);
+    await dns.resolve('web', TYPE.A); // asked again: the change dropped the cached answer
+    // The same namespaces in another order are no change: the cache stays.
+    expect(dns.setMappedNamespaces(['other', 'default', 'ns'])).to.equal(false);
+    await dns.resolve('web', TYPE.A);
+    expect(dns.setMappedNamespaces(['ns', 'default'])).to.equal(true);
+    expect(dns.destination('echo.other')).to.equal('workstation');
+    await dns.resolve('echo.other', TYPE.A);
+    expect(cluster.calls).to.deep.equal(['web|1', 'echo.other|1', 'web|1']);
+    expect(original.calls).to.deep.equal(['echo.other|1']);
+    expect(dns.counts).to.deep.include({ cache: 1 });
+  });
+
   it('a cluster look-up slower than lookupTimeoutMs is SERVFAIL, and not cached', async () => {
     const { dns, cluster, log } = setup({ lookupTimeoutMs: 30 });
     cluster.hold = true;

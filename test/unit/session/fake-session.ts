@@ -44,6 +44,7 @@ export async function runFakeSession(o: FakeOptions = {}): Promise<FakeRun> {
   const cluster: Cluster = {
     context: 'fake', namespace: 'ns', server: 'https://fake', apiServerIps: [], kubectlArgs: [],
     discoverSubnets: async () => ({ podSubnets: [], serviceSubnets: [] }),
+    watchNamespaces: async () => ({ names: ['ns'], stop: () => undefined }),
     operation: (choice) => ({
       deployment: choice.name,
       check: async () => step('check'),
