@@ -38,47 +38,32 @@ export class TelepresenceError extends Error {
   }
 }
 
-/** A bad command-line value: the message names the flag, the value and the fix. */
-export class UsageError extends TelepresenceError {
-  constructor(message: string, details?: ErrorDetails) {
-    super('user', message, details);
-  }
+/** The class of one category: a message, and optionally the offending value, the hint and the cause. */
+function errorOf(category: ErrorCategory) {
+  return class extends TelepresenceError {
+    constructor(message: string, details?: ErrorDetails) {
+      super(category, message, details);
+    }
+  };
 }
+
+/** A bad command-line value: the message names the flag, the value and the fix. */
+export class UsageError extends errorOf('user') {}
 
 /** A bad config file: the message names the file, the key and the value. */
-export class ConfigError extends TelepresenceError {
-  constructor(message: string, details?: ErrorDetails) {
-    super('config', message, details);
-  }
-}
+export class ConfigError extends errorOf('config') {}
 
 /** The cluster, or the way to it, failed. */
-export class ClusterError extends TelepresenceError {
-  constructor(message: string, details?: ErrorDetails) {
-    super('cluster', message, details);
-  }
-}
+export class ClusterError extends errorOf('cluster') {}
 
 /** A command of the workstation failed or is not installed; the message names the command line. */
-export class HostError extends TelepresenceError {
-  constructor(message: string, details?: ErrorDetails) {
-    super('host', message, details);
-  }
-}
+export class HostError extends errorOf('host') {}
 
 /** A subnet conflict that the plan could not resolve; message is Telepresence 2's text. */
-export class ConflictError extends TelepresenceError {
-  constructor(message: string, details?: ErrorDetails) {
-    super('conflict', message, details);
-  }
-}
+export class ConflictError extends errorOf('conflict') {}
 
 /** A valid request that this release or this machine cannot carry out. */
-export class UnsupportedError extends TelepresenceError {
-  constructor(message: string, details?: ErrorDetails) {
-    super('unsupported', message, details);
-  }
-}
+export class UnsupportedError extends errorOf('unsupported') {}
 
 /** Something this release does only on other operating systems: one text, one exit code. */
 export class PlatformError extends TelepresenceError {

@@ -1,5 +1,6 @@
 // The pod program's settings, read once from its environment (the pod spec sets them; tests pick
 // free ports). Pure: the environment is passed in. The names and defaults are src/protocol's.
+import { isIPv4 } from './socks/protocol.js';
 import { DNS_PORT, POD_ENV, POD_SETTING_VARIABLES, SOCKS_PORT } from '../../src/protocol/index.js';
 
 /** The variables that configure the pod program: not part of the app's environment. */
@@ -31,8 +32,7 @@ function port(env: Record<string, string | undefined>, name: string, fallback: n
 function ipv4(env: Record<string, string | undefined>, name: string): string | null {
   const text = env[name];
   if (text === undefined || text === '') return null;
-  const parts = text.split('.');
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) {
+  if (!isIPv4(text)) {
     throw new Error(`${name}=${JSON.stringify(text)} is not an IPv4 address: give the nameserver's address, or unset it`);
   }
   return text;

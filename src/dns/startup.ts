@@ -1,6 +1,7 @@
 // What a vpn-tcp session does with its DNS server at start: teach the pod the workstation's search
 // suffixes (Telepresence 1's hellotelepresence probes), run Telepresence 2's recursion check, and
 // wait until fresh names resolve through the system's own resolver path (the readiness test).
+import { beforeDeadline, pause } from '../deadline.js';
 import { promises as nodeDns } from 'node:dns';
 import { readFile } from 'node:fs/promises';
 import { ClusterError } from '../errors.js';
@@ -21,14 +22,9 @@ export type SystemLookup = (name: string) => Promise<string[]>;
 export const systemLookup: SystemLookup = async (name) =>
   (await nodeDns.lookup(name, { family: 4, all: true })).map((a) => a.address);
 
+/** Rejects when `promise` has not settled within `ms`. */
 function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
+  return beforeDeadline(promise, Date.now() + ms, `no answer within ${ms} ms`);
 }
 
 /**
@@ -99,8 +95,8 @@ export async function waitForDnsReady(options: ReadinessOptions): Promise<{ name
       lastError = `${name}: ${err instanceof Error ? err.message : String(err)}`;
     }
     log(`vpn-tcp: DNS not ready yet (${lastError})`);
-    const pause = Math.min(options.retryDelayMs ?? 250, started + options.deadlineMs - Date.now());
-    if (pause > 0) await new Promise((r) => setTimeout(r, pause));
+    const wait = Math.min(options.retryDelayMs ?? 250, started + options.deadlineMs - Date.now());
+    if (wait > 0) await pause(wait);
   }
   const elapsedMs = Date.now() - started;
   if (resolved.length >= needed) {

@@ -1,6 +1,7 @@
 // The workstation DNS resolver of a vpn-tcp session: each question goes to the cluster (through the
 // proxy pod) or to the original resolver by the engine's name policy, through the cache, and cluster
 // answers are rewritten for VNAT. Transport-free: server.ts puts it on UDP/TCP, the VIF hands it packets.
+import { ipv4ToInt } from '../engine/ip.js';
 import { dnsDestination, type DnsPolicy } from '../engine/index.js';
 import { PROBE_PREFIX } from '../protocol/index.js';
 import { CLUSTER_ANSWER_TTL_SECONDS, rewriteClusterResult, type TranslateIp } from './answers.js';
@@ -168,10 +169,10 @@ export class WorkstationDns {
 
 /** 4.3.2.1.in-addr.arpa -> 1.2.3.4; null for any other name. */
 export function ipv4OfReverseName(name: string): string | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.in-addr\.arpa$/.exec(name);
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\.in-addr\.arpa$/.exec(name);
   if (m === null) return null;
-  const octets = [m[4], m[3], m[2], m[1]].map(Number);
-  return octets.every((o) => o <= 255) ? octets.join('.') : null;
+  const ip = [m[4], m[3], m[2], m[1]].join('.');
+  return ipv4ToInt(ip) === null ? null : ip;
 }
 
 function localhostResult(name: string, type: number): LookupResult {

@@ -30,6 +30,13 @@ function ipProblem(text: string): string | null {
   return null;
 }
 
+/** "10.1.2.3" -> 0x0a010203 (the VIF's per-packet form); null for anything that is not an IPv4 address. */
+export function ipv4ToInt(text: string): number | null {
+  if (text.includes(':') || ipProblem(text) !== null) return null;
+  const [a, b, c, d] = text.split('.').map(Number);
+  return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+}
+
 /** Parses an IPv4 or IPv6 address; IPv4-mapped IPv6 (::ffff:a.b.c.d) becomes IPv4. Returns null when invalid. */
 export function tryParseIp(text: string): Ip | null {
   if (ipProblem(text) !== null) return null;

@@ -158,14 +158,8 @@ function writeU16(b: Uint8Array, o: number, v: number): void {
   b[o + 1] = v & 0xff;
 }
 
-/** "10.1.2.3" -> 0x0a010203; null for anything that is not a dotted quad. */
-export function ipv4ToInt(text: string): number | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
-  if (!m) return null;
-  const parts = m.slice(1).map(Number);
-  if (parts.some((x) => x > 255)) return null;
-  return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
-}
+/** The engine's parser, in the 32-bit form packets carry. */
+export { ipv4ToInt } from '../engine/ip.js';
 
 export const intToIpv4 = (v: number): string => `${v >>> 24}.${(v >>> 16) & 0xff}.${(v >>> 8) & 0xff}.${v & 0xff}`;
 

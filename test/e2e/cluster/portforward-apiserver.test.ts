@@ -13,7 +13,7 @@ import { startApiServer, type ApiServer } from '../../cluster/apiserver/index.js
 import { serveDialRelay } from '../../cluster/node/dial.js';
 import { statePaths } from '../../cluster/state.js';
 import { loadClientNode } from '../helpers/client-node.js';
-import { exchange, KUBECTL, KUBECTL_SPDY_ONLY, PodServers, roundTrip, startKubectlForward, startPodServers } from '../../unit/portforward/fixtures.js';
+import { exchange, KUBECTL, KUBECTL_SPDY_ONLY, PodServers, roundTrip, startKubectlForward, startPodServers } from '../../unit/cluster/portforward/fixtures.js';
 
 
 describe('portforward through the test cluster API server', function () {

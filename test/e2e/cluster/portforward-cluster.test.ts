@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { useCluster, waitFor } from '../helpers/cluster.js';
 import { echoPod, readPod, TOOLS_IMAGE, waitForReady } from '../helpers/pods.js';
 import { loadClientNode } from '../helpers/client-node.js';
-import { KUBECTL, startKubectlForward } from '../../unit/portforward/fixtures.js';
+import { KUBECTL, startKubectlForward } from '../../unit/cluster/portforward/fixtures.js';
 
 const MB = 1024 * 1024;
 

@@ -6,9 +6,9 @@ import crypto from 'node:crypto';
 import net from 'node:net';
 import { PassThrough, Writable } from 'node:stream';
 import { execa } from 'execa';
-import { Harness, loopbackDial, startHarness } from '../../unit/portforward/harness.js';
+import { Harness, loopbackDial, startHarness } from '../../unit/cluster/portforward/harness.js';
 import { loadClientNode } from '../helpers/client-node.js';
-import { CHUNK, exchange, KUBECTL, KUBECTL_SPDY_ONLY, PodServers, startKubectlForward, startPodServers } from '../../unit/portforward/fixtures.js';
+import { CHUNK, exchange, KUBECTL, KUBECTL_SPDY_ONLY, PodServers, startKubectlForward, startPodServers } from '../../unit/cluster/portforward/fixtures.js';
 
 const { KubeConfig, PortForward } = await loadClientNode();
 

@@ -4,8 +4,8 @@ import { expect } from 'chai';
 import https from 'node:https';
 import { promises as fs } from 'node:fs';
 import { WebSocket } from 'ws';
-import { Harness, loopbackDial, startHarness } from '../../unit/portforward/harness.js';
-import { PodServers, startPodServers } from '../../unit/portforward/fixtures.js';
+import { Harness, loopbackDial, startHarness } from '../../unit/cluster/portforward/harness.js';
+import { PodServers, startPodServers } from '../../unit/cluster/portforward/fixtures.js';
 
 const UID = '6f1c7bfa-0000-4000-8000-000000000002';
 const PATH = '/api/v1/namespaces/default/pods/x/portforward';

@@ -42,21 +42,9 @@ export function isNotFound(err: unknown): boolean {
   return (err as { code?: number }).code === 404;
 }
 
-/** Polls `check` until it returns a value other than undefined; fails naming `what` and the last value seen. */
-export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = '';
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      lastError = (err as Error).message;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${lastError ? ` (last error: ${lastError})` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+import { waitFor } from '../../helpers/poll.js';
+
+export { waitFor };
 
 export function useCluster(): ClusterFixture {
   const fx = { namespace: '' } as ClusterFixture;

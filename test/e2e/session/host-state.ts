@@ -1,7 +1,9 @@
 // The host's network state that a vpn-tcp session changes (routes of every table, links, rules, the
 // resolver), captured to compare before and after a run.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
+import { useCluster, type ClusterFixture } from '../helpers/cluster.js';
+import { ensureProxyImage } from '../helpers/proxy-image.js';
 
 export interface HostState {
   routes: string;
@@ -46,4 +48,24 @@ export async function stageVpn(name: string, address: string): Promise<() => Pro
     await execa('ip', ['link', 'del', name], { reject: false });
     await execa('ip', ['netns', 'del', ns], { reject: false });
   };
+}
+
+/**
+ * The set-up of a suite of host-changing sessions: the cluster, the proxy image, a fresh directory
+ * per test and the host state it started from (read them through the getters, inside a test).
+ */
+export function useHostSessions(tmpDir: () => string): { fx: ClusterFixture; dir(): string; initial(): HostState; recapture(): Promise<void> } {
+  const fx = useCluster();
+  let dir = '';
+  let initial: HostState;
+  before(async function () {
+    this.timeout(600_000);
+    await ensureProxyImage();
+  });
+  beforeEach(async () => {
+    dir = tmpDir();
+    initial = await hostState();
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  return { fx, dir: () => dir, initial: () => initial, recapture: async () => { initial = await hostState(); } };
 }

@@ -6,10 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { SessionRecord } from '../../../src/session/journal.js';
-import { useCluster, waitFor, type ClusterFixture } from '../helpers/cluster.js';
-import { ensureProxyImage } from '../helpers/proxy-image.js';
+import { waitFor, type ClusterFixture } from '../helpers/cluster.js';
 import { labelledTelepresence } from '../kube/fixtures.js';
-import { hostState, type HostState } from './host-state.js';
+import { hostState, useHostSessions } from './host-state.js';
 import { startTelepresence, telepresence, tmpDir } from './run.js';
 
 interface KillPoint {
@@ -49,23 +48,10 @@ const KILL_POINTS: KillPoint[] = [
 
 describe('SIGKILL after each journalled change: the next run repairs it (e2e, root)', function () {
   this.timeout(180_000);
-  const fx = useCluster();
-  let dir: string;
-  let initial: HostState;
-
-  before(async function () {
-    this.timeout(600_000);
-    await ensureProxyImage();
-  });
-  beforeEach(async () => {
-    dir = tmpDir();
-    initial = await hostState();
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  const journalDir = () => path.join(dir, 'cache', 'telepresence', 'sessions');
-  const env = () => ({ XDG_CACHE_HOME: path.join(dir, 'cache') });
-  const args = (method = 'vpn-tcp') => ['--method', method, '--namespace', fx.namespace, '--logfile', path.join(dir, 'tp.log')];
+  const { fx, dir, initial } = useHostSessions(tmpDir);
+  const journalDir = () => path.join(dir(), 'cache', 'telepresence', 'sessions');
+  const env = () => ({ XDG_CACHE_HOME: path.join(dir(), 'cache') });
+  const args = (method = 'vpn-tcp') => ['--method', method, '--namespace', fx.namespace, '--logfile', path.join(dir(), 'tp.log')];
   const journal = (): SessionRecord | undefined => {
     const [name] = fs.existsSync(journalDir()) ? fs.readdirSync(journalDir()).filter((n) => n.endsWith('.json')) : [];
     return name ? JSON.parse(fs.readFileSync(path.join(journalDir(), name), 'utf8')) as SessionRecord : undefined;
@@ -92,7 +78,7 @@ describe('SIGKILL after each journalled change: the next run repairs it (e2e, ro
       expect(next.exitCode, next.stderr).to.equal(0);
       expect(next.stderr, next.stderr).to.match(point.repaired);
       expect(journal(), 'the journal is gone once all is repaired').to.equal(undefined);
-      expect(await hostState()).to.deep.equal(initial);
+      expect(await hostState()).to.deep.equal(initial());
       expect(await labelledTelepresence(fx)).to.deep.equal([]);
       expect(fs.existsSync('/run/telepresence/vpn-tcp.pid')).to.equal(false);
     });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { REPO_ROOT } from '../helpers/proxy-image.js';
+import { waitFor } from '../../helpers/poll.js';
 
 export const BIN = path.join(REPO_ROOT, 'bin/telepresence');
 
@@ -39,12 +40,8 @@ export async function launchedSession(args: readonly string[], env: NodeJS.Proce
   const child = startTelepresence(args, env);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
-  const deadline = Date.now() + 120_000;
-  while (!stderr.includes('Setup complete')) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`the session did not launch its command (exit ${child.exitCode}): ${stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitFor('the session to launch its command', 120_000, () => (stderr.includes('Setup complete') || child.exitCode !== null ? true : undefined))
+    .catch(() => undefined);
+  if (!stderr.includes('Setup complete')) throw new Error(`the session did not launch its command (exit ${child.exitCode}): ${stderr}`);
   return { child, stderr: () => stderr };
 }

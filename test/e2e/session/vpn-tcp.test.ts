@@ -4,33 +4,19 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import pty from 'node-pty';
-import { useCluster, waitFor } from '../helpers/cluster.js';
-import { ensureProxyImage } from '../helpers/proxy-image.js';
+import { waitFor } from '../helpers/cluster.js';
 import { deleteNamespace, echoService, echoServiceIn, extraNamespace, labelledTelepresence } from '../kube/fixtures.js';
-import { hostState, routeGet, stageVpn, type HostState } from './host-state.js';
+import { hostState, routeGet, stageVpn, useHostSessions } from './host-state.js';
 import { execa } from 'execa';
 import { BIN, errorLines, launchedSession, telepresence, tmpDir } from './run.js';
 
 describe('vpn-tcp sessions (e2e, root, real TUN)', function () {
   this.timeout(180_000);
-  const fx = useCluster();
-  let dir: string;
-  let initial: HostState;
+  const host = useHostSessions(tmpDir);
+  const { fx } = host;
 
-  before(async function () {
-    this.timeout(600_000);
-    await ensureProxyImage();
-  });
-  beforeEach(async () => {
-    dir = tmpDir();
-    initial = await hostState();
-  });
-  afterEach(async () => {
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  const base = () => ['--method', 'vpn-tcp', '--namespace', fx.namespace, '--logfile', path.join(dir, 'tp.log')];
-  const expectHostUnchanged = async () => expect(await hostState()).to.deep.equal(initial);
+  const base = () => ['--method', 'vpn-tcp', '--namespace', fx.namespace, '--logfile', path.join(host.dir(), 'tp.log')];
+  const expectHostUnchanged = async () => expect(await hostState()).to.deep.equal(host.initial());
 
   it('reaches a Service by short name, FQDN and ClusterIP and a pod by IP; the host is as before afterwards', async () => {
     const { podIp, clusterIp } = await echoService(fx, 'echo');
@@ -53,8 +39,8 @@ describe('vpn-tcp sessions (e2e, root, real TUN)', function () {
       await echoServiceIn(fx, other, 'echo');
       const version = (await fx.kubectl(['get', '--raw', '/version'])).trim();
       const token = fx.kc.getCurrentUser()?.token ?? '';
-      const ready = path.join(dir, 'late-namespace-ready');
-      const log = path.join(dir, 'tp.log');
+      const ready = path.join(host.dir(), 'late-namespace-ready');
+      const log = path.join(host.dir(), 'tp.log');
       // The late name is asked only once the session maps its namespace (the test waits for that in the
       // log): before, the name would go to the workstation's own resolver, off this machine.
       const script = [
@@ -86,7 +72,7 @@ describe('vpn-tcp sessions (e2e, root, real TUN)', function () {
   it('stops mapping a namespace deleted during the session', async function () {
     this.timeout(300_000);
     const doomed = await extraNamespace(fx, 'tp-e2e-doomed');
-    const log = path.join(dir, 'tp.log');
+    const log = path.join(host.dir(), 'tp.log');
     const { child } = await launchedSession([...base(), '--run', 'sleep', '301']);
     try {
       expect(fs.readFileSync(log, 'utf8')).to.match(new RegExp(`vpn-tcp: names of namespaces (.*, )?${doomed}(,| resolve)`));
@@ -154,7 +140,7 @@ describe('vpn-tcp sessions (e2e, root, real TUN)', function () {
     let unstage: () => Promise<void>;
     beforeEach(async () => {
       unstage = await stageVpn('tpvpne2e', '10.0.0.1/8');
-      initial = await hostState();
+      await host.recapture();
     });
     afterEach(async () => unstage());
 
@@ -172,7 +158,7 @@ describe('vpn-tcp sessions (e2e, root, real TUN)', function () {
     });
 
     it('with routing.autoResolveConflicts: false gives the exact error and changes nothing', async () => {
-      const config = path.join(dir, 'config.yml');
+      const config = path.join(host.dir(), 'config.yml');
       fs.writeFileSync(config, 'routing:\n  autoResolveConflicts: false\n');
       const r = await telepresence([...base(), '--config', config, '--run', 'true']);
       expect(r.exitCode).to.equal(1);
@@ -188,7 +174,7 @@ describe('vpn-tcp sessions (e2e, root, real TUN)', function () {
 
     it('with allowConflictingSubnets routes the cluster to the TUN, ahead of the VPN', async () => {
       const { clusterIp } = await echoService(fx, 'echo');
-      const config = path.join(dir, 'config.yml');
+      const config = path.join(host.dir(), 'config.yml');
       fs.writeFileSync(config, 'routing:\n  allowConflictingSubnets: [10.128.0.0/9]\n');
       expect(await routeGet(clusterIp)).to.match(/unreachable|No route to host/);
       const r = await telepresence([...base(), '--config', config, '--run', 'sh', '-c',

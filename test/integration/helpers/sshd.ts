@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { waitFor } from '../../helpers/poll.js';
 
 export interface TestSshd {
   port: number;
@@ -22,16 +23,10 @@ async function freePort(): Promise<number> {
 }
 
 async function untilListening(port: number, deadlineMs: number): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    const up = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); r(true); });
-      s.on('error', () => r(false));
-    });
-    if (up) return;
-    if (Date.now() > end) throw new Error(`sshd did not listen on ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor(`sshd to listen on ${port}`, deadlineMs, () => new Promise<true | undefined>((r) => {
+    const s = net.connect(port, '127.0.0.1', () => { s.destroy(); r(true); });
+    s.on('error', () => r(undefined));
+  }), 50);
 }
 
 export async function startTestSshd(authorizedKey: string): Promise<TestSshd> {

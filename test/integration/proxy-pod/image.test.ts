@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageVersion } from '../../../src/config/version.js';
 import { defaultProxyImage } from '../../../src/protocol/index.js';
+import { waitFor } from '../../helpers/poll.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const BASE = process.env.TP_PROXY_POD_BASE ?? 'telepresence-test/base:dev';
@@ -17,11 +18,7 @@ const TAG = defaultProxyImage(packageVersion());
 const SSH_OPTS = ['-p', '8022', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR'];
 
 async function until(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitFor(what, ms, async () => ((await check()) ? true : undefined));
 }
 
 const logs = async (name: string): Promise<string> => (await execa('docker', ['logs', name], { all: true, reject: false })).all ?? '';

@@ -7,17 +7,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '../../helpers/poll.js';
 
 const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../proxy-pod/src/main.js');
 
-async function until<T>(what: string, check: () => T | undefined, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+function until<T>(what: string, check: () => T | undefined, ms = 5000): Promise<T> {
+  return waitFor(what, ms, check, 25);
 }
 
 describe('proxy-pod main program', function () {

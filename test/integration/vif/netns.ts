@@ -3,6 +3,7 @@
 import { execa, type ResultPromise } from 'execa';
 import { fileURLToPath } from 'node:url';
 import readline from 'node:readline';
+import { waitFor } from '../../helpers/poll.js';
 
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 
@@ -103,11 +104,13 @@ export async function curl(ns: string, url: string, extra: string[] = [], write 
 }
 
 export async function pollUntil<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, deadlineMs: number): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    const v = await probe();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`${what}: still ${JSON.stringify(v)} after ${deadlineMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
+  let last: T | undefined;
+  try {
+    return await waitFor(what, deadlineMs, async () => {
+      last = await probe();
+      return ok(last) ? last : undefined;
+    }, 50);
+  } catch {
+    throw new Error(`${what}: still ${JSON.stringify(last)} after ${deadlineMs} ms`);
   }
 }

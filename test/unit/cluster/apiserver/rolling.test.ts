@@ -1,6 +1,6 @@
 // RollingUpdate steps: a table of (replicas, surge, unavailable, new RS, old RSs) -> replica changes.
 import { expect } from 'chai';
-import { resolveIntOrPercent, rollingStep, type RsCounts } from '../../cluster/apiserver/controllers/rolling.js';
+import { resolveIntOrPercent, rollingStep, type RsCounts } from '../../../cluster/apiserver/controllers/rolling.js';
 
 const rs = (name: string, spec: number, available: number): RsCounts => ({ name, spec, available });
 

@@ -1,6 +1,6 @@
 // The patch formats: merge patch, JSON patch and the strategic merge patches kubectl sends.
 import { expect } from 'chai';
-import { applyPatch, jsonPatch, mergePatch, strategicMergePatch } from '../../cluster/apiserver/patch.js';
+import { applyPatch, jsonPatch, mergePatch, strategicMergePatch } from '../../../cluster/apiserver/patch.js';
 
 const deployment = () => ({
   metadata: { name: 'web', labels: { app: 'web' }, finalizers: ['a'] },

@@ -1,6 +1,6 @@
 // kubelet's texts: the dial error in Go's words, the port header and the WebSocket `ports` checks.
 import { expect } from 'chai';
-import { forwardErrorText, goDialErrorText, parsePortsQuery, portHeaderProblem } from '../../cluster/portforward/messages.js';
+import { forwardErrorText, goDialErrorText, parsePortsQuery, portHeaderProblem } from '../../../cluster/portforward/messages.js';
 
 describe('portforward messages', () => {
   const dialErrors: [unknown, string][] = [

@@ -2,10 +2,10 @@
 // transport: replies, half-close, the error text, resets, pings, window updates.
 import { expect } from 'chai';
 import { Duplex } from 'node:stream';
-import { encodeFrame, FLAG_FIN, Frame, FrameParser } from '../../cluster/portforward/frames.js';
-import { HeaderCompressor, HeaderDecompressor } from '../../cluster/portforward/headers.js';
-import { SpdySession } from '../../cluster/portforward/session.js';
-import { SpdyPortForwarder } from '../../cluster/portforward/forward.js';
+import { encodeFrame, FLAG_FIN, Frame, FrameParser } from '../../../cluster/portforward/frames.js';
+import { HeaderCompressor, HeaderDecompressor } from '../../../cluster/portforward/headers.js';
+import { SpdySession } from '../../../cluster/portforward/session.js';
+import { SpdyPortForwarder } from '../../../cluster/portforward/forward.js';
 
 /** Two in-memory ends of a connection: each end's write arrives as the other's read, end() as its end,
  * destroy() destroys both; a write completes only when the reader has room (backpressure, as TCP). */

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { ClusterError, HostError } from '../../../src/errors.js';
 import { setHostCommandRunner } from '../../../src/host/command.js';
 import { PortForward } from '../../../src/tunnel/port-forward.js';
-import { installFakeRunner, type FakeChild, type FakeRunner } from './fake-runner.js';
+import { installFakeRunner, type FakeChild, type FakeRunner } from '../host/fake-runner.js';
 
 const OPTS = { clusterArgs: ['--context', 'kind'], target: 'pod/tp-1', podPort: 8022, timeoutMs: 2000 };
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { execa } from 'execa';
-import { handlePortForwardUpgrade } from '../../cluster/portforward/index.js';
+import { handlePortForwardUpgrade } from '../../../cluster/portforward/index.js';
 
 export interface Harness {
   port: number;

@@ -3,7 +3,7 @@
 // --tcp=80:8080 --tcp=443:https`, `create configmap c1 --from-literal=a=b --from-literal=c=d`,
 // `create secret generic sec1 --from-literal=a=b` and `create token default --duration=10m`.
 import { expect } from 'chai';
-import { decodeKubernetesProtobuf } from '../../cluster/apiserver/protobuf.js';
+import { decodeKubernetesProtobuf } from '../../../cluster/apiserver/protobuf.js';
 
 const FIXTURES = {
   deployment: 'azhzAAoVCgdhcHBzL3YxEgpEZXBsb3ltZW50ErgBCiEKAmQxEgAaBGRlbW8iACoAMgA4AEIAWgkKA2FwcBICZDEShAEIAhILCgkKA2FwcBICZDEaawobCgASABoAIgAqADIAOABCAFoJCgNhcHASAmQxEkwSLgoFbmdpbngSBW5naW54KgAyCgoAEAAYUCIAKgBCAGoAcgCAAQCIAQCQAQCiAQAaADIAQgBKAFIAWABgAGgAggEAigEAmgEAwgEAIgIKACgAOAAaDAgAEAAYACAAKAA4ABoAIgA=',

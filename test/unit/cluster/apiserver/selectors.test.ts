@@ -1,6 +1,6 @@
 // Label and field selectors: a table of selector texts against label sets.
 import { expect } from 'chai';
-import { fieldValue, matchFields, matchLabels, parseFieldSelector, parseLabelSelector, selectorRequirements } from '../../cluster/apiserver/selectors.js';
+import { fieldValue, matchFields, matchLabels, parseFieldSelector, parseLabelSelector, selectorRequirements } from '../../../cluster/apiserver/selectors.js';
 
 describe('apiserver selectors', () => {
   const labels = { app: 'web', tier: 'front', env: 'prod' };

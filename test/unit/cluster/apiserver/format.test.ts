@@ -1,10 +1,10 @@
 // Texts the API server renders: AGE durations, the pod STATUS column, Status error messages.
 import { expect } from 'chai';
-import { humanDuration } from '../../cluster/apiserver/age.js';
-import { podStatus } from '../../cluster/apiserver/columns.js';
-import { alreadyExists, conflict, goStringSlice, invalid, notFound } from '../../cluster/apiserver/status.js';
-import { safeEncode, fnv32a } from '../../cluster/apiserver/controllers/hash.js';
-import { parseResourcePath } from '../../cluster/apiserver/server.js';
+import { humanDuration } from '../../../cluster/apiserver/age.js';
+import { podStatus } from '../../../cluster/apiserver/columns.js';
+import { alreadyExists, conflict, goStringSlice, invalid, notFound } from '../../../cluster/apiserver/status.js';
+import { safeEncode, fnv32a } from '../../../cluster/apiserver/controllers/hash.js';
+import { parseResourcePath } from '../../../cluster/apiserver/server.js';
 
 describe('apiserver texts', () => {
   const durations: [number, string][] = [
