@@ -1,16 +1,17 @@
 // One stack of undo steps for a run: every change to the host or the cluster registers its undo the
 // moment it is made; teardown runs them all in reverse and collects every failure instead of stopping.
+import type { UndoRegistry, UndoStep } from '../changes.js';
 
 export interface UndoFailure {
   step: string;
   message: string;
 }
 
-export class UndoStack {
-  private readonly steps: { name: string; undo: () => Promise<void> | void }[] = [];
+export class UndoStack implements UndoRegistry {
+  private readonly steps: { name: string; undo: UndoStep }[] = [];
   private running: Promise<UndoFailure[]> | null = null;
 
-  push(name: string, undo: () => Promise<void> | void): void {
+  push(name: string, undo: UndoStep): void {
     this.steps.push({ name, undo });
   }
 

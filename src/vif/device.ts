@@ -2,12 +2,10 @@
 // Every change registers its undo the moment it is made. No rp_filter change is needed: the fake
 // sources lie in the TUN's own subnet and the destinations are routed to the TUN, so replies pass
 // strict reverse-path filtering (tested with rp_filter 1 and 0).
+import type { UndoRegistry } from '../changes.js';
 import { runChecked } from '../host/command.js';
 
-/** Where undo steps go: the session's UndoStack (src/session/undo.ts). */
-export interface UndoRegistry {
-  push(name: string, undo: () => Promise<void> | void): void;
-}
+export type { UndoRegistry };
 
 /** Runs `ip` with arguments; a failure is a HostError `'ip ARGS' failed: STDERR`. */
 export type IpRunner = (args: string[]) => Promise<void>;
