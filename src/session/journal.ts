@@ -7,7 +7,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, r
 import os from 'node:os';
 import path from 'node:path';
 import type { ChangeJournal, JournalHandle, JournalEntry } from '../changes.js';
-import { isProcessAlive } from '../host/process.js';
+import { currentBootIdSync, isProcessAlive } from '../host/process.js';
 
 export interface SessionHeader {
   sessionId: string;
@@ -23,6 +23,8 @@ export interface RecordedEntry extends JournalEntry {
 }
 
 export interface SessionRecord extends SessionHeader {
+  /** The boot the session ran in: after a reboot its pid names another process, or none. */
+  bootId: string;
   entries: RecordedEntry[];
 }
 
@@ -70,7 +72,7 @@ export class SessionJournal implements ChangeJournal {
   /** Starts the journal of this run (the file exists from now on, with no entries). */
   static open(dir: string, header: SessionHeader): SessionJournal {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const records = new RecordFile(path.join(dir, `${header.sessionId}.json`), { ...header, entries: [] });
+    const records = new RecordFile(path.join(dir, `${header.sessionId}.json`), { ...header, bootId: currentBootIdSync(), entries: [] });
     records.save();
     return new SessionJournal(records);
   }
@@ -122,6 +124,7 @@ export function deadSessions(dir: string): DeadSession[] {
     return [];
   }
   const out: DeadSession[] = [];
+  const bootId = currentBootIdSync();
   for (const name of names) {
     const file = path.join(dir, name);
     let record: SessionRecord;
@@ -131,7 +134,7 @@ export function deadSessions(dir: string): DeadSession[] {
       rmSync(file, { force: true }); // unreadable: written by no release that journals durably
       continue;
     }
-    if (isProcessAlive(record.pid)) continue;
+    if (record.bootId === bootId && isProcessAlive(record.pid)) continue;
     record.entries ??= [];
     const records = new RecordFile(file, record);
     out.push({ record, settle: (entry) => records.settle(entry.id), forget: () => records.remove() });

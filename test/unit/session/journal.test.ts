@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Repairer } from '../../../src/changes.js';
+import { currentBootIdSync } from '../../../src/host/process.js';
 import { deadSessions, SessionJournal, type SessionRecord } from '../../../src/session/journal.js';
 import { runFakeSession } from './fake-session.js';
 
@@ -19,7 +20,7 @@ function deadPid(): number {
 }
 
 function writeDeadRecord(dir: string, entries: SessionRecord['entries'], sessionId = 'dead1'): SessionRecord {
-  const record = { ...header, sessionId, pid: deadPid(), entries };
+  const record = { ...header, sessionId, pid: deadPid(), bootId: currentBootIdSync(), entries };
   writeFileSync(path.join(dir, `${sessionId}.json`), JSON.stringify(record));
   return record;
 }
@@ -52,6 +53,13 @@ describe('session journal', () => {
     expect(failed).to.equal('undo broke');
     expect(journal.close()).to.equal(false);
     expect(read(dir).entries.map((e) => e.kind)).to.deep.equal(['resolver']);
+  });
+
+  it('a session of an earlier boot is dead even when its pid runs now', () => {
+    const dir = tmp();
+    const record = { ...header, sessionId: 'old-boot', bootId: 'another-boot', entries: [] };
+    writeFileSync(path.join(dir, 'old-boot.json'), JSON.stringify(record));
+    expect(deadSessions(dir).map((d) => d.record.sessionId)).to.deep.equal(['old-boot']);
   });
 
   it('finds only dead sessions; a torn file is dropped', () => {
