@@ -1,12 +1,20 @@
 // DNS over one long-lived byte stream (RFC 7766 framing: a 2-byte length before each message),
-// with queries pipelined and matched to answers by id. The stream is opened on first use and
-// again after it ends, so a pod-side idle timeout or a lost SSH channel costs one reconnect.
+// with queries pipelined and matched to answers by id AND question (a reply with another id or
+// another question is not taken for it). The questions waiting are bounded: a full table fails the
+// next exchange at once (the server answers SERVFAIL) instead of searching for a free id. The stream
+// is opened on first use and again after it ends, so a pod-side idle timeout or a lost SSH channel
+// costs one reconnect.
 import type { Duplex } from 'node:stream';
 import { Packet, type DnsPacket } from './records.js';
 
 export type OpenStream = () => Promise<Duplex>;
 
+/** Questions waiting for their answer on one stream, at most (ids are 16 bits). */
+export const MAX_PENDING = 1024;
+
 interface Pending {
+  /** `name type class` of the question, the name in lower case (answers may change its case). */
+  question: string;
   resolve: (answer: DnsPacket) => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
@@ -21,18 +29,22 @@ export class StreamDnsClient {
     private readonly open: OpenStream,
     /** Names the far end in errors, e.g. `the pod's DNS server 127.0.0.1:9053`. */
     private readonly peer: string,
+    private readonly maxPending = MAX_PENDING,
   ) {}
 
   /** Sends `query` (its id is replaced) and resolves with the answer of the same id. */
   async exchange(query: DnsPacket, timeoutMs: number): Promise<DnsPacket> {
+    if (this.pending.size >= this.maxPending) throw new Error(`${this.pending.size} questions are already waiting for ${this.peer}`);
     const stream = await this.connected();
     if (stream.destroyed || !stream.writable) {
       // Ended between opening and now: forget it, so the next question opens a new one.
       if (this.stream !== null) this.stream = null;
       throw new Error(`the stream to ${this.peer} is closed`);
     }
+    if (this.pending.size >= this.maxPending) throw new Error(`${this.pending.size} questions are already waiting for ${this.peer}`);
     const id = this.freeId();
     query.header.id = id;
+    const question = questionKey(query);
     const body = query.toBuffer();
     const frame = Buffer.alloc(2 + body.length);
     frame.writeUInt16BE(body.length, 0);
@@ -42,7 +54,7 @@ export class StreamDnsClient {
         this.pending.delete(id);
         reject(new Error(`no answer from ${this.peer} within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { question, resolve, reject, timer });
       stream.write(frame);
     });
   }
@@ -54,6 +66,7 @@ export class StreamDnsClient {
     void stream?.then((s) => s.destroy(), () => undefined);
   }
 
+  /** Ends: fewer than maxPending (< 65,536) ids are taken. */
   private freeId(): number {
     for (;;) {
       this.nextId = (this.nextId + 1) & 0xffff;
@@ -110,7 +123,8 @@ export class StreamDnsClient {
       return; // a garbled answer is left to time out, like a lost UDP datagram
     }
     const waiting = this.pending.get(answer.header.id);
-    if (waiting === undefined) return;
+    // Left to time out, like a lost datagram: an answer to a question we did not ask under that id.
+    if (waiting === undefined || questionKey(answer) !== waiting.question) return;
     this.pending.delete(answer.header.id);
     clearTimeout(waiting.timer);
     waiting.resolve(answer);
@@ -123,4 +137,11 @@ export class StreamDnsClient {
       waiting.reject(err);
     }
   }
+}
+
+/** The one question of a message as `name type class` (name in lower case, without a final dot). */
+function questionKey(message: DnsPacket): string {
+  const [q] = message.questions;
+  if (q === undefined || message.questions.length !== 1) return '';
+  return `${q.name.toLowerCase().replace(/\.$/, '')} ${q.type} ${q.class}`;
 }

@@ -128,7 +128,8 @@ export class WorkstationDns {
   async answer(request: DnsPacket): Promise<DnsPacket> {
     const response = Packet.createResponseFromRequest(request);
     response.header.ra = 1;
-    if (request.header.opcode !== 0 || request.questions.length === 0) {
+    // Exactly one question (RFC 9619): a datagram of many questions must not become many look-ups.
+    if (request.header.opcode !== 0 || request.questions.length !== 1) {
       response.header.rcode = request.header.opcode !== 0 ? RCODE.NOTIMP : RCODE.FORMERR;
       return response;
     }

@@ -19,19 +19,39 @@ export function normalizeName(name: string): string {
   return name.toLowerCase().replace(/\.+$/, '');
 }
 
-/** The workstation's search suffixes as learned from probes, longest (most labels) first. */
+/** Suffixes kept at most: more than any resolv.conf search line; probes from anyone cannot grow it. */
+export const MAX_SEARCH_SUFFIXES = 16;
+
+/**
+ * The workstation's search suffixes as learned from probes, longest (most labels) first, at most
+ * `max`: past it the suffix probed least recently is forgotten.
+ */
 export class SearchSuffixes {
   private readonly suffixes: string[][] = [];
+  /** Texts, least recently probed first. */
+  private readonly recency: string[] = [];
 
-  /** Adds a suffix; false when it was already known or empty. */
+  constructor(private readonly max = MAX_SEARCH_SUFFIXES) {}
+
+  /** Adds a suffix; false when it was already known (it counts as probed now) or empty. */
   learn(suffix: string): boolean {
     const labels = normalizeName(suffix).split('.').filter(Boolean);
     if (labels.length === 0) return false;
     const text = labels.join('.');
-    if (this.suffixes.some((s) => s.join('.') === text)) return false;
+    const seen = this.recency.indexOf(text);
+    if (seen !== -1) {
+      this.recency.splice(seen, 1);
+      this.recency.push(text);
+      return false;
+    }
+    if (this.recency.length >= this.max) {
+      const oldest = this.recency.shift()!;
+      this.suffixes.splice(this.suffixes.findIndex((s) => s.join('.') === oldest), 1);
+    }
     // After every suffix at least as long, so equal lengths keep the order they were learned in.
     const at = this.suffixes.findIndex((s) => s.length < labels.length);
     this.suffixes.splice(at === -1 ? this.suffixes.length : at, 0, labels);
+    this.recency.push(text);
     return true;
   }
 

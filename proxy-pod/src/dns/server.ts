@@ -11,7 +11,7 @@ type DnsPacket = InstanceType<typeof Packet>;
 type DnsQuestion = DnsPacket['questions'][number];
 type DnsResource = DnsPacket['answers'][number];
 
-const RCODE = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3 } as const;
+const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3 } as const;
 
 export interface PodDnsOptions {
   resolver: PodResolver;
@@ -89,6 +89,11 @@ async function answerQuestion(question: DnsQuestion, options: PodDnsOptions, suf
 export async function answerRequest(request: DnsPacket, options: PodDnsOptions, suffixes: SearchSuffixes): Promise<DnsPacket> {
   const response = Packet.createResponseFromRequest(request);
   response.header.ra = 1;
+  // Exactly one question (RFC 9619): one datagram of 10,000 questions would be 10,000 cluster look-ups.
+  if (request.questions.length !== 1) {
+    response.header.rcode = RCODE.FORMERR;
+    return response;
+  }
   let missing = false;
   for (const question of request.questions) {
     const answers = await answerQuestion(question, options, suffixes);

@@ -153,4 +153,14 @@ describe('dns/workstation-dns', () => {
     const reply = await dns.answerDnsPacket(Buffer.from([0xab, 0xcd, 0x01]));
     expect([...reply.subarray(0, 4)]).to.deep.equal([0xab, 0xcd, 0x80, RCODE.FORMERR]);
   });
+
+  it('answers a message of 10,000 questions FORMERR without a single look-up', async () => {
+    const { dns, cluster, original } = setup();
+    const request = new Packet();
+    for (let i = 0; i < 10_000; i++) request.questions.push({ name: `web${i}`, type: TYPE.A, class: 1 } as never);
+    const response = await dns.answer(Packet.parse(request.toBuffer()));
+    expect(response.header.rcode).to.equal(RCODE.FORMERR);
+    expect(response.answers).to.deep.equal([]);
+    expect([...cluster.calls, ...original.calls]).to.deep.equal([]);
+  });
 });

@@ -39,6 +39,23 @@ describe('proxy-pod DNS policy', () => {
     }
   });
 
+  describe('learned suffixes are bounded: the least recently probed goes first', () => {
+    it('20,000 distinct probes leave 16 suffixes, the newest, longest first', () => {
+      const suffixes = new SearchSuffixes();
+      for (let i = 0; i < 20_000; i++) planQuery(`hellotelepresence-${i}.s${i}.example`, suffixes);
+      const expected = Array.from({ length: 16 }, (_, k) => `s${20_000 - 16 + k}.example`);
+      expect(suffixes.list()).to.deep.equal(expected);
+      expect(suffixes.strip('db.s19999.example')).to.equal('db');
+      expect(suffixes.strip('db.s0.example')).to.equal(null);
+    });
+
+    it('a suffix probed again stays while newer ones push the others out', () => {
+      const suffixes = new SearchSuffixes(2);
+      expect([suffixes.learn('corp.example'), suffixes.learn('lan'), suffixes.learn('corp.example'), suffixes.learn('home')]).to.deep.equal([true, true, false, true]);
+      expect(suffixes.list()).to.deep.equal(['corp.example', 'home']);
+    });
+  });
+
   describe('stripping picks the longest learned suffix', () => {
     const table: [string[], string, string | null][] = [
       [['example.com', 'corp.example.com'], 'db.corp.example.com', 'db'],
@@ -177,5 +194,15 @@ describe('proxy-pod DNS policy', () => {
     it('asked the external nameserver only for non-cluster names', () => {
       expect(asked).to.deep.equal(['www.example.org 1', 'nowhere.example.org 1']);
     });
+  });
+
+  it('answers a message of 10,000 questions FORMERR without a single look-up', async () => {
+    let lookups = 0;
+    const counting = { lookupIPv4: async () => { lookups++; return ['10.0.0.1']; } } as never;
+    const request = new Packet();
+    for (let i = 0; i < 10_000; i++) request.questions.push({ name: `web${i}`, type: Packet.TYPE.A, class: Packet.CLASS.IN } as never);
+    const response = await answerRequest(Packet.parse(request.toBuffer()), { resolver: counting }, new SearchSuffixes());
+    expect(response.header.rcode).to.equal(1);
+    expect(lookups).to.equal(0);
   });
 });
