@@ -2,6 +2,7 @@
 // on the address that resolv.conf or systemd-resolved names), answering with WorkstationDns.
 import net from 'node:net';
 import dns2 from 'dns2';
+import { boundTcpClients } from '../protocol/index.js';
 import { fitUdp, type WorkstationDns } from './workstation-dns.js';
 import { Packet, RCODE, type DnsPacket } from './records.js';
 
@@ -13,6 +14,7 @@ export interface DnsListener {
 }
 
 type Handler = Parameters<typeof dns2.createServer>[0]['handle'];
+
 
 /** Listens on UDP and TCP at host:port; port 0 picks a port free for both. */
 export async function listenWorkstationDns(
@@ -41,6 +43,7 @@ export async function listenWorkstationDns(
       transport === 'udp' ? { udp: { type: address.host.includes(':') ? 'udp6' : 'udp4' }, handle } : { tcp: true, handle },
     );
     server.on('requestError', (err: unknown) => log(`dns: bad request: ${String(err)}`));
+    boundTcpClients(server);
     const failed = new Promise<never>((_, reject) => server.once('error', (err: Error) => reject(err)));
     const bound = await Promise.race([server.listen({ [transport]: { port, address: address.host } }), failed]);
     return { server, port: bound[transport]?.port ?? 0 };

@@ -2,7 +2,7 @@
 // would resolve, after stripping the workstation's search suffixes (policy.ts).
 import dns2 from 'dns2';
 import type { PodResolver } from '../resolver.js';
-import { PROBE_ANSWER } from '../../../src/protocol/index.js';
+import { boundTcpClients, PROBE_ANSWER } from '../../../src/protocol/index.js';
 import { ANSWER_TTL_SECONDS, SearchSuffixes, isClusterName, planQuery, ptrNameToIPv4 } from './policy.js';
 import type { Upstream } from './upstream.js';
 
@@ -111,6 +111,7 @@ export interface PodDnsServer {
   close(): Promise<void>;
 }
 
+
 /** Listens on UDP and TCP (port 0: each gets its own free port). */
 export async function listenPodDns(options: PodDnsOptions & { host: string; port: number }): Promise<PodDnsServer> {
   const suffixes = options.suffixes ?? new SearchSuffixes();
@@ -132,6 +133,7 @@ export async function listenPodDns(options: PodDnsOptions & { host: string; port
     },
   });
   server.on('requestError', (err: unknown) => options.log?.(`dns: bad request: ${String(err)}`));
+  boundTcpClients(server);
   const failed = new Promise<never>((_, reject) => server.once('error', (err: Error) => reject(err)));
   const addresses = await Promise.race([server.listen({ udp: { port: options.port, address: options.host }, tcp: { port: options.port, address: options.host } }), failed]);
   return {
