@@ -100,6 +100,29 @@ export function buildRst(buf: Uint8Array, p: Ipv4Packet): Buffer {
   return out;
 }
 
+/**
+ * A bare RST src:sport -> dst:dport at seq (with ACK at ack, when known): how the VIF resets a side of
+ * a connection it gives up on.
+ */
+export function buildTcpRst(src: number, sport: number, dst: number, dport: number, seq: number, ack: number | null): Buffer {
+  const out = Buffer.alloc(40);
+  ipHeader(out, 40, PROTO_TCP, src, dst);
+  writeU16(out, 20, sport);
+  writeU16(out, 22, dport);
+  writeU32(out, 24, seq >>> 0);
+  writeU32(out, 28, (ack ?? 0) >>> 0);
+  out[32] = 5 << 4;
+  out[33] = ack === null ? TCP_RST : TCP_RST | TCP_ACK;
+  writeU16(out, 36, transportChecksum(out, 20, 40, PROTO_TCP, src, dst));
+  return out;
+}
+
+/** Where a TCP segment's sequence space ends (seq + payload + SYN + FIN): what its peer acks next. */
+export function seqEnd(buf: Uint8Array, p: Ipv4Packet): number {
+  const payload = p.length - p.l4 - (buf[p.l4 + 12] >> 4) * 4;
+  return (readU32(buf, p.l4 + 4) + payload + (p.flags & TCP_SYN ? 1 : 0) + (p.flags & TCP_FIN ? 1 : 0)) >>> 0;
+}
+
 /** A UDP packet src:sport -> dst:dport carrying payload, checksums computed. */
 export function buildUdp(src: number, sport: number, dst: number, dport: number, payload: Uint8Array): Buffer {
   const length = 28 + payload.length;

@@ -22,6 +22,10 @@ export interface Flow {
   stream: Duplex | null;
   /** When the flow was created or closed: the clock of expire(). */
   since: number;
+  /** The end of the client's sequence space seen so far, and of the listener's (null before its SYN-ACK):
+   *  enough to reset both sides in-window when the cluster stream goes away. */
+  next: number;
+  peerNext: number | null;
 }
 
 export interface FakePool {
@@ -60,7 +64,7 @@ export class NatTable {
   /** A new flow in state 'dialing'; throws NatExhaustedError when every fake holds this port. */
   create(client: number, sport: number, dest: number, dport: number, now: number): Flow {
     const fake = this.allocate(sport);
-    const flow: Flow = { client, sport, dest, dport, fake, state: 'dialing', syn: null, stream: null, since: now };
+    const flow: Flow = { client, sport, dest, dport, fake, state: 'dialing', syn: null, stream: null, since: now, next: 0, peerNext: null };
     const key = client * 0x10000 + sport;
     const list = this.byClient.get(key);
     if (list) list.push(flow);

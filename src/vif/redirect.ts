@@ -2,11 +2,17 @@
 // SYN A:sport -> D:dport from the TUN: dial the cluster first; on success the SYN goes back in as
 // F:sport -> T:listen and the local listener pipes the accepted socket to the dialled stream; on
 // failure the client gets a RST at once (curl: "Connection refused"). Replies T:listen -> F:sport
-// go out as D:dport -> A:sport. UDP to the DNS address goes to a callback.
+// go out as D:dport -> A:sport. UDP to the DNS address goes to a callback. A cluster stream that
+// ends at any moment ends its flow: the client is reset (or closed, after a clean EOF) and the entry goes.
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import { beforeDeadline } from '../deadline.js';
 import { NatTable, type Flow, type FakePool } from './nat.js';
-import { buildRst, buildRst6, buildUdp, intToIpv4, ipv4ToInt, parseIpv4, rewriteTcp, PROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN, type Ipv4Packet } from './ipv4.js';
+import {
+  buildRst, buildRst6, buildTcpRst, buildUdp, intToIpv4, ipv4ToInt, parseIpv4, rewriteTcp, seqEnd,
+  PROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN, type Ipv4Packet,
+} from './ipv4.js';
+import { splice } from './splice.js';
 
 /** Opens a stream to destIp:destPort in the cluster (an SSH direct-tcpip channel in a session). */
 export type Connector = (destIp: string, destPort: number) => Promise<Duplex>;
@@ -43,9 +49,13 @@ export class RedirectStack {
   readonly stats: RedirectStats = { flows: 0, packetsIn: 0, packetsOut: 0, dropped: 0, refused: 0 };
   private listenPort = 0;
   private readonly server: net.Server;
-  private readonly accepted = new WeakSet<Flow>();
+  /** The accepted socket of each flow that has one. */
+  private readonly sockets = new Map<Flow, net.Socket>();
+  /** Fails the dials in progress, when the stack closes. */
+  private readonly pendingDials = new Set<() => void>();
   private sweeper: NodeJS.Timeout | null = null;
   private readonly now: () => number;
+  private closing: Promise<void> | null = null;
 
   constructor(private readonly opts: RedirectOptions, private readonly write: (packet: Uint8Array, length?: number) => boolean) {
     this.nat = new NatTable(opts.pool);
@@ -78,10 +88,34 @@ export class RedirectStack {
     return this.onOutgoing(buf, p);
   }
 
-  async close(): Promise<void> {
-    if (this.sweeper) clearInterval(this.sweeper);
-    for (const flow of this.nat.flows()) flow.stream?.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  /** Resets every connection left (both sides) and stops the listener; returns within ~2 s whatever the streams do. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.sweeper) clearInterval(this.sweeper);
+      for (const fail of [...this.pendingDials]) fail();
+      const listenerClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      for (const flow of [...this.nat.flows()]) this.reset(flow);
+      await beforeDeadline(listenerClosed, Date.now() + 2000, 'the VIF listener').catch(() => this.opts.log('vif: the listener did not close within 2 s; left behind'));
+    })();
+    return this.closing;
+  }
+
+  /**
+   * Ends a flow whose cluster side is gone or given up: resets the client at the sequence numbers seen
+   * (and the listener's half, when no socket was accepted yet), destroys stream and socket, drops the entry.
+   */
+  private reset(flow: Flow): void {
+    const socket = this.sockets.get(flow);
+    if (flow.state === 'dialing' && flow.syn) this.refuse(buildRst(flow.syn, parseIpv4(flow.syn, flow.syn.length)!));
+    else if (flow.state === 'open') {
+      this.send(buildTcpRst(flow.dest, flow.dport, flow.client, flow.sport, flow.peerNext ?? 0, flow.next));
+      if (!socket) this.send(buildTcpRst(flow.fake, flow.sport, this.opts.address, this.listenPort, flow.next, flow.peerNext));
+    }
+    flow.syn = null;
+    flow.state = 'closed';
+    this.nat.remove(flow);
+    flow.stream?.destroy();
+    if (socket && !socket.destroyed) socket.resetAndDestroy();
   }
 
   private onOutgoing(buf: Buffer, p: Ipv4Packet): void {
@@ -89,6 +123,7 @@ export class RedirectStack {
     const isSyn = (p.flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
     if (!flow || (isSyn && flow.state === 'closed')) {
       if (flow) this.nat.remove(flow); // a new connection reusing a lingering tuple
+      if (isSyn && this.closing) return this.refuse(buildRst(buf, p));
       // The VIF's own subnet holds T, the DNS address and the fakes: nothing there to dial.
       if (isSyn && p.dst >= this.opts.pool.first && p.dst <= this.opts.pool.last) return this.refuse(buildRst(buf, p));
       if (isSyn) return this.dial(buf, p);
@@ -100,6 +135,8 @@ export class RedirectStack {
       if (isSyn) flow.syn = Buffer.from(buf.subarray(0, p.length)); // a retransmit: keep the latest
       return;
     }
+    const end = seqEnd(buf, p);
+    if (((end - flow.next) | 0) > 0) flow.next = end;
     rewriteTcp(buf, p, flow.fake, flow.sport, this.opts.address, this.listenPort);
     this.send(buf, p.length);
   }
@@ -107,6 +144,8 @@ export class RedirectStack {
   private onReply(buf: Buffer, p: Ipv4Packet): void {
     const flow = this.nat.returning(p.dst, p.dport);
     if (!flow) return this.drop();
+    const end = seqEnd(buf, p);
+    if (flow.peerNext === null || ((end - flow.peerNext) | 0) > 0) flow.peerNext = end;
     rewriteTcp(buf, p, flow.dest, flow.dport, flow.client, flow.sport);
     this.send(buf, p.length);
   }
@@ -121,23 +160,44 @@ export class RedirectStack {
     }
     this.stats.flows++;
     flow.syn = Buffer.from(buf.subarray(0, p.length));
+    flow.next = seqEnd(buf, p);
     const dest = intToIpv4(p.dst);
     const real = this.opts.translate ? this.opts.translate(dest) : dest;
     const target = `${real}:${p.dport}${real === dest ? '' : ` (${dest})`}`;
     let timer: NodeJS.Timeout | undefined;
+    let fail = () => {};
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${this.opts.connectTimeoutMs} ms`)), this.opts.connectTimeoutMs);
+      fail = () => reject(new Error('the VIF is closing'));
     });
+    this.pendingDials.add(fail);
+    const settled = () => {
+      clearTimeout(timer);
+      this.pendingDials.delete(fail);
+    };
     const dialled = Promise.resolve().then(() => this.opts.connect(real, p.dport));
     Promise.race([dialled, timeout]).then(
       (stream) => {
-        clearTimeout(timer);
+        settled();
         if (flow.state !== 'dialing' || !flow.syn) return void stream.destroy();
+        if (stream.destroyed) {
+          this.opts.log(`vif: connect ${target} for ${intToIpv4(flow.client)}:${flow.sport}: the stream came back closed`);
+          return this.reset(flow);
+        }
         flow.stream = stream;
         flow.state = 'open';
         flow.since = this.now();
         // A stream that fails before the client's connection is accepted must not crash the process.
         stream.on('error', (err) => this.opts.log(`vif: ${target}: ${err.message}`));
+        // Nobody reads it before the accept, so only a teardown ('close', or 'error' without one) ends it
+        // here: the client and the listener's half-open connection are reset, the entry goes.
+        const early = () => {
+          if (flow.state !== 'open' || this.sockets.has(flow)) return;
+          this.opts.log(`vif: ${target} for ${intToIpv4(flow.client)}:${flow.sport}: the cluster stream closed before the connection was accepted; reset`);
+          this.reset(flow);
+        };
+        stream.once('close', early);
+        stream.once('error', early);
         const syn = flow.syn;
         flow.syn = null;
         const q = parseIpv4(syn, syn.length)!;
@@ -145,7 +205,7 @@ export class RedirectStack {
         this.send(syn);
       },
       (err: Error) => {
-        clearTimeout(timer);
+        settled();
         dialled.then((s) => s.destroy(), () => {});
         this.opts.log(`vif: connect ${target} for ${intToIpv4(flow.client)}:${flow.sport} failed: ${err.message}`);
         if (flow.syn) this.refuse(buildRst(flow.syn, parseIpv4(flow.syn, flow.syn.length)!));
@@ -157,28 +217,16 @@ export class RedirectStack {
   private onAccepted(socket: net.Socket): void {
     const fake = ipv4ToInt(socket.remoteAddress ?? '');
     const flow = fake === null ? undefined : this.nat.returning(fake, socket.remotePort ?? -1);
-    if (!flow || flow.state !== 'open' || !flow.stream || this.accepted.has(flow)) {
-      this.opts.log(`vif: unexpected connection from ${socket.remoteAddress}:${socket.remotePort} to the listener`);
+    if (!flow || flow.state !== 'open' || !flow.stream || this.sockets.has(flow) || this.closing) {
+      if (!this.closing) this.opts.log(`vif: unexpected connection from ${socket.remoteAddress}:${socket.remotePort} to the listener`);
       return void socket.resetAndDestroy();
     }
-    this.accepted.add(flow);
-    const stream = flow.stream;
-    socket.setNoDelay(true);
-    socket.on('error', () => stream.destroy());
-    stream.on('error', () => socket.resetAndDestroy());
-    // A cluster stream torn down without an EOF is a reset, not a clean end.
-    let streamEnded = false;
-    stream.once('end', () => (streamEnded = true));
-    stream.once('close', () => {
-      if (!streamEnded && !socket.destroyed) socket.resetAndDestroy();
-    });
-    socket.once('close', () => {
-      stream.destroy();
+    this.sockets.set(flow, socket);
+    // The entry lingers closed: the kernel's FIN or RST still goes out through it.
+    splice(socket, flow.stream, () => {
+      this.sockets.delete(flow);
       this.nat.close(flow, this.now());
     });
-    // pipe() ends the other side on EOF: a half-close travels both ways.
-    socket.pipe(stream);
-    stream.pipe(socket);
   }
 
   private onUdp(buf: Buffer, p: Ipv4Packet): void {
@@ -195,11 +243,10 @@ export class RedirectStack {
   }
 
   private sweep(): void {
-    const stale = (flow: Flow) => !this.accepted.has(flow);
-    for (const flow of this.nat.expire(this.now(), this.opts.lingerMs, this.opts.connectTimeoutMs * 2, stale)) {
-      if (flow.state !== 'closed') flow.stream?.destroy();
-      flow.state = 'closed';
-    }
+    // Stale: never accepted, or accepted but its stream is gone while the socket stays (a backstop:
+    // splice() ends the socket when the stream closes).
+    const stale = (flow: Flow) => !this.sockets.has(flow) || flow.stream?.destroyed === true;
+    for (const flow of this.nat.expire(this.now(), this.opts.lingerMs, this.opts.connectTimeoutMs * 2, stale)) this.reset(flow);
   }
 
   private warnedIpv6 = false;

@@ -3,7 +3,7 @@
 // {"ready":...} and then answers the stdin commands "stats", "dials" and "teardown".
 import net from 'node:net';
 import readline from 'node:readline';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import { UndoStack } from '../../../src/session/undo.js';
 import { startVif } from '../../../src/vif/index.js';
 
@@ -16,6 +16,22 @@ function connect(destIp: string, destPort: number): Promise<Duplex> {
   dials.push(`${destIp}:${destPort}`);
   if (destIp === '10.130.0.99') {
     return new Promise((_, reject) => setTimeout(() => reject(new Error('connect EHOSTUNREACH 10.130.0.99')), 20));
+  }
+  // Streams that take the request and never answer: .98 is torn down at once (before the listener
+  // accepts the client's connection), .97 after 300 ms (after the accept), .96 never (until teardown).
+  if (['10.130.0.98', '10.130.0.97', '10.130.0.96'].includes(destIp)) {
+    let heard = false;
+    const stream = new Duplex({
+      read() {},
+      write: (_chunk, _enc, done) => {
+        if (!heard) dials.push(`${destIp}:${destPort} got the request`);
+        heard = true;
+        done();
+      },
+    });
+    if (destIp === '10.130.0.98') process.nextTick(() => stream.destroy());
+    if (destIp === '10.130.0.97') setTimeout(() => stream.destroy(new Error('channel broke')), 300);
+    return Promise.resolve(stream);
   }
   if (!destIp.startsWith('10.130.')) return Promise.reject(new Error(`connect ECONNREFUSED ${destIp}`));
   return new Promise((resolve, reject) => {

@@ -110,6 +110,18 @@ describe('VIF: packet redirect through a real TUN (root, netns tpvif-it)', funct
     await setRpFilter(NS, 1);
   });
 
+  it('a cluster stream torn down before the accept resets the client at once (curl exit 7)', async () => {
+    const r = await curl(NS, 'http://10.130.0.98:80/', ['-S']);
+    expect(r.code).to.equal(7);
+    expect(Number(r.info)).to.be.below(1);
+  });
+
+  it('a cluster stream that breaks after the accept resets the client (curl exit 56)', async () => {
+    const r = await curl(NS, 'http://10.130.0.97:80/', ['-S']);
+    expect(r.code).to.equal(56);
+    expect(Number(r.info)).to.be.within(0.25, 2);
+  });
+
   it('NAT entries expire after the connections close', async () => {
     const stats = await pollUntil('NAT entries', () => harness.ask<{ natEntries: number }>('stats'), (s) => s.natEntries === 0, 10000);
     expect(stats.natEntries).to.equal(0);
@@ -123,7 +135,13 @@ describe('VIF: packet redirect through a real TUN (root, netns tpvif-it)', funct
   });
 
   it('teardown removes the device and its routes', async () => {
+    // A connection still open, its stream silent: teardown resets it and still finishes.
+    const open = curl(NS, 'http://10.130.0.96:80/', ['-S']);
+    await pollUntil('the request on the open connection', () => harness.ask<string[]>('dials'), (d) => d.includes('10.130.0.96:80 got the request'), 5000);
+    const started = Date.now();
     expect(await harness.ask('teardown')).to.deep.equal({ failures: [] });
+    expect(Date.now() - started).to.be.below(3000);
+    expect((await open).code).to.equal(56);
     await harness.proc;
     expect(await links()).to.not.include(DEV);
     expect(await routes()).to.equal('');

@@ -2,28 +2,13 @@
 // packets it writes are collected. T is 127.0.0.1 so the listener can bind; the fakes are 127.0.0.2-6.
 import { expect } from 'chai';
 import { PassThrough, type Duplex } from 'node:stream';
-import {
-  buildUdp, headerChecksum, intToIpv4, ipv4ToInt, parseIpv4, readU32, transportChecksum,
-  PROTO_TCP, PROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN,
-} from '../../../src/vif/ipv4.js';
+import { buildUdp, ipv4ToInt, TCP_ACK, TCP_SYN } from '../../../src/vif/ipv4.js';
 import { RedirectStack } from '../../../src/vif/redirect.js';
-import { tcpPacket } from './packets.js';
+import { describePacket, tcpPacket } from './packets.js';
 
 const ip = (s: string) => ipv4ToInt(s)!;
 const CLIENT = ip('10.77.0.2');
 const DEST = ip('211.55.0.10');
-
-/** A written packet, checked for valid checksums and summarised as text. */
-function describePacket(pkt: Uint8Array): string {
-  const b = Buffer.from(pkt);
-  const p = parseIpv4(b, b.length)!;
-  expect(b.readUInt16BE(10), 'IP checksum').to.equal(headerChecksum(b));
-  const field = p.proto === PROTO_TCP ? 16 : 6;
-  expect(b.readUInt16BE(p.l4 + field), 'transport checksum').to.equal(transportChecksum(b, p.l4, p.length, p.proto, p.src, p.dst));
-  const flags = p.proto === PROTO_UDP ? 'UDP' : [[TCP_SYN, 'S'], [TCP_RST, 'R'], [TCP_ACK, 'A']].filter(([f]) => p.flags & (f as number)).map(([, n]) => n).join('');
-  const tail = p.proto === PROTO_UDP ? b.subarray(28).toString() : `seq ${readU32(b, p.l4 + 4)} ack ${readU32(b, p.l4 + 8)}`;
-  return `${intToIpv4(p.src)}:${p.sport} > ${intToIpv4(p.dst)}:${p.dport} ${flags} ${tail}`;
-}
 
 describe('vif RedirectStack (packets in, packets out)', () => {
   let stack: RedirectStack;
