@@ -47,16 +47,19 @@ class Checker {
     throw new ConfigError(`config file ${this.file}: ${key}: bad value ${show(value)}: ${expected}`);
   }
 
-  unknown(key: string, known: readonly string[]): never {
-    const where = key.includes('.') ? `under ${key.slice(0, key.lastIndexOf('.'))}` : 'at the top';
-    throw new ConfigError(`config file ${this.file}: unknown key ${key} (known keys ${where}: ${known.join(', ')})`);
+  /** `section` is null at the top; an odd key (empty, spaces, line breaks, long) is quoted and cut. */
+  unknown(section: string | null, key: string, known: readonly string[]): never {
+    const shown = /^[\w-]{1,120}$/.test(key) ? key : show(key);
+    const where = section ? `under ${section}` : 'at the top';
+    const path = section ? `${section}.${shown}` : shown;
+    throw new ConfigError(`config file ${this.file}: unknown key ${path} (known keys ${where}: ${known.join(', ')})`);
   }
 
   section(name: string, value: unknown): Map {
     if (value === null || value === undefined) return {};
     if (!isMap(value)) this.fail(name, value, `expected a map with the keys ${SECTIONS[name].join(', ')}`);
     for (const key of Object.keys(value)) {
-      if (!SECTIONS[name].includes(key)) this.unknown(`${name}.${key}`, SECTIONS[name]);
+      if (!SECTIONS[name].includes(key)) this.unknown(name, key, SECTIONS[name]);
     }
     return value;
   }
@@ -114,7 +117,7 @@ export function checkConfigDocument(file: string, doc: unknown, defaults: Config
     ? doc
     : check.fail('(top level)', doc, `expected a map with the keys ${Object.keys(SECTIONS).join(', ')}`);
   for (const key of Object.keys(top)) {
-    if (!Object.hasOwn(SECTIONS, key)) check.unknown(key, Object.keys(SECTIONS));
+    if (!Object.hasOwn(SECTIONS, key)) check.unknown(null, key, Object.keys(SECTIONS));
   }
 
   const routing = check.section('routing', top.routing);

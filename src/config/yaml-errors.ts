@@ -1,7 +1,7 @@
 // YAML problems as one line with the position: syntax errors from the parser, and the alias
 // problems the parser only finds while converting (an alias before its anchor, one inside its own
 // anchor, too many expansions), found here first so converting never throws.
-import { type Document, isAlias, isCollection, visit, type LineCounter, type YAMLError } from 'yaml';
+import { type Document, isAlias, isCollection, isScalar, type LineCounter, type Node, visit, type YAMLError } from 'yaml';
 
 /** At most this many alias expansions while converting (the yaml package's own guard). */
 export const MAX_ALIAS_COUNT = 100;
@@ -20,23 +20,35 @@ export function describeYamlError(error: YAMLError, lines: LineCounter): string 
   return `${first} at ${at(lines, error.pos[0])}`;
 }
 
-/** The first alias that cannot be resolved or key that is a list or map, or null when all is fine. */
+/**
+ * The first alias that cannot be resolved or key that is a list or map, or null when all is fine.
+ * One pass in document order, as the yaml package resolves an alias: to the last anchor before it.
+ */
 export function checkStructure(doc: Document, lines: LineCounter): string | null {
   let problem: string | null = null;
+  const anchors = new Map<string, Node>();
   visit(doc, {
     Pair(_key, pair) {
-      // Converting would stringify such a key with a process warning; no config key is one.
-      if (!isCollection(pair.key)) return undefined;
-      problem = `the key at ${at(lines, pair.key.range?.[0] ?? 0)} is a list or map: expected a name`;
+      // Converting would stringify such a key (a list, a map, an alias of one, !!binary) with a
+      // process warning; no config key is one.
+      const key = pair.key;
+      if (key === null || (isScalar(key) && (key.value === null || typeof key.value !== 'object'))) return undefined;
+      const what = isCollection(key) ? 'a list or map' : isAlias(key) ? 'an alias' : 'not text';
+      problem = `the key at ${at(lines, (key as Node).range?.[0] ?? 0)} is ${what}: expected a name`;
       return visit.BREAK;
     },
-    Alias(_key, alias) {
-      const where = at(lines, alias.range?.[0] ?? 0);
-      const target = alias.resolve(doc);
+    Node(_key, node, path) {
+      if (!isAlias(node)) {
+        if (node.anchor) anchors.set(node.anchor, node);
+        return undefined;
+      }
+      const where = at(lines, node.range?.[0] ?? 0);
+      const name = node.source.length > 40 ? `${node.source.slice(0, 40)}...` : node.source;
+      const target = anchors.get(node.source);
       if (!target) {
-        problem = `the alias *${alias.source} at ${where} has no anchor &${alias.source} before it: define the anchor first`;
-      } else if (target.range && alias.range && target.range[0] <= alias.range[0] && alias.range[0] < target.range[2]) {
-        problem = `the alias *${alias.source} at ${where} is inside its own anchor &${alias.source}: a value cannot contain itself`;
+        problem = `the alias *${name} at ${where} has no anchor &${name} before it: define the anchor first`;
+      } else if (path.includes(target)) {
+        problem = `the alias *${name} at ${where} is inside its own anchor &${name}: a value cannot contain itself`;
       }
       return problem ? visit.BREAK : undefined;
     },

@@ -104,7 +104,8 @@ export function parseIpRouteJson(text: string, familyHint?: AddressFamily): Host
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new RouteJsonError(`not JSON: ${(err as Error).message}`);
+    // V8 quotes the text around the position, line breaks included: keep the message one line.
+    throw new RouteJsonError(`not JSON: ${(err as Error).message.replace(/\r?\n/g, '\\n')}`);
   }
   if (!Array.isArray(data)) throw new RouteJsonError('expected a JSON array of routes');
   return data.map((entry, index) => {

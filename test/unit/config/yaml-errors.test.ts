@@ -33,6 +33,10 @@ describe('config YAML errors', () => {
     ['a duplicate key', 'timeouts:\n  sshConnect: 4s\n  sshConnect: 5s\n', 'not valid YAML: Map keys must be unique at line 3, column 3'],
     ['a second document', 'routing: {}\n---\ndns: {}\n', 'not valid YAML: a second document starts at line 2, column 1: a config file holds one document (remove the ---)'],
     ['a list as a key', '? [routing]\n: 1\n', 'not valid YAML: the key at line 1, column 3 is a list or map: expected a name'],
+    ['an alias as a key', 'x: &a {b: 1}\n*a : 2\n', 'not valid YAML: the key at line 2, column 1 is an alias: expected a name'],
+    ['a binary key', '!!binary aGVsbG8=: 1\n', 'not valid YAML: the key at line 1, column 10 is not text: expected a name'],
+    ['a key with a line break', '? |\n  multi\n: 1\n', 'unknown key "multi\\n" (known keys at the top: routing, dns, timeouts)'],
+    ['an empty key under a section', 'dns: {"": 1}', 'unknown key dns."" (known keys under dns: includeSuffixes, excludeSuffixes, lookupTimeout)'],
     ['a bad escape', 'dns: {includeSuffixes: ["\\q"]}', 'not valid YAML: Invalid escape sequence \\q at line 1, column 26'],
   ];
   for (const [what, text, message] of cases) {
