@@ -7,8 +7,8 @@ import { run } from '../../../src/cli/main.js';
 import { Fuzz, FUZZ_SEED, replay } from '../config/fuzz-kit.js';
 
 /** 10,000 command lines per run: plan's parser is built about four times faster than the session's. */
-const SESSION_INPUTS = 4_000;
-const PLAN_INPUTS = 6_000;
+const SESSION_INPUTS = 3_000;
+const PLAN_INPUTS = 7_000;
 /** Per batch, and per command line (a stall or a blow-up, not slowness, is what this catches). */
 const BATCH_MS = 20_000;
 const ONE_MS = 1_000;
