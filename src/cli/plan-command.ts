@@ -1,12 +1,12 @@
 // `telepresence plan`: the routing plan a session would apply, computed from the given cluster
 // subnets, the route table (live or --route-table FILE), the config and the routing flags. Changes nothing.
-import { readFileSync } from 'node:fs';
 import type { ArgumentParser, Namespace } from 'argparse';
 import { applyRoutingFlags, type Config } from '../config/index.js';
+import { readBoundedText, readFailure } from '../config/read-file.js';
 import { planRoutes, parseCidr } from '../engine/index.js';
 import type { HostRoute, Plan } from '../engine/types.js';
 import { EXIT_CODES, UsageError } from '../errors.js';
-import { parseIpRouteJson } from '../host/ip-route-json.js';
+import { parseIpRouteJson, RouteJsonError } from '../host/ip-route-json.js';
 import { createRouteTable } from '../host/route-table.js';
 import { discoverSubnets, resolveClusterTarget } from '../kube/index.js';
 import type { Io } from './io.js';
@@ -70,17 +70,20 @@ function cidrsOf(flag: string, values: string[]): string[] {
 export function readRouteTableFile(file: string): HostRoute[] {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readBoundedText(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? (err as Error).message})`;
+    const why = code === 'ENOENT' ? 'no such file' : readFailure(err);
     throw new UsageError(`argument --route-table: ${quote(file)}: ${why}`);
   }
   try {
     return parseIpRouteJson(text);
   } catch (err) {
+    // Anything else thrown here is a bug of the parser and is reported as one.
+    if (!(err instanceof RouteJsonError)) throw err;
+    const entry = err.index === null ? '' : `route [${err.index}]: `;
     throw new UsageError(
-      `argument --route-table: ${quote(file)}: not what 'ip -j route show table all' prints: ${(err as Error).message}`,
+      `argument --route-table: ${quote(file)}: not what 'ip -j route show table all' prints: ${entry}${err.message}`,
     );
   }
 }

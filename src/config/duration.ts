@@ -1,6 +1,10 @@
 // Durations in config.yml, in the shapes Telepresence 2 accepts: "500ms", "4s", "1m", "1h", "1m30s";
 // a bare number means seconds. Returns milliseconds, or null when the text is not a duration.
 
+/** The range config.yml accepts: Node fires a timer past 2^31 ms at once, so a day is the cap. */
+export const MIN_DURATION_MS = 1;
+export const MAX_DURATION_MS = 24 * 3_600_000;
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 export function parseDuration(value: unknown): number | null {

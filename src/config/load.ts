@@ -1,12 +1,13 @@
 // Finds and reads config.yml: --config FILE, else $TELEPRESENCE_CONFIG, else the default path
 // ($XDG_CONFIG_HOME or ~/.config, then telepresence/config.yml). Only the default may be missing.
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { type Config, defaultConfig, freeze } from './config.js';
+import { readBoundedText, readFailure } from './read-file.js';
 import { checkConfigDocument } from './schema.js';
+import { checkStructure, describeYamlError, firstAlias, MAX_ALIAS_COUNT } from './yaml-errors.js';
 
 export interface ConfigLocation {
   path: string;
@@ -37,11 +38,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const defaults = defaultConfig(options.platform ?? process.platform);
   let text: string;
   try {
-    text = readFileSync(location.path, 'utf8');
+    text = readBoundedText(location.path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && location.origin === 'default') return defaults;
-    const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? (err as Error).message})`;
+    const why = readFailure(err);
     const fix = location.origin === 'default' ? 'fix or remove it' : `fix ${location.origin} or create the file`;
     throw new ConfigError(`config file ${location.path} (from ${location.origin}) ${why}: ${fix}`);
   }
@@ -50,10 +51,20 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
 /** Parse and check the text of a config file; `file` is only used in messages. */
 export function parseConfigText(file: string, text: string, defaults: Config = defaultConfig()): Config {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const first = doc.errors[0].message.split('\n')[0];
-    throw new ConfigError(`config file ${file}: not valid YAML: ${first}`);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
+  const invalid = (why: string): never => {
+    throw new ConfigError(`config file ${file}: not valid YAML: ${why}`);
+  };
+  if (doc.errors.length > 0) invalid(describeYamlError(doc.errors[0], lineCounter));
+  const alias = checkStructure(doc, lineCounter);
+  if (alias) invalid(alias);
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch {
+    // With every alias resolvable, only the yaml package's expansion guard is left to throw.
+    invalid(`the aliases from ${firstAlias(doc, lineCounter)} on expand to more than ${MAX_ALIAS_COUNT} values: use fewer aliases`);
   }
-  return checkConfigDocument(file, doc.toJS(), defaults);
+  return checkConfigDocument(file, value, defaults);
 }

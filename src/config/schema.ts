@@ -3,7 +3,7 @@ import { parseCidr } from '../engine/index.js';
 import { ConfigError } from '../errors.js';
 import type { Config, TimeoutKey } from './config.js';
 import { TIMEOUT_KEYS } from './config.js';
-import { parseDuration } from './duration.js';
+import { formatDuration, MAX_DURATION_MS, MIN_DURATION_MS, parseDuration } from './duration.js';
 
 type Map = Record<string, unknown>;
 
@@ -23,8 +23,17 @@ const SECTIONS: Record<string, readonly string[]> = {
 
 const SUFFIX = /^\.?[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?)*$/;
 
+/** Longer values are cut: the message stays one readable line whatever the file holds. */
+const SHOW_MAX = 120;
+
 function show(value: unknown): string {
-  return JSON.stringify(value) ?? String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > SHOW_MAX ? `${text.slice(0, SHOW_MAX)}...` : text;
 }
 
 function isMap(value: unknown): value is Map {
@@ -38,16 +47,19 @@ class Checker {
     throw new ConfigError(`config file ${this.file}: ${key}: bad value ${show(value)}: ${expected}`);
   }
 
-  unknown(key: string, known: readonly string[]): never {
-    const where = key.includes('.') ? `under ${key.slice(0, key.lastIndexOf('.'))}` : 'at the top';
-    throw new ConfigError(`config file ${this.file}: unknown key ${key} (known keys ${where}: ${known.join(', ')})`);
+  /** `section` is null at the top; an odd key (empty, spaces, line breaks, long) is quoted and cut. */
+  unknown(section: string | null, key: string, known: readonly string[]): never {
+    const shown = /^[\w-]{1,120}$/.test(key) ? key : show(key);
+    const where = section ? `under ${section}` : 'at the top';
+    const path = section ? `${section}.${shown}` : shown;
+    throw new ConfigError(`config file ${this.file}: unknown key ${path} (known keys ${where}: ${known.join(', ')})`);
   }
 
   section(name: string, value: unknown): Map {
     if (value === null || value === undefined) return {};
     if (!isMap(value)) this.fail(name, value, `expected a map with the keys ${SECTIONS[name].join(', ')}`);
     for (const key of Object.keys(value)) {
-      if (!SECTIONS[name].includes(key)) this.unknown(`${name}.${key}`, SECTIONS[name]);
+      if (!SECTIONS[name].includes(key)) this.unknown(name, key, SECTIONS[name]);
     }
     return value;
   }
@@ -64,7 +76,8 @@ class Checker {
   }
 
   cidr(key: string, value: unknown): string {
-    if (typeof value !== 'string') this.fail(key, value, 'expected a CIDR such as 10.128.0.0/9');
+    // A long string is no CIDR, and the parser's message would quote all of it.
+    if (typeof value !== 'string' || value.length > 100) this.fail(key, value, 'expected a CIDR such as 10.128.0.0/9');
     try {
       return parseCidr(value);
     } catch (err) {
@@ -89,6 +102,9 @@ class Checker {
   duration(key: string, value: unknown): number {
     const ms = parseDuration(value);
     if (ms === null) this.fail(key, value, 'expected a duration such as 500ms, 4s or 1m (a bare number is seconds)');
+    if (ms < MIN_DURATION_MS || ms > MAX_DURATION_MS) {
+      this.fail(key, value, `out of range: use a duration from ${formatDuration(MIN_DURATION_MS)} to ${formatDuration(MAX_DURATION_MS)}`);
+    }
     return ms;
   }
 }
@@ -101,7 +117,7 @@ export function checkConfigDocument(file: string, doc: unknown, defaults: Config
     ? doc
     : check.fail('(top level)', doc, `expected a map with the keys ${Object.keys(SECTIONS).join(', ')}`);
   for (const key of Object.keys(top)) {
-    if (!(key in SECTIONS)) check.unknown(key, Object.keys(SECTIONS));
+    if (!Object.hasOwn(SECTIONS, key)) check.unknown(null, key, Object.keys(SECTIONS));
   }
 
   const routing = check.section('routing', top.routing);

@@ -16,7 +16,21 @@ interface IpNexthop {
 
 type IpRoute = Record<string, unknown> & IpNexthop & { nexthops?: unknown };
 
-export class RouteJsonError extends Error {}
+export class RouteJsonError extends Error {
+  /** The index of the bad entry in the array, when one entry is at fault. */
+  index: number | null = null;
+}
+
+/** JSON of a value for a message, cut short: a saved file can hold anything, nested without end. */
+function show(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Array.isArray(value) ? '[...]' : '{...}';
+  }
+  return text.length > 120 ? `${text.slice(0, 120)}...` : text;
+}
 
 function str(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
@@ -53,11 +67,12 @@ function canonicalDst(dst: string, family: AddressFamily): string {
 /** Normalise one entry of the array; throws RouteJsonError naming the entry when it has no usable dst. */
 export function parseIpRoute(raw: unknown, familyHint?: AddressFamily): HostRoute {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new RouteJsonError(`expected a route object, got ${JSON.stringify(raw)}`);
+    throw new RouteJsonError(`expected a route object, got ${show(raw)}`);
   }
   const route = raw as IpRoute;
   const dst = str(route.dst);
-  if (!dst) throw new RouteJsonError(`route without "dst": ${JSON.stringify(raw)}`);
+  if (!dst) throw new RouteJsonError(`route without "dst": ${show(raw)}`);
+  if (dst.length > 100) throw new RouteJsonError(`route with a bad "dst" ${show(dst)}: expected a CIDR, an address or default`);
   const family = familyOf(route, dst, familyHint);
   let cidr: string;
   try {
@@ -89,8 +104,16 @@ export function parseIpRouteJson(text: string, familyHint?: AddressFamily): Host
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new RouteJsonError(`not JSON: ${(err as Error).message}`);
+    // V8 quotes the text around the position, line breaks included: keep the message one line.
+    throw new RouteJsonError(`not JSON: ${(err as Error).message.replace(/\r?\n/g, '\\n')}`);
   }
   if (!Array.isArray(data)) throw new RouteJsonError('expected a JSON array of routes');
-  return data.map((entry) => parseIpRoute(entry, familyHint));
+  return data.map((entry, index) => {
+    try {
+      return parseIpRoute(entry, familyHint);
+    } catch (err) {
+      if (err instanceof RouteJsonError) err.index = index;
+      throw err;
+    }
+  });
 }

@@ -5,7 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 
 import type { Cluster, Context, KubeConfig, User } from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
 
+import { readBoundedText, readFailure } from '../config/read-file.js';
 import { ClusterError } from '../errors.js';
 import { loadClientNode } from './client-node.js';
 
@@ -41,12 +43,8 @@ export async function loadKubeconfig(source: KubeconfigSource): Promise<KubeConf
   const contexts = new Map<string, Context>();
   let currentContext = '';
   for (const file of source.files) {
-    const one = new k8s.KubeConfig();
-    try {
-      one.loadFromFile(file);
-    } catch (err) {
-      throw new ClusterError(`cannot read the kubeconfig ${file}: ${(err as Error).message.split('\n')[0]}`);
-    }
+    const one = readOne(new k8s.KubeConfig(), file);
+    if (!one) continue;
     for (const c of one.getClusters()) if (!clusters.has(c.name)) clusters.set(c.name, c);
     for (const u of one.getUsers()) if (!users.has(u.name)) users.set(u.name, u);
     for (const c of one.getContexts()) if (!contexts.has(c.name)) contexts.set(c.name, c);
@@ -55,6 +53,47 @@ export async function loadKubeconfig(source: KubeconfigSource): Promise<KubeConf
   const merged = new k8s.KubeConfig();
   merged.loadFromOptions({ clusters: [...clusters.values()], users: [...users.values()], contexts: [...contexts.values()], currentContext });
   return merged;
+}
+
+/** The parser's first line with `(3:14)` spelled out: js-yaml is client-node's parser. */
+function yamlMessage(err: unknown): string {
+  const first = (err as Error).message.split('\n')[0];
+  return first.replace(/ \((\d+):(\d+)\)$/, ' at line $1, column $2');
+}
+
+/** One file, loaded into `into`; null for an empty file (kubectl reads it as an empty config). */
+function readOne(into: KubeConfig, file: string): KubeConfig | null {
+  const fail = (why: string): never => {
+    throw new ClusterError(`cannot read the kubeconfig ${file}: ${why}`);
+  };
+  let text = '';
+  try {
+    text = readBoundedText(file);
+  } catch (err) {
+    fail(`it ${readFailure(err)}`);
+  }
+  if (/^\s*$/.test(text.replace(/^\s*#.*$/gm, ''))) return null;
+  try {
+    into.loadFromString(text);
+  } catch (err) {
+    const yaml = (err as Error).name === 'YAMLException';
+    fail(yaml ? `not valid YAML: ${yamlMessage(err)}` : `not a kubeconfig: ${(err as Error).message.split('\n')[0]}`);
+  }
+  let top: unknown = {};
+  try {
+    top = parseYaml(text);
+  } catch {
+    // js-yaml read it; a stricter reading does not count against the file.
+  }
+  if (top === null || typeof top !== 'object' || Array.isArray(top)) {
+    fail('not a kubeconfig: expected a map with the keys apiVersion, kind, clusters, contexts, users');
+  }
+  const current: unknown = into.getCurrentContext();
+  if (current !== undefined && current !== null && typeof current !== 'string') {
+    fail(`not a kubeconfig: current-context: expected a context name, got ${JSON.stringify(current)}`);
+  }
+  into.makePathsAbsolute(path.dirname(file));
+  return into;
 }
 
 /** `P` or `P1:P2` or a note that there is none, for messages. */

@@ -69,6 +69,9 @@ describe('parseIpRouteJson', () => {
 
   const bad: [string, string][] = [
     ['', 'not JSON: Unexpected end of JSON input'],
+    // V8 quotes the text around the error, line breaks and all: they are written as \n.
+    ['[\n1,\nfoo\n]', 'not JSON: Unexpected token \'o\', "[\\n1,\\nfoo\\n]" is not valid JSON'],
+    ['[{"dst":"10.0.0.0/8"}, 7]', 'expected a route object, got 7'],
     ['{"dst":"default"}', 'expected a JSON array of routes'],
     ['[42]', 'expected a route object, got 42'],
     ['[{"dev":"eth0"}]', 'route without "dst": {"dev":"eth0"}'],
