@@ -5,7 +5,7 @@ import { constants } from 'node:fs';
 import { lstat, open, readFile, readlink, rename, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ClusterError } from '../errors.js';
-import { isProcessAlive } from './process.js';
+import { currentBootIdSync, isProcessAlive } from './process.js';
 
 /** What was at the resolv.conf path before the session: a file's text, or a symlink's target. */
 export type SavedResolvConf = { kind: 'file'; content: string } | { kind: 'symlink'; target: string; content: string };
@@ -51,10 +51,6 @@ export function overriddenResolvConf(original: string, address: string, statePat
   }
   if (!placed) out.push(...ours);
   return out.join('\n') + '\n';
-}
-
-export async function currentBootId(): Promise<string> {
-  return (await readFile('/proc/sys/kernel/random/boot_id', 'utf8').catch(() => 'unknown')).trim();
 }
 
 
@@ -130,7 +126,7 @@ export async function overrideResolvConf(address: string, paths: ResolvConfPaths
     : { kind: 'file', content };
   const written = overriddenResolvConf(content, address, paths.state);
   const backup: ResolvConfBackup = {
-    version: 1, path: paths.resolvConf, original, written, pid: process.pid, bootId: await currentBootId(), changedAt: new Date().toISOString(),
+    version: 1, path: paths.resolvConf, original, written, pid: process.pid, bootId: currentBootIdSync(), changedAt: new Date().toISOString(),
   };
   // The backup is on disk before the file changes: a SIGKILL at any point leaves a repairable state.
   await writeDurably(paths.state, JSON.stringify(backup, null, 2) + '\n');
@@ -164,7 +160,7 @@ export async function overrideResolvConf(address: string, paths: ResolvConfPaths
 export async function repairResolvConf(paths: ResolvConfPaths = DEFAULT_RESOLV_CONF_PATHS): Promise<string[]> {
   const backup = await readState(paths.state);
   if (backup === null) return [];
-  const sameBoot = backup.bootId === (await currentBootId());
+  const sameBoot = backup.bootId === currentBootIdSync();
   if (sameBoot && backup.pid !== process.pid && isProcessAlive(backup.pid)) {
     return [`left ${backup.path} alone: telepresence pid ${backup.pid}, which changed it, is still running`];
   }

@@ -1,7 +1,7 @@
 // A proxy operation: how a session gets its proxy pod (`new`: a Deployment of its own; `swap` and
 // `existing` come with the swap issue). Three phases: checks that change nothing, the change (each
 // undo registered as it is made, journalled first), and the repair of what a dead session left.
-import type { ChangeJournal, Repairer, UndoRegistry } from '../../changes.js';
+import type { ChangeJournal, UndoRegistry } from '../../changes.js';
 
 export interface ProxyPod {
   podName: string;
@@ -31,6 +31,3 @@ export interface ProxyOperation {
   /** Makes the proxy pod; every change is journalled before it is made and its undo pushed after. */
   apply(ctx: OperationContext): Promise<ProxyPod>;
 }
-
-/** The repair phase: one repairer per journal kind the operation writes, bound to the current cluster. */
-export type OperationRepairer = Repairer<never>;
