@@ -68,6 +68,10 @@ describe('SIGKILL after each journalled change: the next run repairs it (e2e, ro
         const entry = r?.entries.find((e) => e.kind === point.kind);
         return r && entry && (await point.made(entry.data, fx, stderr)) ? r : undefined;
       });
+      // A port-forward that outlives the session is what the repair is for: stopped, kubectl cannot
+      // end by itself on its next line to the dead session's pipe (it does, at times, even when idle).
+      const forward = record.entries.find((e) => e.kind === 'port-forward')?.data as { pid: number } | undefined;
+      if (point.kind === 'port-forward' && forward) process.kill(forward.pid, 'SIGSTOP');
       process.kill(record.pid, 'SIGKILL');
       await exited;
       await execa('pkill', ['-f', 'sleep 305'], { reject: false }); // it holds the session's output open
