@@ -2,7 +2,7 @@
 // on the address that resolv.conf or systemd-resolved names), answering with WorkstationDns.
 import net from 'node:net';
 import dns2 from 'dns2';
-import { boundTcpClients } from '../protocol/index.js';
+import { DNS_MAX_CONCURRENT, guardDnsServer, type Dns2ServerLike } from '../protocol/index.js';
 import { fitUdp, type WorkstationDns } from './workstation-dns.js';
 import { Packet, RCODE, type DnsPacket } from './records.js';
 
@@ -40,10 +40,12 @@ export async function listenWorkstationDns(
   };
   const bind = async (transport: 'udp' | 'tcp', port: number) => {
     const server = dns2.createServer(
-      transport === 'udp' ? { udp: { type: address.host.includes(':') ? 'udp6' : 'udp4' }, handle } : { tcp: true, handle },
+      transport === 'udp'
+        ? { udp: { type: address.host.includes(':') ? 'udp6' : 'udp4' }, handle, maxConcurrent: DNS_MAX_CONCURRENT }
+        : { tcp: true, handle, maxConcurrent: DNS_MAX_CONCURRENT },
     );
     server.on('requestError', (err: unknown) => log(`dns: bad request: ${String(err)}`));
-    boundTcpClients(server);
+    guardDnsServer(server as unknown as Dns2ServerLike, (bytes) => Packet.parse(Buffer.from(bytes)), { log });
     const failed = new Promise<never>((_, reject) => server.once('error', (err: Error) => reject(err)));
     const bound = await Promise.race([server.listen({ [transport]: { port, address: address.host } }), failed]);
     return { server, port: bound[transport]?.port ?? 0 };

@@ -5,6 +5,7 @@
 // is opened on first use and again after it ends, so a pod-side idle timeout or a lost SSH channel
 // costs one reconnect.
 import type { Duplex } from 'node:stream';
+import { checkDnsMessage } from '../protocol/index.js';
 import { Packet, type DnsPacket } from './records.js';
 
 export type OpenStream = () => Promise<Duplex>;
@@ -116,6 +117,8 @@ export class StreamDnsClient {
   }
 
   private deliver(message: Buffer): void {
+    // Checked before dns2 parses it (its parser loops to the header's counts): a bad answer is dropped.
+    if (!checkDnsMessage(message, 'response').ok) return;
     let answer: DnsPacket;
     try {
       answer = Packet.parse(message);

@@ -3,7 +3,7 @@
 // answers are rewritten for VNAT. Transport-free: server.ts puts it on UDP/TCP, the VIF hands it packets.
 import { ipv4ToInt } from '../engine/ip.js';
 import { dnsDestination, type DnsPolicy } from '../engine/index.js';
-import { PROBE_PREFIX } from '../protocol/index.js';
+import { checkDnsMessage, dnsErrorReply, PROBE_PREFIX } from '../protocol/index.js';
 import { CLUSTER_ANSWER_TTL_SECONDS, rewriteClusterResult, type TranslateIp } from './answers.js';
 import { LookupCache, type AnswerSource } from './cache.js';
 import {
@@ -148,12 +148,17 @@ export class WorkstationDns {
    * A raw DNS message (a UDP payload read from the TUN) in, the raw reply out; too large a reply
    * is cut to the question with TC set, so the stub retries over TCP.
    */
-  readonly answerDnsPacket = async (packet: Buffer): Promise<Buffer> => {
+  readonly answerDnsPacket = async (packet: Buffer): Promise<Buffer | null> => {
+    const check = checkDnsMessage(packet, 'query');
+    if (!check.ok) {
+      if (check.rcode === null) return null; // not a query, or too short to answer
+      return Buffer.from(dnsErrorReply(packet, check.rcode));
+    }
     let request: DnsPacket;
     try {
       request = Packet.parse(packet);
     } catch {
-      return formatError(packet);
+      return Buffer.from(dnsErrorReply(packet, RCODE.FORMERR));
     }
     return fitUdp(request, await this.answer(request));
   };
@@ -181,15 +186,6 @@ function localhostResult(name: string, type: number): LookupResult {
   if (type === TYPE.A) return { rcode: RCODE.NOERROR, answers: [{ ...base, type, address: '127.0.0.1' } as LookupResult['answers'][number]] };
   if (type === TYPE.AAAA) return { rcode: RCODE.NOERROR, answers: [{ ...base, type, address: '::1' } as LookupResult['answers'][number]] };
   return { rcode: RCODE.NOERROR, answers: [] };
-}
-
-/** FORMERR for a message we cannot parse, echoing its id when it has one. */
-function formatError(packet: Buffer): Buffer {
-  const reply = Buffer.alloc(12);
-  if (packet.length >= 2) packet.copy(reply, 0, 0, 2);
-  reply[2] = 0x80; // QR
-  reply[3] = RCODE.FORMERR;
-  return reply;
 }
 
 /** RFC 1035/6891: a UDP reply fits the requester's EDNS size (else 512), or carries TC and the question only. */

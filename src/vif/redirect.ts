@@ -44,6 +44,9 @@ export interface RedirectStats {
   refused: number;
 }
 
+/** DNS datagrams waiting for the handler, at most. */
+const MAX_QUEUED_DNS = 256;
+
 export class RedirectStack {
   readonly nat: NatTable;
   readonly stats: RedirectStats = { flows: 0, packetsIn: 0, packetsOut: 0, dropped: 0, refused: 0 };
@@ -53,6 +56,8 @@ export class RedirectStack {
   private readonly sockets = new Map<Flow, net.Socket>();
   /** Fails the dials in progress, when the stack closes. */
   private readonly pendingDials = new Set<() => void>();
+  /** DNS datagrams handed on but not yet taken by the handler (bounded: a flood is dropped here). */
+  private dnsQueued = 0;
   private sweeper: NodeJS.Timeout | null = null;
   private readonly now: () => number;
   private closing: Promise<void> | null = null;
@@ -235,11 +240,19 @@ export class RedirectStack {
     const query = Buffer.from(buf.subarray(p.l4 + 8, p.length));
     const { src, sport } = p;
     const reply = (answer: Uint8Array) => this.send(buildUdp(dns.ip, dns.port, src, sport, answer));
-    try {
-      dns.onDnsPacket(query, reply, { ip: intToIpv4(src), port: sport });
-    } catch (err) {
-      this.opts.log(`vif: DNS handler failed: ${(err as Error).message}`);
-    }
+    // Never on the packet path: the handler runs after this read, so a slow or bad query cannot
+    // delay the TCP packets read with it.
+    if (this.dnsQueued >= MAX_QUEUED_DNS) return this.drop();
+    this.dnsQueued += 1;
+    setImmediate(() => {
+      this.dnsQueued -= 1;
+      if (this.closing) return;
+      try {
+        dns.onDnsPacket(query, reply, { ip: intToIpv4(src), port: sport });
+      } catch (err) {
+        this.opts.log(`vif: DNS handler failed: ${(err as Error).message}`);
+      }
+    });
   }
 
   private sweep(): void {

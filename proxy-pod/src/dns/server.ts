@@ -2,7 +2,7 @@
 // would resolve, after stripping the workstation's search suffixes (policy.ts).
 import dns2 from 'dns2';
 import type { PodResolver } from '../resolver.js';
-import { boundTcpClients, PROBE_ANSWER } from '../../../src/protocol/index.js';
+import { DNS_MAX_CONCURRENT, guardDnsServer, PROBE_ANSWER, type Dns2ServerLike } from '../../../src/protocol/index.js';
 import { ANSWER_TTL_SECONDS, SearchSuffixes, isClusterName, planQuery, ptrNameToIPv4 } from './policy.js';
 import type { Upstream } from './upstream.js';
 
@@ -118,6 +118,7 @@ export async function listenPodDns(options: PodDnsOptions & { host: string; port
   const server = dns2.createServer({
     udp: true,
     tcp: true,
+    maxConcurrent: DNS_MAX_CONCURRENT,
     handle: (request, send) => {
       // dns2's UDP send returns a promise, its TCP send does not: wrap both.
       const reply = (packet: DnsPacket): Promise<unknown> =>
@@ -133,7 +134,7 @@ export async function listenPodDns(options: PodDnsOptions & { host: string; port
     },
   });
   server.on('requestError', (err: unknown) => options.log?.(`dns: bad request: ${String(err)}`));
-  boundTcpClients(server);
+  guardDnsServer(server as unknown as Dns2ServerLike, (bytes) => Packet.parse(Buffer.from(bytes)), { log: options.log });
   const failed = new Promise<never>((_, reject) => server.once('error', (err: Error) => reject(err)));
   const addresses = await Promise.race([server.listen({ udp: { port: options.port, address: options.host }, tcp: { port: options.port, address: options.host } }), failed]);
   return {

@@ -130,17 +130,17 @@ describe('dns/workstation-dns', () => {
 
   it('answerDnsPacket: a raw query in, a raw reply with the same id out', async () => {
     const { dns } = setup();
-    const reply = Packet.parse(await dns.answerDnsPacket(query('web.ns', TYPE.A, 0xbeef).toBuffer()));
+    const reply = Packet.parse(answered(await dns.answerDnsPacket(query('web.ns', TYPE.A, 0xbeef).toBuffer())));
     expect(reply.header).to.deep.include({ id: 0xbeef, qr: 1, rd: 1, ra: 1, rcode: RCODE.NOERROR });
     expect(reply.answers.map((r) => [r.name, r.ttl, r.address])).to.deep.equal([['web.ns', 4, '10.130.0.10']]);
-    const missing = Packet.parse(await dns.answerDnsPacket(query('nothing.ns', TYPE.A).toBuffer()));
+    const missing = Packet.parse(answered(await dns.answerDnsPacket(query('nothing.ns', TYPE.A).toBuffer())));
     expect(missing.header.rcode).to.equal(RCODE.NXDOMAIN);
   });
 
   it('answerDnsPacket: a reply over 512 bytes (no EDNS) is cut to the question with TC set', async () => {
     const many = Array.from({ length: 60 }, (_, i) => a('big.ns', `10.130.1.${i}`));
     const dns = new WorkstationDns({ policy, clusterLookup: new ScriptedLookup({ 'big.ns': ok(...many) }).lookup });
-    const raw = await dns.answerDnsPacket(query('big.ns', TYPE.A).toBuffer());
+    const raw = answered(await dns.answerDnsPacket(query('big.ns', TYPE.A).toBuffer()));
     const reply = Packet.parse(raw);
     expect(raw.length).to.be.at.most(512);
     expect(reply.header.tc).to.equal(1);
@@ -148,10 +148,21 @@ describe('dns/workstation-dns', () => {
     expect(reply.questions.map((q) => q.name)).to.deep.equal(['big.ns']);
   });
 
-  it('answerDnsPacket: garbage gets FORMERR with its id', async () => {
+  it('answerDnsPacket: a header that lies about its counts gets FORMERR with its id at once, without a look-up', async () => {
+    const { dns, cluster } = setup();
+    const started = performance.now();
+    const reply = answered(await dns.answerDnsPacket(Buffer.from('abcd0100ffffffffffffffff', 'hex')));
+    expect(performance.now() - started).to.be.below(50);
+    expect([...reply]).to.deep.equal([0xab, 0xcd, 0x81, 0x80 | RCODE.FORMERR, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(cluster.calls).to.deep.equal([]);
+  });
+
+  it('answerDnsPacket: fewer bytes than a header, or a response, get no reply', async () => {
     const { dns } = setup();
-    const reply = await dns.answerDnsPacket(Buffer.from([0xab, 0xcd, 0x01]));
-    expect([...reply.subarray(0, 4)]).to.deep.equal([0xab, 0xcd, 0x80, RCODE.FORMERR]);
+    expect(await dns.answerDnsPacket(Buffer.from([0xab, 0xcd, 0x01]))).to.equal(null);
+    const response = query('web.ns', TYPE.A).toBuffer();
+    response[2] |= 0x80;
+    expect(await dns.answerDnsPacket(response)).to.equal(null);
   });
 
   it('answers a message of 10,000 questions FORMERR without a single look-up', async () => {
@@ -164,3 +175,8 @@ describe('dns/workstation-dns', () => {
     expect([...cluster.calls, ...original.calls]).to.deep.equal([]);
   });
 });
+
+function answered(reply: Buffer | null): Buffer {
+  if (reply === null) throw new Error('expected a reply, got none');
+  return reply;
+}

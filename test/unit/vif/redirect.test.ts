@@ -95,11 +95,13 @@ describe('vif RedirectStack (packets in, packets out)', () => {
     expect([written, dials]).to.deep.equal([['127.0.0.4:80 > 10.77.0.2:40004 RA seq 0 ack 11'], []]);
   });
 
-  it('UDP to the DNS address goes to onDnsPacket and the reply comes from it; other UDP is dropped', () => {
+  it('UDP to the DNS address goes to onDnsPacket after the read (never on the packet path), the reply comes from it; other UDP is dropped', async () => {
     const query = buildUdp(CLIENT, 5353, ip('127.0.0.6'), 53, Buffer.from('q?'));
     const other = buildUdp(CLIENT, 5353, ip('127.0.0.6'), 54, Buffer.from('q?'));
     stack.onPacket(query, query.length);
     stack.onPacket(other, other.length);
+    expect(written).to.deep.equal([]);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(written).to.deep.equal(['127.0.0.6:53 > 10.77.0.2:5353 UDP re q? for 10.77.0.2:5353']);
     expect(stack.stats.dropped).to.equal(1);
   });
