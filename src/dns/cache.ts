@@ -23,6 +23,9 @@ interface Entry {
 
 export const NXDOMAIN_RESULT: LookupResult = Object.freeze({ rcode: RCODE.NXDOMAIN, answers: [] }) as LookupResult;
 
+/** Entries kept at most (answers and look-ups in flight): a flood of fresh names evicts the oldest answers. */
+export const MAX_CACHE_ENTRIES = 10_000;
+
 export class LookupCache {
   private readonly entries = new Map<string, Entry>();
   private inserts = 0;
@@ -32,6 +35,7 @@ export class LookupCache {
     /** How long a success is reused (Telepresence 2: 60 s). */
     readonly maxAgeMs = 60_000,
     private readonly now: () => number = Date.now,
+    private readonly maxEntries = MAX_CACHE_ENTRIES,
   ) {}
 
   /**
@@ -56,7 +60,7 @@ export class LookupCache {
     const fresh: Entry = { created: this.now(), pending: null, result: null, keep: opts.keep };
     // Registered before the look-up starts, so that a question coming straight back finds it.
     this.entries.set(key, fresh);
-    if (++this.inserts % 256 === 0) this.sweep();
+    if (++this.inserts % 256 === 0 || this.entries.size > this.maxEntries) this.sweep();
     fresh.pending = Promise.resolve().then(lookup).then(
       (result) => {
         if (this.entries.get(key) === fresh) {
@@ -91,11 +95,19 @@ export class LookupCache {
     }
   }
 
-  /** Drops expired answers, so that a long session asking many names once does not grow without end. */
+  /**
+   * Drops expired answers, then (past maxEntries) the oldest answers, so that neither a long session
+   * nor a burst of fresh names grows it without end. Look-ups in flight stay (the server bounds those).
+   */
   private sweep(): void {
     const now = this.now();
     for (const [key, entry] of this.entries) {
       if (entry.pending === null && now - entry.created > this.maxAgeMs) this.entries.delete(key);
+    }
+    // A Map iterates in insertion order: the oldest first.
+    for (const [key, entry] of this.entries) {
+      if (this.entries.size <= this.maxEntries) break;
+      if (entry.pending === null) this.entries.delete(key);
     }
   }
 

@@ -79,6 +79,23 @@ describe('dns/cache', () => {
     expect(cache.size).to.equal(256);
   });
 
+  it('a burst of fresh names within the 60 s keeps at most maxEntries, the oldest answers out, look-ups in flight kept', async () => {
+    const cache = new LookupCache(60_000, () => 0, 100);
+    let release!: () => void;
+    const held = cache.get('inflight|1', () => new Promise<LookupResult>((r) => (release = () => r(ok()))), { keep: true });
+    for (let i = 0; i < 1000; i++) await cache.get(`name${i}|1`, async () => ok(), { keep: true });
+    expect(cache.tracked).to.equal(100);
+    let asked = 0;
+    await cache.get('name999|1', async () => ((asked += 1), ok()), { keep: true }); // newest: still kept
+    await cache.get('name0|1', async () => ((asked += 1), ok()), { keep: true }); // oldest: evicted
+    expect(asked).to.equal(1);
+    release();
+    await held;
+    let shared = 0;
+    await cache.get('inflight|1', async () => ((shared += 1), ok()), { keep: true });
+    expect(shared).to.equal(0); // survived the evictions while in flight, then kept
+  });
+
   describe('recursion check', () => {
     const marker = 'tel2-recursion-check.kube-system|1';
 
