@@ -35,6 +35,8 @@ export async function deployProxy(target: Target, opts: DeployProxyOptions, prog
   const deadline = Date.now() + timeoutMs;
   try {
     progress(`Creating Deployment ${opts.name} (image ${opts.image}) in namespace ${namespace}`);
+    const low = (opts.exposePorts ?? []).filter((p) => p < 1024);
+    if (low.length > 0) progress(`The proxy pod runs as root: port${low.length > 1 ? 's' : ''} ${low.join(', ')} below 1024 ${low.length > 1 ? 'are' : 'is'} exposed`);
     await create(() => apis.apps.createNamespacedDeployment({ namespace, body: deployment }), 'Deployment', opts.name, namespace);
     if (service) {
       progress(`Creating Service ${opts.name} for port${opts.exposePorts!.length > 1 ? 's' : ''} ${service.spec!.ports!.map((p) => p.port).join(', ')}`);

@@ -7,7 +7,7 @@ import type { PodConnection, Session } from './session.js';
 export async function connectToPod(s: Session, cluster: Cluster, pod: ProxyPod, key: SessionKey, journal: ChangeJournal): Promise<PodConnection> {
   const { timeouts } = s.config;
   const connection = await s.deps.connect(cluster, pod.podName, key, {
-    portForwardMs: timeouts.portForwardMs, sshConnectMs: timeouts.sshConnectMs,
+    portForwardMs: timeouts.portForwardMs, sshConnectMs: timeouts.sshConnectMs, username: pod.sshUser,
   }, journal);
   s.undo.push('close the SSH tunnel and the port-forward', () => connection.close());
   s.signals.check();

@@ -5,12 +5,14 @@ import { proxyImage } from '../config/index.js';
 import type { ProxyOperation, ProxyPod } from '../kube/index.js';
 import type { SessionKey } from '../tunnel/session-key.js';
 import type { Method } from '../../methods/method.js';
+import { exposedPodPorts } from '../inbound/expose.js';
 import type { Session } from './session.js';
 
 export async function startProxy(s: Session, operation: ProxyOperation, method: Method, sessionId: string, key: SessionKey, journal: ChangeJournal, namespace: string): Promise<ProxyPod> {
   s.progress(`Starting proxy with method '${method.name}' in namespace ${namespace} (deployment ${operation.deployment})`);
   const pod = await operation.apply({
     sessionId, image: proxyImage(s.env), publicKey: key.publicKey, serviceAccount: s.options.serviceAccount ?? undefined,
+    exposePorts: exposedPodPorts(s.options.expose),
     undo: s.undo, journal, progress: s.progress, signal: s.signals.abortSignal, readyTimeoutMs: s.config.timeouts.proxyPodReadyMs,
   });
   s.signals.check();

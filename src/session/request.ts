@@ -25,7 +25,6 @@ const FLAG_NEEDS: readonly FlagNeed[] = [
 
 /** Flags that a later release acts on. */
 const NOT_YET: readonly { flag: string; given(o: SessionOptions): boolean }[] = [
-  { flag: '--expose', given: (o) => o.expose.length > 0 },
   { flag: '--to-pod', given: (o) => o.toPod.length > 0 },
   { flag: '--from-pod', given: (o) => o.fromPod.length > 0 },
 ];

@@ -9,6 +9,7 @@ import { openLog } from '../log.js';
 import { connectToPod } from './connect.js';
 import { defaultDeps } from './deps.js';
 import { podEnvironment } from './environment.js';
+import { exposeInbound } from './inbound.js';
 import { SessionJournal } from './journal.js';
 import { launchUserProcess } from './launch.js';
 import { preflightMethod, prepareMethod } from './method.js';
@@ -59,6 +60,7 @@ async function steps(s: Session): Promise<number> {
   const connection = await connectToPod(s, cluster, pod, key, journal);
   const clusterEnv = await podEnvironment(s, connection, pod, method);
   await prepareMethod(s, method, cluster, connection, journal);
+  await exposeInbound(s, connection);
   return launchUserProcess(s, method, clusterEnv, connection, cluster.context);
 }
 

@@ -18,7 +18,7 @@ export interface Terminal {
 
 /** The tunnel to the proxy pod as the session uses it. */
 export interface PodConnection {
-  tunnel: Pick<ProxyConnection['tunnel'], 'openStream' | 'exec'>;
+  tunnel: Pick<ProxyConnection['tunnel'], 'openStream' | 'exec' | 'forwardIn'>;
   /** Resolves with the reason when the connection is lost (never after close()). */
   lost: Promise<string>;
   close(): void;

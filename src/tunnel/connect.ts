@@ -14,6 +14,8 @@ export interface ConnectTimeouts {
   portForwardMs?: number;
   /** sshd answers and accepts the key (config timeouts.sshConnect). */
   sshConnectMs?: number;
+  /** The SSH user: the proxy's (default), or root in the privileged variant. */
+  username?: string;
 }
 
 export interface ProxyConnection {
@@ -60,7 +62,7 @@ export async function connectToProxy(target: { readonly kubectlArgs: readonly st
       attempts++;
       try {
         const tunnel = await SshTunnel.connect({
-          host: '127.0.0.1', port: portForward.workstationPort, username: PROXY_SSH_USER, privateKey: key.privateKey,
+          host: '127.0.0.1', port: portForward.workstationPort, username: timeouts.username ?? PROXY_SSH_USER, privateKey: key.privateKey,
           readyTimeoutMs: Math.max(1000, Math.min(10_000, deadline - Date.now())),
         });
         // Latency: without it sshd delays every new channel by ~40 ms (see requestInteractive).

@@ -7,7 +7,8 @@ import { apiFailure, isNotFound } from '../api-errors.js';
 import { apisFor } from '../clients.js';
 import { deleteSessionObjects, describeObjects, findLeftovers } from '../cleanup.js';
 import { deployProxy } from '../proxy-deploy.js';
-import { checkProxyName } from '../proxy-spec.js';
+import { checkProxyName, needsPrivileged } from '../proxy-spec.js';
+import { PROXY_SSH_USER } from '../../protocol/index.js';
 import type { ClusterTarget } from '../target.js';
 import type { OperationContext, ProxyOperation, ProxyPod } from './operation.js';
 
@@ -46,9 +47,9 @@ export class NewDeploymentOperation implements ProxyOperation {
       entry.settleAfter(() => deleteSessionObjects(this.target, ctx.sessionId)));
     const proxy = await deployProxy(this.target, {
       name: this.deployment, image: ctx.image, sessionId: ctx.sessionId, publicKey: ctx.publicKey,
-      serviceAccount: ctx.serviceAccount, signal: ctx.signal,
+      serviceAccount: ctx.serviceAccount, exposePorts: ctx.exposePorts, signal: ctx.signal,
     }, ctx.progress, ctx.readyTimeoutMs);
-    return { podName: proxy.podName, podIp: proxy.podIp };
+    return { podName: proxy.podName, podIp: proxy.podIp, sshUser: needsPrivileged(ctx.exposePorts) ? 'root' : PROXY_SSH_USER };
   }
 }
 

@@ -6,6 +6,8 @@ import type { ChangeJournal, UndoRegistry } from '../../changes.js';
 export interface ProxyPod {
   podName: string;
   podIp: string;
+  /** Who the session logs in as: root in the privileged variant (a remote port below 1024), else the proxy user. */
+  sshUser: string;
 }
 
 export interface OperationContext {
@@ -14,6 +16,8 @@ export interface OperationContext {
   /** The session's OpenSSH public key line, authorized in the pod's sshd. */
   publicKey: string;
   serviceAccount?: string;
+  /** Pod-side ports the session exposes (--expose REMOTE): declared on the pod, and a Service of the new Deployment. */
+  exposePorts: readonly number[];
   undo: UndoRegistry;
   journal: ChangeJournal;
   progress(line: string): void;

@@ -52,7 +52,7 @@ export async function runFakeSession(o: FakeOptions = {}): Promise<FakeRun> {
         step('apply');
         const entry = ctx.journal.record('fake-objects', { sessionId: ctx.sessionId });
         ctx.undo.push('delete the proxy', entry.settleAfter(undo('proxy')));
-        return { podName: 'proxy-1', podIp: '10.1.0.1' };
+        return { podName: 'proxy-1', podIp: '10.1.0.1', sshUser: 'telepresence' };
       },
     }),
     repairers: o.clusterRepairers ?? [],
@@ -73,6 +73,10 @@ export async function runFakeSession(o: FakeOptions = {}): Promise<FakeRun> {
         tunnel: {
           openStream: () => Promise.reject(new Error('no streams in this fake')),
           exec: async () => { step('podinfo'); return POD_INFO; },
+          forwardIn: async (_addr, port) => {
+            events.push(`forwardIn ${port}`);
+            return { port, cancel: async () => { events.push(`undo forwardIn ${port}`); } };
+          },
         },
         lost: new Promise(() => undefined),
         close: undo('connection'),

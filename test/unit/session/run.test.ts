@@ -46,4 +46,14 @@ describe('session steps (fake cluster and tunnel)', () => {
     expect(run.code).to.equal(7);
     expect(run.stderr).to.contain('Warning: --local-cluster is ignored in this release');
   });
+
+  it('--expose: one remote forward a port after the method is ready, stopped before the connection closes', async () => {
+    const run = await runFakeSession({ argv: ['-m', 'inject-tcp', '--expose', '8080', '--expose', '9090:80', '--run', 'true'] });
+    expect(run.error).to.equal(null);
+    expect(run.events).to.deep.equal([
+      ...STEPS.slice(0, -1), 'forwardIn 8080', 'forwardIn 80', 'startUserProcess', 'user env FROM_POD=yes',
+      'undo forwardIn 8080', 'undo forwardIn 80', 'undo method', 'undo connection', 'undo proxy', 'undo preflight',
+    ]);
+    expect(run.stderr).to.contain('T: Forwarding port 8080 of the proxy pod to localhost:8080 here\nT: Forwarding port 80 of the proxy pod to localhost:9090 here\n');
+  });
 });

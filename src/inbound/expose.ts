@@ -1,0 +1,74 @@
+// `--expose PORT[:REMOTE]`: the cluster's connections to REMOTE on the proxy pod reach 127.0.0.1:PORT
+// here, through SSH remote forwards on the session's one connection (sshd listens on 0.0.0.0:REMOTE
+// in the pod, so the pod IP and a Service that targets the port reach it). A connection that finds
+// nothing listening here is closed at once: the cluster's client sees its connection end, not a hang.
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { PortMapping } from '../config/index.js';
+import type { RemoteForward } from '../tunnel/ssh.js';
+
+export interface ForwardingTunnel {
+  forwardIn(bindAddr: string, port: number, onConnection: (stream: Duplex) => void): Promise<RemoteForward>;
+}
+
+export interface ExposeCounts {
+  /** Connections from the cluster handed to a local listener. */
+  accepted: number;
+  /** Connections from the cluster that found no local listener (closed at once). */
+  refused: number;
+}
+
+export interface ExposedPorts {
+  readonly counts: ExposeCounts;
+  /** Stops the remote listeners (connections already made run on until they end). */
+  close(): Promise<void>;
+}
+
+/** Pod-side ports the mappings listen on, without repeats: what the proxy pod must declare. */
+export function exposedPodPorts(mappings: readonly PortMapping[]): number[] {
+  return [...new Set(mappings.map((m) => m.podPort))].sort((a, b) => a - b);
+}
+
+/**
+ * Starts a remote forward for each mapping (in order; one that fails stops the ones made and
+ * rejects). `log` hears of each connection that found no listener here.
+ */
+export async function exposePorts(tunnel: ForwardingTunnel, mappings: readonly PortMapping[], log: (line: string) => void): Promise<ExposedPorts> {
+  const counts: ExposeCounts = { accepted: 0, refused: 0 };
+  const forwards: RemoteForward[] = [];
+  const close = async () => {
+    const all = forwards.splice(0);
+    await Promise.allSettled(all.map((f) => f.cancel()));
+  };
+  try {
+    for (const m of mappings) {
+      forwards.push(await tunnel.forwardIn('0.0.0.0', m.podPort, (stream) => relay(stream, m, counts, log)));
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { counts, close };
+}
+
+function relay(stream: Duplex, m: PortMapping, counts: ExposeCounts, log: (line: string) => void): void {
+  const local = net.connect({ host: '127.0.0.1', port: m.workstationPort });
+  local.setNoDelay(true);
+  let connected = false;
+  local.once('connect', () => {
+    connected = true;
+    counts.accepted += 1;
+    stream.pipe(local);
+    local.pipe(stream);
+  });
+  local.on('error', (err: NodeJS.ErrnoException) => {
+    if (!connected) {
+      counts.refused += 1;
+      log(`expose: a connection to port ${m.podPort} of the proxy pod found nothing on localhost:${m.workstationPort} here (${err.code ?? err.message}); closed it`);
+    }
+    stream.destroy();
+  });
+  stream.on('error', () => local.destroy());
+  stream.on('close', () => local.destroy());
+  local.on('close', () => stream.destroy());
+}
