@@ -1,5 +1,7 @@
-// A small seeded PRNG and mutators for the fuzz tests: the seed comes from TP_FUZZ_SEED (to replay a
+// The fuzz suites' kit: a seeded PRNG with text, list and byte mutators, a batch runner with a time bound
+// per batch, and baseline checks of open fds and heap. The seed comes from TP_FUZZ_SEED (to replay a
 // failure) or the clock, and is printed in the test title; a failure names the seed and the input.
+export { expectBaseline, resources, type Resources } from './fuzz-baseline.js';
 
 export const FUZZ_SEED = process.env.TP_FUZZ_SEED ? Number(process.env.TP_FUZZ_SEED) >>> 0 : Date.now() >>> 0;
 
@@ -14,6 +16,14 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** A big-endian length or count field of a message: where it is and how wide. */
+export interface LengthField {
+  offset: number;
+  size: 1 | 2 | 4;
+}
+
+const EDGE_BYTES = [0x00, 0x01, 0x02, 0x05, 0x7f, 0x80, 0xf0, 0xf1, 0xfe, 0xff];
 
 export class Fuzz {
   readonly next: () => number;
@@ -58,6 +68,64 @@ export class Fuzz {
     return out;
   }
 
+  /** n bytes of noise. */
+  bytes(n: number): Buffer {
+    const out = Buffer.alloc(n);
+    for (let i = 0; i < n; i++) out[i] = this.int(256);
+    return out;
+  }
+
+  /**
+   * 1 to 4 edits of `input`: a bit flip, an edge value in a byte, truncation, a splice (of a donor, of
+   * itself, or of noise), a span deleted or repeated, or a length field that lies (0, off by one, the
+   * largest, noise). `fields` are big-endian length (or count) fields as offsets into the input.
+   */
+  mutateBytes(input: Uint8Array, opts: { fields?: readonly LengthField[]; donors?: readonly Uint8Array[]; maxLength?: number } = {}): Buffer {
+    let out = Buffer.from(input);
+    const max = opts.maxLength ?? 65_535;
+    for (let edits = 1 + this.int(4); edits > 0; edits--) {
+      const at = this.int(out.length + 1);
+      const span = 1 + this.int(16);
+      switch (this.int(opts.fields?.length ? 8 : 7)) {
+        case 0:
+          if (at < out.length) out[at] ^= 1 << this.int(8);
+          break;
+        case 1:
+          if (at < out.length) out[at] = this.pick(EDGE_BYTES);
+          break;
+        case 2:
+          out = out.subarray(0, this.int(out.length + 1));
+          break;
+        case 3: {
+          const donor = opts.donors?.length && this.int(2) === 0 ? this.pick(opts.donors) : this.int(2) === 0 ? out : this.bytes(span);
+          const from = this.int(donor.length + 1);
+          out = Buffer.concat([out.subarray(0, at), donor.subarray(from, from + span * (1 + this.int(4))), out.subarray(at)]);
+          break;
+        }
+        case 4:
+          out = Buffer.concat([out.subarray(0, at), out.subarray(at + span)]);
+          break;
+        case 5:
+          out = Buffer.concat([out.subarray(0, at), ...Array<Buffer>(1 + this.int(8)).fill(out.subarray(at, at + span)), out.subarray(at)]);
+          break;
+        case 6:
+          out = Buffer.concat([out.subarray(0, at), this.bytes(1 + this.int(3)), out.subarray(at)]);
+          break;
+        default: {
+          const field = this.pick(opts.fields!);
+          if (field.offset + field.size > out.length) break;
+          const top = 2 ** (8 * field.size) - 1;
+          const now = out.readUIntBE(field.offset, field.size);
+          const lie = this.pick([0, 1, now - 1, now + 1, now * 2, top, top - 1, this.int(top + 1)]);
+          out.writeUIntBE(Math.max(0, Math.min(top, lie)), field.offset, field.size);
+        }
+      }
+      // A copy: the edits above may share memory with the input or a donor.
+      out = Buffer.from(out.subarray(0, max));
+    }
+    return out;
+  }
+
   /** 1 to 3 edits of a token list: replace, insert, delete or repeat a token, or mutate its text. */
   mutateList(list: readonly string[], tokens: readonly string[]): string[] {
     const out = [...list];
@@ -87,4 +155,94 @@ export class Fuzz {
 /** For a failure message: the seed and the input, replayable with TP_FUZZ_SEED. */
 export function replay(seed: number, index: number, input: unknown): string {
   return `TP_FUZZ_SEED=${seed}, input #${index}: ${JSON.stringify(input)}`;
+}
+
+/** Bytes as hex, for a failure message (a long input is shown whole: it must replay as a unit case). */
+export const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+export interface FuzzRun<T> {
+  what: string;
+  /** The run's seed (printed); `offset` tells this suite's generator apart from the others of the run. */
+  seed: number;
+  offset: number;
+  inputs: number;
+  batches: number;
+  /** A batch (its inputs and the check after it) that takes longer fails the run. */
+  batchMs: number;
+  /** One input that takes longer fails the run (a stall, not slowness, is what this catches). */
+  inputMs?: number;
+  make(fuzz: Fuzz, index: number): T;
+  /** The input as the failure message shows it (default: JSON). */
+  show?(input: T): unknown;
+  feed(input: T, index: number): void | Promise<void>;
+  /** After each batch: a valid request still answered, nothing left behind. */
+  afterBatch?(batch: number): void | Promise<void>;
+}
+
+export interface FuzzReport {
+  inputs: number;
+  ms: number;
+  slowestBatchMs: number;
+}
+
+/**
+ * Feeds `inputs` generated inputs in batches. Any error — thrown by feed(), or escaping to the process
+ * as an uncaught exception or unhandled rejection while the run lasts — fails the run with the seed and
+ * the input's index (or the batch's range); so does a batch over its time bound.
+ */
+export async function runFuzz<T>(run: FuzzRun<T>): Promise<FuzzReport> {
+  const fuzz = new Fuzz(run.seed + run.offset);
+  const perBatch = Math.ceil(run.inputs / run.batches);
+  let escaped: unknown = null;
+  let current = '';
+  const onEscape = (err: unknown) => (escaped ??= err);
+  const saved = { uncaughtException: process.listeners('uncaughtException'), unhandledRejection: process.listeners('unhandledRejection') };
+  for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+    process.removeAllListeners(event);
+    process.on(event, onEscape);
+  }
+  const fail = (where: string, err: unknown): never => {
+    const why = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    throw new Error(`${run.what}: ${where}: ${why}`);
+  };
+  const check = () => {
+    if (escaped !== null) fail(`escaped to the process (at or before ${current})`, escaped);
+  };
+  const started = performance.now();
+  let slowest = 0;
+  try {
+    for (let batch = 0, index = 0; index < run.inputs; batch++) {
+      const batchStarted = performance.now();
+      const first = index;
+      for (; index < Math.min(run.inputs, first + perBatch); index++) {
+        const input = run.make(fuzz, index);
+        current = replay(run.seed, index, run.show ? run.show(input) : input);
+        const one = performance.now();
+        try {
+          await run.feed(input, index);
+        } catch (err) {
+          fail(current, err);
+        }
+        check();
+        const took = performance.now() - one;
+        if (run.inputMs !== undefined && took > run.inputMs) fail(current, new Error(`the input took ${took.toFixed(0)} ms, more than ${run.inputMs} ms`));
+      }
+      current = `after batch ${batch} (inputs #${first} to #${index - 1}), TP_FUZZ_SEED=${run.seed}`;
+      try {
+        await run.afterBatch?.(batch);
+      } catch (err) {
+        fail(current, err);
+      }
+      check();
+      const ms = performance.now() - batchStarted;
+      slowest = Math.max(slowest, ms);
+      if (ms > run.batchMs) fail(current, new Error(`the batch took ${ms.toFixed(0)} ms, more than ${run.batchMs} ms`));
+    }
+  } finally {
+    for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+      process.off(event, onEscape);
+      for (const listener of saved[event]) process.on(event, listener as never);
+    }
+  }
+  return { inputs: run.inputs, ms: performance.now() - started, slowestBatchMs: slowest };
 }
