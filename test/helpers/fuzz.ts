@@ -2,6 +2,7 @@
 // per batch, and baseline checks of open fds and heap. The seed comes from TP_FUZZ_SEED (to replay a
 // failure) or the clock, and is printed in the test title; a failure names the seed and the input.
 export { expectBaseline, resources, type Resources } from './fuzz-baseline.js';
+export { runFuzz, type FuzzReport, type FuzzRun } from './fuzz-run.js';
 
 export const FUZZ_SEED = process.env.TP_FUZZ_SEED ? Number(process.env.TP_FUZZ_SEED) >>> 0 : Date.now() >>> 0;
 
@@ -159,90 +160,3 @@ export function replay(seed: number, index: number, input: unknown): string {
 
 /** Bytes as hex, for a failure message (a long input is shown whole: it must replay as a unit case). */
 export const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-
-export interface FuzzRun<T> {
-  what: string;
-  /** The run's seed (printed); `offset` tells this suite's generator apart from the others of the run. */
-  seed: number;
-  offset: number;
-  inputs: number;
-  batches: number;
-  /** A batch (its inputs and the check after it) that takes longer fails the run. */
-  batchMs: number;
-  /** One input that takes longer fails the run (a stall, not slowness, is what this catches). */
-  inputMs?: number;
-  make(fuzz: Fuzz, index: number): T;
-  /** The input as the failure message shows it (default: JSON). */
-  show?(input: T): unknown;
-  feed(input: T, index: number): void | Promise<void>;
-  /** After each batch: a valid request still answered, nothing left behind. */
-  afterBatch?(batch: number): void | Promise<void>;
-}
-
-export interface FuzzReport {
-  inputs: number;
-  ms: number;
-  slowestBatchMs: number;
-}
-
-/**
- * Feeds `inputs` generated inputs in batches. Any error — thrown by feed(), or escaping to the process
- * as an uncaught exception or unhandled rejection while the run lasts — fails the run with the seed and
- * the input's index (or the batch's range); so does a batch over its time bound.
- */
-export async function runFuzz<T>(run: FuzzRun<T>): Promise<FuzzReport> {
-  const fuzz = new Fuzz(run.seed + run.offset);
-  const perBatch = Math.ceil(run.inputs / run.batches);
-  let escaped: unknown = null;
-  let current = '';
-  const onEscape = (err: unknown) => (escaped ??= err);
-  const saved = { uncaughtException: process.listeners('uncaughtException'), unhandledRejection: process.listeners('unhandledRejection') };
-  for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
-    process.removeAllListeners(event);
-    process.on(event, onEscape);
-  }
-  const fail = (where: string, err: unknown): never => {
-    const why = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    throw new Error(`${run.what}: ${where}: ${why}`);
-  };
-  const check = () => {
-    if (escaped !== null) fail(`escaped to the process (at or before ${current})`, escaped);
-  };
-  const started = performance.now();
-  let slowest = 0;
-  try {
-    for (let batch = 0, index = 0; index < run.inputs; batch++) {
-      const batchStarted = performance.now();
-      const first = index;
-      for (; index < Math.min(run.inputs, first + perBatch); index++) {
-        const input = run.make(fuzz, index);
-        current = replay(run.seed, index, run.show ? run.show(input) : input);
-        const one = performance.now();
-        try {
-          await run.feed(input, index);
-        } catch (err) {
-          fail(current, err);
-        }
-        check();
-        const took = performance.now() - one;
-        if (run.inputMs !== undefined && took > run.inputMs) fail(current, new Error(`the input took ${took.toFixed(0)} ms, more than ${run.inputMs} ms`));
-      }
-      current = `after batch ${batch} (inputs #${first} to #${index - 1}), TP_FUZZ_SEED=${run.seed}`;
-      try {
-        await run.afterBatch?.(batch);
-      } catch (err) {
-        fail(current, err);
-      }
-      check();
-      const ms = performance.now() - batchStarted;
-      slowest = Math.max(slowest, ms);
-      if (ms > run.batchMs) fail(current, new Error(`the batch took ${ms.toFixed(0)} ms, more than ${run.batchMs} ms`));
-    }
-  } finally {
-    for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
-      process.off(event, onEscape);
-      for (const listener of saved[event]) process.on(event, listener as never);
-    }
-  }
-  return { inputs: run.inputs, ms: performance.now() - started, slowestBatchMs: slowest };
-}

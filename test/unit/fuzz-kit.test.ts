@@ -56,6 +56,18 @@ describe('fuzz kit', () => {
     expect(message).to.equal(`kit: TP_FUZZ_SEED=42, input #37: "${inputs[37]}": Error: boom`);
   });
 
+  it('with feeds in parallel, names the input that failed, not the latest one made', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const message = await failure({ ...base, parallel: 4, show: () => 'x', feed: async (_, i) => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, i === 30 ? 20 : 1));
+      inFlight--;
+      if (i === 30) throw new Error('slow and wrong');
+    } });
+    expect([message, most]).to.deep.equal(['kit: TP_FUZZ_SEED=42, input #30: "x": Error: slow and wrong', 4]);
+  });
+
   it('names the input at which an exception escaped to the process', async () => {
     const message = await failure({ ...base, feed: async (_, i) => {
       if (i === 12) setImmediate(() => { throw new Error('late'); });
