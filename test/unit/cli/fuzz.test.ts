@@ -4,7 +4,7 @@
 // session or cluster work.
 import { expect } from 'chai';
 import { run } from '../../../src/cli/main.js';
-import { Fuzz, FUZZ_SEED, replay } from '../config/fuzz-kit.js';
+import { Fuzz, FUZZ_SEED, replay } from '../../helpers/fuzz.js';
 
 /** 10,000 command lines per run: plan's parser is built about four times faster than the session's. */
 const SESSION_INPUTS = 3_000;

@@ -11,7 +11,7 @@ import { MAX_DURATION_MS } from '../../../src/config/duration.js';
 import { TelepresenceError } from '../../../src/errors.js';
 import { parseIpRouteJson, RouteJsonError } from '../../../src/host/ip-route-json.js';
 import { HOST_ALL, STAGED_V4, STAGED_V6 } from '../host/ip-route-samples.js';
-import { Fuzz, FUZZ_SEED, replay } from './fuzz-kit.js';
+import { Fuzz, FUZZ_SEED, replay } from '../../helpers/fuzz.js';
 
 const INPUTS = 10_000;
 /** Per batch, and per input (a stall or a blow-up, not slowness, is what the second catches). */
