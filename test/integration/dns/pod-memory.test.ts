@@ -4,23 +4,16 @@
 // learned stays within its cap; it answers correctly at the end.
 import { expect } from 'chai';
 import dgram from 'node:dgram';
-import fs from 'node:fs';
 import net from 'node:net';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { listenPodDns } from '../../../proxy-pod/src/dns/server.js';
 import { hostTableResolver } from '../../../proxy-pod/src/resolver.js';
 import { MAX_SEARCH_SUFFIXES } from '../../../proxy-pod/src/dns/policy.js';
 import { buildQuery, Packet, TYPE } from '../../../src/dns/index.js';
+import { resources } from '../../helpers/fuzz.js';
+import { waitFor } from '../../helpers/poll.js';
 
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-
-function heapAfterGc(): number {
-  for (let i = 0; i < 3; i++) gc();
-  return process.memoryUsage().heapUsed;
-}
-const openFds = () => fs.readdirSync('/proc/self/fd').length;
+const heapAfterGc = () => resources().heapUsed;
+const openFds = () => resources().fds;
 
 /**
  * Sends datagrams make(0..count-1) from one socket, at most `window` unanswered at a time (the window
@@ -96,8 +89,7 @@ describe("pod DNS server: flat memory and fds over a long hostile run", function
       expect(Packet.parse(reply).answers.map((a) => a.address)).to.deep.equal(['10.96.0.5']);
 
       // fds: the stalled clients' sockets are closed on both sides once the server sees the close.
-      const deadline = Date.now() + 10_000;
-      while (openFds() > fdsBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await waitFor('the fds to be back to the baseline', 10_000, () => (openFds() <= fdsBefore ? true : undefined), 50).catch(() => undefined);
       expect(openFds()).to.be.at.most(fdsBefore);
       const grownMb = (heapAfterGc() - heapBefore) / 2 ** 20;
       console.log(`      heap after GC: ${grownMb >= 0 ? "+" : ""}${grownMb.toFixed(2)} MB over the run; fds ${fdsBefore} -> ${openFds()}`);
