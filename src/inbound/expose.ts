@@ -11,6 +11,9 @@ export interface ForwardingTunnel {
   forwardIn(bindAddr: string, port: number, onConnection: (stream: Duplex) => void): Promise<RemoteForward>;
 }
 
+/** Where sshd listens in the pod: every address (--expose: the pod IP and Services), or its loopback (--from-pod). */
+export type PodBind = '0.0.0.0' | '127.0.0.1';
+
 export interface ExposeCounts {
   /** Connections from the cluster handed to a local listener. */
   accepted: number;
@@ -33,7 +36,7 @@ export function exposedPodPorts(mappings: readonly PortMapping[]): number[] {
  * Starts a remote forward for each mapping (in order; one that fails stops the ones made and
  * rejects). `log` hears of each connection that found no listener here.
  */
-export async function exposePorts(tunnel: ForwardingTunnel, mappings: readonly PortMapping[], log: (line: string) => void): Promise<ExposedPorts> {
+export async function exposePorts(tunnel: ForwardingTunnel, mappings: readonly PortMapping[], log: (line: string) => void, bind: PodBind = '0.0.0.0'): Promise<ExposedPorts> {
   const counts: ExposeCounts = { accepted: 0, refused: 0 };
   const forwards: RemoteForward[] = [];
   const close = async () => {
@@ -42,7 +45,7 @@ export async function exposePorts(tunnel: ForwardingTunnel, mappings: readonly P
   };
   try {
     for (const m of mappings) {
-      forwards.push(await tunnel.forwardIn('0.0.0.0', m.podPort, (stream) => relay(stream, m, counts, log)));
+      forwards.push(await tunnel.forwardIn(bind, m.podPort, (stream) => relay(stream, m, counts, log)));
     }
   } catch (err) {
     await close();

@@ -1,13 +1,29 @@
-// Step 7: the cluster's traffic to this workstation (--expose): one SSH remote forward a port, on the
-// session's connection; stopped on exit (and gone with the connection or the pod in any case).
+// Step 7: the ports between this workstation and the pod: --expose (cluster -> here, SSH remote forwards
+// on 0.0.0.0 in the pod), --from-pod (the pod's localhost -> here, remote forwards on its loopback) and
+// --to-pod (here -> the pod's localhost, listeners on 127.0.0.1). Stopped on exit, and gone with the
+// connection or the pod in any case.
 import { exposePorts } from '../inbound/expose.js';
+import { listenToPod } from '../inbound/to-pod.js';
 import type { PodConnection, Session } from './session.js';
 
+const plural = (ports: readonly number[]) => `port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}`;
+
 export async function exposeInbound(s: Session, connection: PodConnection): Promise<void> {
-  const mappings = s.options.expose;
-  if (mappings.length === 0) return;
-  for (const m of mappings) s.progress(`Forwarding port ${m.podPort} of the proxy pod to localhost:${m.workstationPort} here`);
-  const exposed = await exposePorts(connection.tunnel, mappings, s.log);
-  s.undo.push(`stop forwarding port${mappings.length > 1 ? 's' : ''} ${mappings.map((m) => m.podPort).join(', ')} of the proxy pod`, () => exposed.close());
+  const { expose, fromPod, toPod } = s.options;
+  if (expose.length > 0) {
+    for (const m of expose) s.progress(`Forwarding port ${m.podPort} of the proxy pod to localhost:${m.workstationPort} here`);
+    const exposed = await exposePorts(connection.tunnel, expose, s.log);
+    s.undo.push(`stop forwarding ${plural(expose.map((m) => m.podPort))} of the proxy pod`, () => exposed.close());
+  }
+  if (fromPod.length > 0) {
+    s.progress(`Forwarding localhost ${plural(fromPod)} of the proxy pod to the same ${fromPod.length > 1 ? 'ports' : 'port'} here`);
+    const forwarded = await exposePorts(connection.tunnel, fromPod.map((p) => ({ podPort: p, workstationPort: p })), s.log, '127.0.0.1');
+    s.undo.push(`stop forwarding localhost ${plural(fromPod)} of the proxy pod`, () => forwarded.close());
+  }
+  if (toPod.length > 0) {
+    s.progress(`Forwarding localhost ${plural(toPod)} here to the same ${toPod.length > 1 ? 'ports' : 'port'} of the proxy pod`);
+    const listeners = await listenToPod(connection.tunnel, toPod, s.log);
+    s.undo.push(`stop listening on localhost ${plural(toPod)} for the proxy pod`, () => listeners.close());
+  }
   s.signals.check();
 }

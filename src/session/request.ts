@@ -23,12 +23,6 @@ const FLAG_NEEDS: readonly FlagNeed[] = [
   { flag: '--docker-host', given: (o) => o.dockerHost !== null, needs: 'containers' },
 ];
 
-/** Flags that a later release acts on. */
-const NOT_YET: readonly { flag: string; given(o: SessionOptions): boolean }[] = [
-  { flag: '--to-pod', given: (o) => o.toPod.length > 0 },
-  { flag: '--from-pod', given: (o) => o.fromPod.length > 0 },
-];
-
 export function checkRequest(s: Session): Method {
   const { options } = s;
   const method = s.deps.methodFor(options.method);
@@ -38,8 +32,6 @@ export function checkRequest(s: Session): Method {
   for (const need of FLAG_NEEDS) {
     if (need.given(options) && !method.features[need.needs]) throw new UnsupportedError(featureNotSupported(need.flag, method.name));
   }
-  const later = NOT_YET.find((f) => f.given(options));
-  if (later) throw new UnsupportedError(`${later.flag} is not available in this release yet`);
   if (options.run.kind === 'command' && !whichCommand(options.run.argv[0], s.env.PATH ?? '')) {
     throw new UsageError(`--run: command not found: ${options.run.argv[0]} (not on PATH)`);
   }
