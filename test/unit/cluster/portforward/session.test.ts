@@ -2,9 +2,9 @@
 // transport: replies, half-close, the error text, resets, pings, window updates.
 import { expect } from 'chai';
 import { Duplex } from 'node:stream';
-import { encodeFrame, FLAG_FIN, Frame, FrameParser } from '../../../cluster/portforward/frames.js';
-import { HeaderCompressor, HeaderDecompressor } from '../../../cluster/portforward/headers.js';
-import { SpdySession } from '../../../cluster/portforward/session.js';
+import { encodeFrame, FLAG_FIN, Frame, FrameParser } from '../../../cluster/httpstream/frames.js';
+import { HeaderCompressor, HeaderDecompressor } from '../../../cluster/httpstream/headers.js';
+import { SpdySession } from '../../../cluster/httpstream/session.js';
 import { SpdyPortForwarder } from '../../../cluster/portforward/forward.js';
 
 /** Two in-memory ends of a connection: each end's write arrives as the other's read, end() as its end,
