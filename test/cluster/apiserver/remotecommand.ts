@@ -29,7 +29,11 @@ export async function routeRemoteCommand(ctx: ServerContext, req: IncomingMessag
   }
   const spec = (pod.spec.containers as KObject[]).find((c) => c.name === container);
   const target: RemoteCommandTarget = verb === 'exec'
-    ? { verb, command, run: (io) => runProcess(dockerExecArgv(name, command, io.options), io, { pty: io.options.tty, failures: EXEC_FAILURES }) }
+    ? { verb, command, run: async (io) => {
+      const outcome = await runProcess(dockerExecArgv(name, command, io.options), io, { pty: io.options.tty, failures: EXEC_FAILURES });
+      // containerd's words around the runtime's text
+      return 'error' in outcome ? { error: `failed to exec in container: ${outcome.error}` } : outcome;
+    } }
     : { verb, command: [], run: (io) => runProcess(dockerAttachArgv(name, io.options), io,
       // docker attaches a terminal only from a terminal; the container decides whether it has one.
       { pty: io.options.tty || (spec?.tty === true && io.options.stdin), failures: ATTACH_FAILURES }) };

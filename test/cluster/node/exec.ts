@@ -98,10 +98,15 @@ async function runWithPipes(argv: readonly string[], io: CommandIo, failures: re
   });
   const out = child.stdout as Readable;
   const err = child.stderr as Readable;
-  out.on('data', (chunk: Buffer) => forward(chunk, io.stdout, () => out.pause(), () => out.resume()));
-  const gate = new FailureGate(failures);
+  // docker exec writes the runtime's failure on stdout, docker attach its own on stderr: hold both back.
+  const outGate = new FailureGate(failures);
+  const errGate = new FailureGate(failures);
+  out.on('data', (chunk: Buffer) => {
+    const pass = outGate.push(chunk);
+    if (pass) forward(pass, io.stdout, () => out.pause(), () => out.resume());
+  });
   err.on('data', (chunk: Buffer) => {
-    const pass = gate.push(chunk);
+    const pass = errGate.push(chunk);
     if (pass) forward(pass, io.stderr, () => err.pause(), () => err.resume());
   });
   if (io.stdin && child.stdin) {
@@ -112,8 +117,9 @@ async function runWithPipes(argv: readonly string[], io: CommandIo, failures: re
   await Promise.all([finished(out).catch(() => undefined), finished(err).catch(() => undefined)]);
   if (io.stdin && child.stdin) io.stdin.unpipe(child.stdin);
   const exitCode = result.exitCode ?? 128 + signalNumber(result.signal);
-  if (gate.failed && exitCode !== 0) return { error: gate.held.toString().trim() };
-  if (gate.held.length > 0) io.stderr?.write(gate.held);
+  for (const gate of [outGate, errGate]) if (gate.failed && exitCode !== 0) return { error: gate.held.toString().trim() };
+  if (outGate.held.length > 0) io.stdout?.write(outGate.held);
+  if (errGate.held.length > 0) io.stderr?.write(errGate.held);
   return { exitCode };
 }
 
