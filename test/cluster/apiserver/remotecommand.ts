@@ -36,6 +36,6 @@ export async function routeRemoteCommand(ctx: ServerContext, req: IncomingMessag
     } }
     : { verb, command: [], run: (io) => runProcess(dockerAttachArgv(name, io.options), io,
       // docker attaches a terminal only from a terminal; the container decides whether it has one.
-      { pty: io.options.tty || (spec?.tty === true && io.options.stdin), failures: ATTACH_FAILURES }) };
+      { pty: io.options.tty || (spec?.tty === true && io.options.stdin), failures: ATTACH_FAILURES, keepStdinOpen: spec?.stdinOnce !== true }) };
   handleRemoteCommandUpgrade(req, socket, head, target);
 }

@@ -23,8 +23,11 @@ export function dockerAttachArgv(container: string, o: StreamOptions): string[] 
 export interface RunOptions {
   /** Run inside a pty (a tty exec, or an attach to a container that has one). */
   pty: boolean;
-  /** Prefixes of docker's stderr that mean the command did not run (checked when not in a pty). */
+  /** Prefixes of docker's output that mean the command did not run (checked when not in a pty). */
   failures: readonly string[];
+  /** Keep the runtime's stdin open when the client's ends (attach to a container without stdinOnce: docker
+   * would end the attach's output with it, containerd goes on streaming). */
+  keepStdinOpen?: boolean;
 }
 
 /** Writes with backpressure: pauses `pause` until `to` drains. */
@@ -67,7 +70,7 @@ export class FailureGate {
 }
 
 export function runProcess(argv: readonly string[], io: CommandIo, opts: RunOptions): Promise<CommandOutcome> {
-  return opts.pty ? runInPty(argv, io) : runWithPipes(argv, io, opts.failures);
+  return opts.pty ? runInPty(argv, io) : runWithPipes(argv, io, opts.failures, opts.keepStdinOpen ?? false);
 }
 
 async function runInPty(argv: readonly string[], io: CommandIo): Promise<CommandOutcome> {
@@ -92,7 +95,7 @@ async function runInPty(argv: readonly string[], io: CommandIo): Promise<Command
   return { exitCode };
 }
 
-async function runWithPipes(argv: readonly string[], io: CommandIo, failures: readonly string[]): Promise<CommandOutcome> {
+async function runWithPipes(argv: readonly string[], io: CommandIo, failures: readonly string[], keepStdinOpen: boolean): Promise<CommandOutcome> {
   const child = execa(argv[0]!, argv.slice(1), {
     stdin: io.stdin ? 'pipe' : 'ignore', buffer: false, reject: false, encoding: 'buffer', cancelSignal: io.signal,
   });
@@ -111,7 +114,7 @@ async function runWithPipes(argv: readonly string[], io: CommandIo, failures: re
   });
   if (io.stdin && child.stdin) {
     child.stdin.on('error', () => undefined); // the command may exit before reading all of stdin
-    io.stdin.pipe(child.stdin);
+    io.stdin.pipe(child.stdin, { end: !keepStdinOpen });
   }
   const result = await child;
   await Promise.all([finished(out).catch(() => undefined), finished(err).catch(() => undefined)]);

@@ -156,6 +156,21 @@ describe('exec, cp, logs, attach and run in the local test cluster', function ()
       (ws as unknown as { close(): void }).close();
     });
 
+    it('kubectl attach -i: piped stdin reaches the container, and its output goes on after stdin ended', async () => {
+      const attach = execa('kubectl', ['-n', ns.name, 'attach', '-i', 'talk'], { env: { KUBECONFIG: ns.kubeconfig }, input: 'from kubectl\n', reject: false });
+      let out = '';
+      attach.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
+      try {
+        await waitFor('the answer', 20_000, () => (out === 'heard from kubectl\n' ? true : undefined), 20);
+        // talk has stdin but not stdinOnce: its stdin stays open, and what it prints later still arrives.
+        await kubectl(['exec', 'talk', '--', 'sh', '-c', 'echo later > /proc/1/fd/1']);
+        await waitFor('the later line', 10_000, () => (out === 'heard from kubectl\nlater\n' ? true : undefined), 20);
+        expect(attach.exitCode).to.equal(null);
+      } finally {
+        attach.kill();
+      }
+    });
+
     it('run --rm -i --restart=Never prints and is gone', async () => {
       const started = Date.now();
       const r = await kubectl(['run', 'once', '--rm', '-i', '--restart=Never', `--image=${TOOLS_IMAGE}`, '--image-pull-policy=Never', '--',
