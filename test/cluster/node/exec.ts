@@ -121,8 +121,9 @@ async function runWithPipes(argv: readonly string[], io: CommandIo, failures: re
   if (io.stdin && child.stdin) io.stdin.unpipe(child.stdin);
   const exitCode = result.exitCode ?? 128 + signalNumber(result.signal);
   for (const gate of [outGate, errGate]) if (gate.failed && exitCode !== 0) return { error: gate.held.toString().trim() };
-  if (outGate.held.length > 0) io.stdout?.write(outGate.held);
-  if (errGate.held.length > 0) io.stderr?.write(errGate.held);
+  const noop = () => undefined;
+  if (outGate.held.length > 0) forward(outGate.held, io.stdout, noop, noop);
+  if (errGate.held.length > 0) forward(errGate.held, io.stderr, noop, noop);
   return { exitCode };
 }
 

@@ -37,7 +37,7 @@ function serveChannels(ws: WebSocket, socket: Duplex, protocol: string, options:
       if (send(channel, chunk) || ws.readyState !== ws.OPEN) done();
       else socket.once('drain', () => done());
     },
-  });
+  }).on('error', () => undefined); // a write after the client left
   const stdin = options.stdin ? new PassThrough() : undefined;
   const io: CommandIo = {
     options, sizes, signal: abort.signal, stdin,

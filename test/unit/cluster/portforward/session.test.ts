@@ -6,32 +6,7 @@ import { encodeFrame, FLAG_FIN, Frame, FrameParser } from '../../../cluster/http
 import { HeaderCompressor, HeaderDecompressor } from '../../../cluster/httpstream/headers.js';
 import { SpdySession } from '../../../cluster/httpstream/session.js';
 import { SpdyPortForwarder } from '../../../cluster/portforward/forward.js';
-
-/** Two in-memory ends of a connection: each end's write arrives as the other's read, end() as its end,
- * destroy() destroys both; a write completes only when the reader has room (backpressure, as TCP). */
-function duplexPair(): [Duplex, Duplex] {
-  const ends: Duplex[] = [];
-  const waiting: Array<(() => void) | null> = [null, null];
-  const make = (me: number) => {
-    const other = () => ends[1 - me];
-    return new Duplex({
-      allowHalfOpen: true,
-      read() {
-        const release = waiting[1 - me];
-        waiting[1 - me] = null;
-        release?.();
-      },
-      write(chunk, _enc, done) {
-        if (other().push(chunk)) done();
-        else waiting[me] = () => done();
-      },
-      final(done) { other().push(null); done(); },
-      destroy(err, done) { other().destroy(); done(err); }, // like a TCP reset
-    });
-  };
-  ends.push(make(0), make(1));
-  return [ends[0], ends[1]];
-}
+import { duplexPair } from './duplex-pair.js';
 
 /** A scripted SPDY client: sends frames, records what the server sends (header blocks inflated). */
 class Client {
