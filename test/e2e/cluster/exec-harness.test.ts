@@ -4,6 +4,8 @@
 import { expect } from 'chai';
 import crypto from 'node:crypto';
 import { PassThrough, Writable } from 'node:stream';
+import { promises as fs } from 'node:fs';
+import { WebSocket } from 'ws';
 import { execa } from 'execa';
 import type { V1Status } from '@kubernetes/client-node';
 import { Harness, startHarness } from '../../unit/cluster/portforward/harness.js';
@@ -91,6 +93,61 @@ describe('exec through the test harness', function () {
       });
     });
   }
+
+  describe('WebSocket wire details', () => {
+    /** Opens an exec WebSocket and records every message as `<channel> <text>` and the close code. */
+    async function session(h: Harness, query: string, protocols: string[], base64 = false) {
+      const ws = new WebSocket(`wss://127.0.0.1:${h.port}${EXEC_PATH}?${query}`, protocols,
+        { ca: await fs.readFile(`${h.dir}/cert.pem`), headers: { Authorization: 'Bearer harness-token' } });
+      const seen: string[] = [];
+      ws.on('message', (m: Buffer, binary: boolean) => {
+        seen.push(base64 ? `${m[0] - 48} ${Buffer.from(m.subarray(1).toString(), 'base64').toString()} (${binary ? 'binary' : 'text'})`
+          : `${m[0]} ${m.subarray(1).toString()} (${binary ? 'binary' : 'text'})`);
+      });
+      const closed = new Promise<number>((resolve) => ws.on('close', (code: number) => resolve(code)));
+      await new Promise((r) => ws.once('open', r));
+      return { ws, seen, closed };
+    }
+    const query = 'command=sh&command=-c&command=cat%3B%20exit%202&stdin=true&stdout=true&stderr=true';
+
+    it('v5: an empty stdout message first, CLOSE ends stdin, the Status, then a normal close', async () => {
+      const s = await session(current, query, ['v5.channel.k8s.io']);
+      expect(s.ws.protocol).to.equal('v5.channel.k8s.io');
+      s.ws.send(Buffer.from([0, ...Buffer.from('ping')]));
+      s.ws.send(Buffer.from([255, 0]));
+      expect(await s.closed).to.equal(1000);
+      expect(s.seen).to.deep.equal(['1  (binary)', '1 ping (binary)',
+        '3 {"metadata":{},"status":"Failure","message":"command terminated with non-zero exit code: command terminated with exit code 2",' +
+        '"reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":"2"}]}} (binary)']);
+    });
+
+    it('v4.base64: the channel as a digit and base64 text, then the Status and a normal close', async () => {
+      const s = await session(current, 'command=sh&command=-c&command=read%20x%3B%20echo%20%24x%3B%20exit%200&stdin=true&stdout=true',
+        ['v4.base64.channel.k8s.io'], true);
+      expect(s.ws.protocol).to.equal('v4.base64.channel.k8s.io');
+      s.ws.send(`0${Buffer.from('pong\n').toString('base64')}`);
+      expect(await s.closed).to.equal(1000);
+      expect(s.seen).to.deep.equal(['1  (text)', '1 pong\n (text)', '3 {"metadata":{},"status":"Success"} (text)']);
+    });
+
+    it('refuses v5 as a server before 1.30 does (403), and a query without streams (400)', async () => {
+      const status = async (h: Harness, q: string, protocols: string[]) => {
+        const ca = await fs.readFile(`${h.dir}/cert.pem`);
+        return new Promise<string>((resolve, reject) => {
+          const ws = new WebSocket(`wss://127.0.0.1:${h.port}${EXEC_PATH}?${q}`, protocols, { ca, headers: { Authorization: 'Bearer harness-token' } });
+          ws.on('unexpected-response', (_req, res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => { body += d.toString(); });
+            res.on('end', () => resolve(`${res.statusCode} ${body}`));
+          });
+          ws.on('open', () => reject(new Error('the upgrade succeeded')));
+          ws.on('error', reject);
+        });
+      };
+      expect(await status(legacy, query, ['v5.channel.k8s.io'])).to.equal('403 ');
+      expect(await status(current, 'command=true', ['v5.channel.k8s.io'])).to.equal('400 you must specify at least 1 of stdin, stdout, stderr\n');
+    });
+  });
 
   describe('client-node Exec', () => {
     function sink(): { stream: Writable; text: () => string } {
