@@ -35,6 +35,8 @@ export const RESOURCES: ResourceInfo[] = [
     status: STATUS,
     log: { kind: 'Pod', verbs: ['get'] },
     portforward: { kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
+    exec: { kind: 'PodExecOptions', verbs: ['create', 'get'] },
+    attach: { kind: 'PodAttachOptions', verbs: ['create', 'get'] },
   }, ['all']),
   res('', 'services', 'Service', true, ['svc'], { status: STATUS }, ['all']),
   res('', 'endpoints', 'Endpoints', true, ['ep']),

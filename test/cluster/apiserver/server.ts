@@ -1,5 +1,5 @@
 // The HTTPS request handler: authentication, discovery, the special subresources (log,
-// portforward, token, finalize) and the REST routes of every resource.
+// portforward, exec, attach, token, finalize) and the REST routes of every resource.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { forbidden, type Authenticator } from './auth.js';
@@ -12,6 +12,7 @@ import { serveLogs } from './logs.js';
 import { ApiError, badRequest, notFound, pageNotFound, unauthorized } from './status.js';
 import type { KObject } from './store.js';
 import { routePortForward } from './portforward.js';
+import { routeRemoteCommand } from './remotecommand.js';
 import { openApiFor } from './openapi.js';
 
 export interface ServerContext {
@@ -64,7 +65,7 @@ async function handleSpecial(ctx: ServerContext, req: IncomingMessage, res: Serv
     await serveLogs(req, res, ctx.registry.get(info, namespace, name), q);
     return true;
   }
-  if (info.resource === 'pods' && subresource === 'portforward') {
+  if (info.resource === 'pods' && ['portforward', 'exec', 'attach'].includes(subresource)) {
     throw badRequest('Upgrade request required');
   }
   if (info.resource === 'serviceaccounts' && subresource === 'token') {
@@ -131,9 +132,9 @@ export function upgradeHandler(ctx: ServerContext): (req: IncomingMessage, socke
       if (!ctx.auth.authenticate(req)) throw unauthorized();
       const url = new URL(req.url ?? '/', 'https://apiserver');
       const route = parseResourcePath(url.pathname);
-      if (!route || route.info !== resourceFor('pods') || route.subresource !== 'portforward' || !route.name) {
-        throw pageNotFound();
-      }
+      if (!route || route.info !== resourceFor('pods') || !route.name) throw pageNotFound();
+      if (route.subresource === 'exec' || route.subresource === 'attach') return routeRemoteCommand(ctx, req, socket, head, route);
+      if (route.subresource !== 'portforward') throw pageNotFound();
       await routePortForward(ctx, req, socket, head, route);
     })().catch(fail);
   };

@@ -46,6 +46,7 @@ export interface Container {
   securityContext?: SecurityContext;
   tty?: boolean;
   stdin?: boolean;
+  stdinOnce?: boolean;
 }
 export interface Pod extends KubeObject {
   metadata: KubeObject['metadata'] & {

@@ -16,6 +16,7 @@ import { runProbe } from './probes.js';
 import { BASE_IMAGE } from '../images/build.js';
 import { run, tryRun } from './run.js';
 import { serviceEnv, servicesForPod } from './service-env.js';
+import { startAppContainer } from './container-start.js';
 
 export interface KubeletContext {
   readonly paths: ReturnType<typeof statePaths>;
@@ -167,7 +168,7 @@ export class PodWorker {
         const env = await containerEnv(this.pod, c, this.ip!, serviceEnv(services), this.ctx.client);
         const args = dockerRunArgs({ pod: this.pod, container: c, env, volumes: this.volumes ?? new Map(), podDir: podDir(this.ctx.paths.podsDir, this.uid) });
         args.splice(2, 0, '--label', `tp-restart-count=${rec.restartCount}`);
-        const r = await tryRun('docker', args);
+        const r = await startAppContainer(args, c);
         if (r.exitCode !== 0) this.ctx.log(`docker run ${name}: ${r.stderr.trim()}`);
       } catch (err) {
         if (!(err instanceof ContainerConfigError)) throw err;

@@ -1,7 +1,7 @@
 // Port-forward over SPDY as kubelet does it (httpstream.go): streams come in pairs (`streamtype` error + data,
 // same `requestid`, same `port`); once both are there we dial the pod's port and copy both ways.
 import type { Duplex } from 'node:stream';
-import type { SpdyStream } from './session.js';
+import type { SpdyStream } from '../httpstream/session.js';
 import { forwardErrorText, portHeaderProblem } from './messages.js';
 
 export interface PortForwardTarget {

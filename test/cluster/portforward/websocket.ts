@@ -3,53 +3,25 @@
 // SPDY tunnel that kubectl >= 1.30 tries first (`SPDY/3.1+portforward.k8s.io`: binary messages carry SPDY).
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer } from 'ws';
-import { SpdySession } from './session.js';
+import { WebSocket } from 'ws';
+import { SpdySession } from '../httpstream/session.js';
+import { acceptWebSocket, CHANNEL_V4, CHANNEL_V4_BASE64, decodeChannelMessage, offeredProtocols, refuse, sendChannel } from '../httpstream/wsstream.js';
 import { PortForwardTarget, SpdyPortForwarder } from './forward.js';
 import { forwardErrorText, parsePortsQuery } from './messages.js';
 
+export { offeredProtocols } from '../httpstream/wsstream.js';
 export const TUNNEL_PROTOCOL = 'SPDY/3.1+portforward.k8s.io';
-const BINARY_PROTOCOL = 'v4.channel.k8s.io';
-const BASE64_PROTOCOL = 'v4.base64.channel.k8s.io';
-
-/** Offered subprotocols, in the client's order. */
-export function offeredProtocols(req: IncomingMessage): string[] {
-  const raw = req.headers['sec-websocket-protocol'];
-  return (raw ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
-}
 
 /** kubelet's wsstream picks the first offered protocol it supports; none offered means the binary form. */
 export function chooseChannelProtocol(offered: string[]): string | null {
   if (offered.length === 0) return '';
-  return offered.find((p) => p === BINARY_PROTOCOL || p === BASE64_PROTOCOL) ?? null;
+  return offered.find((p) => p === CHANNEL_V4 || p === CHANNEL_V4_BASE64) ?? null;
 }
-
-function refuse(socket: Duplex, status: string, body: string): void {
-  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-    `Connection: close\r\n\r\n${body}`);
-}
-
-// ws asks handleProtocols only when the client offered subprotocols; it answers with the one we serve.
-const server = new WebSocketServer({
-  noServer: true,
-  perMessageDeflate: false,
-  maxPayload: 64 * 1024 * 1024,
-  handleProtocols: (protocols: Set<string>) => chooseChannelProtocol([...protocols]) || false,
-});
-
-const tunnelRequests = new WeakSet<IncomingMessage>();
-server.on('headers', (headers: string[], req: IncomingMessage) => {
-  if (tunnelRequests.has(req)) headers.push(`Sec-WebSocket-Protocol: ${TUNNEL_PROTOCOL}`);
-});
 
 export function handleWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, target: PortForwardTarget): void {
   const offered = offeredProtocols(req);
   if (offered.includes(TUNNEL_PROTOCOL)) {
-    // ws refuses subprotocols that are not RFC 7230 tokens, and '/' is not a token character: hide the header
-    // from ws and answer it ourselves in the 'headers' event.
-    delete req.headers['sec-websocket-protocol'];
-    tunnelRequests.add(req);
-    server.handleUpgrade(req, socket, head, (ws) => serveTunnel(ws, socket, target));
+    acceptWebSocket(req, socket, head, TUNNEL_PROTOCOL, (ws) => serveTunnel(ws, socket, target));
     return;
   }
   const protocol = chooseChannelProtocol(offered);
@@ -64,7 +36,7 @@ export function handleWebSocket(req: IncomingMessage, socket: Duplex, head: Buff
     refuse(socket, '400 Bad Request', ports);
     return;
   }
-  server.handleUpgrade(req, socket, head, (ws) => serveChannels(ws, socket, ports, protocol === BASE64_PROTOCOL, target));
+  acceptWebSocket(req, socket, head, protocol, (ws) => serveChannels(ws, socket, ports, protocol === CHANNEL_V4_BASE64, target));
 }
 
 function serveTunnel(ws: WebSocket, socket: Duplex, target: PortForwardTarget): void {
@@ -88,11 +60,7 @@ function serveTunnel(ws: WebSocket, socket: Duplex, target: PortForwardTarget): 
 }
 
 function serveChannels(ws: WebSocket, socket: Duplex, ports: number[], base64: boolean, target: PortForwardTarget): void {
-  const send = (channel: number, data: Buffer) => {
-    if (ws.readyState !== WebSocket.OPEN) return;
-    if (base64) ws.send(String.fromCharCode(48 + channel) + data.toString('base64'));
-    else ws.send(Buffer.concat([Buffer.from([channel]), data]), { binary: true });
-  };
+  const send = (channel: number, data: Buffer) => sendChannel(ws, socket, channel, data, base64);
   const pods: Array<Duplex | null> = ports.map(() => null);
   const early: Buffer[][] = ports.map(() => []);
   let open = ports.length;
@@ -135,13 +103,9 @@ function serveChannels(ws: WebSocket, socket: Duplex, ports: number[], base64: b
   });
 
   ws.on('message', (raw: Buffer, isBinary: boolean) => {
-    if (raw.length === 0) return;
-    let channel = raw[0];
-    let data = raw.subarray(1);
-    if (!isBinary || base64) {
-      channel -= 48;
-      data = Buffer.from(data.toString('latin1'), 'base64');
-    }
+    const m = decodeChannelMessage(raw, isBinary, base64);
+    if (!m) return;
+    const { channel, data } = m;
     // Odd channels are error channels, written by us only; kubelet drops what clients send there.
     if (channel % 2 === 1 || channel >= 2 * ports.length || data.length === 0) return;
     const i = channel / 2;

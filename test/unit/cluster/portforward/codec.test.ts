@@ -2,10 +2,10 @@
 // first frames kubectl 1.29 sent to our server (captured from a real session) decoded in order.
 import { expect } from 'chai';
 import zlib from 'node:zlib';
-import { encodeFrame, Frame, FrameParser, FLAG_FIN } from '../../../cluster/portforward/frames.js';
+import { encodeFrame, Frame, FrameParser, FLAG_FIN } from '../../../cluster/httpstream/frames.js';
 import {
   encodeHeaderBlock, HeaderCompressor, HeaderDecompressor, parseHeaderBlock, SPDY3_DICTIONARY,
-} from '../../../cluster/portforward/headers.js';
+} from '../../../cluster/httpstream/headers.js';
 
 /** The bytes kubectl 1.29 wrote after the upgrade for two forwarded connections that each sent "hi". */
 const KUBECTL_129_CAPTURE = Buffer.from([

@@ -1,5 +1,6 @@
-// TEST FIXTURE, not the cluster: the smallest HTTPS API that `kubectl port-forward pod/x` and client-node's
-// PortForward need (discovery, GET of one Running pod, the portforward upgrade), with a dial() the test chooses.
+// TEST FIXTURE, not the cluster: the smallest HTTPS API that `kubectl port-forward pod/x`, `kubectl exec x` and
+// client-node's PortForward and Exec need (discovery, GET of one Running pod, the portforward, exec and attach
+// upgrades), with a dial() and a command runner the test chooses.
 import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
@@ -8,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { execa } from 'execa';
 import { handlePortForwardUpgrade } from '../../../cluster/portforward/index.js';
+import { type CommandIo, type CommandOutcome, handleRemoteCommandUpgrade } from '../../../cluster/remotecommand/index.js';
 
 export interface Harness {
   port: number;
@@ -19,7 +21,13 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
-  dial: (port: number) => Promise<Duplex>;
+  dial?: (port: number) => Promise<Duplex>;
+  /** Serves pods/exec and pods/attach with this runner. */
+  remoteCommand?: {
+    run: (verb: 'exec' | 'attach', command: string[], io: CommandIo) => Promise<CommandOutcome>;
+    /** Play a kubelet before 1.30: no v5.channel.k8s.io over WebSocket. */
+    legacyWebSocket?: boolean;
+  };
   podName?: string;
   namespace?: string;
   uid?: string;
@@ -74,6 +82,8 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
       return json(res, 200, { kind: 'APIResourceList', groupVersion: 'v1', resources: [
         { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['get', 'list'], shortNames: ['po'] },
         { name: 'pods/portforward', singularName: '', namespaced: true, kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
+        { name: 'pods/exec', singularName: '', namespaced: true, kind: 'PodExecOptions', verbs: ['create', 'get'] },
+        { name: 'pods/attach', singularName: '', namespaced: true, kind: 'PodAttachOptions', verbs: ['create', 'get'] },
       ] });
     }
     if (url.pathname === podPath && req.method === 'GET') return json(res, 200, pod);
@@ -86,7 +96,15 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     socket.once('close', () => upgraded.delete(socket));
     requests.push(`${req.method} ${req.url} upgrade=${req.headers.upgrade}`);
     const url = new URL(req.url ?? '/', 'https://x');
-    if (!authorized(req.headers) || url.pathname !== `${podPath}/portforward`) {
+    const verb = url.pathname === `${podPath}/exec` ? 'exec' : url.pathname === `${podPath}/attach` ? 'attach' : undefined;
+    const rc = opts.remoteCommand;
+    if (authorized(req.headers) && verb && rc) {
+      const command = url.searchParams.getAll('command');
+      handleRemoteCommandUpgrade(req, socket, head, { verb, command, run: (io) => rc.run(verb, command, io) },
+        { legacyWebSocket: rc.legacyWebSocket });
+      return;
+    }
+    if (!authorized(req.headers) || url.pathname !== `${podPath}/portforward` || !opts.dial) {
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
       return;
     }

@@ -2,36 +2,11 @@
 // transport: replies, half-close, the error text, resets, pings, window updates.
 import { expect } from 'chai';
 import { Duplex } from 'node:stream';
-import { encodeFrame, FLAG_FIN, Frame, FrameParser } from '../../../cluster/portforward/frames.js';
-import { HeaderCompressor, HeaderDecompressor } from '../../../cluster/portforward/headers.js';
-import { SpdySession } from '../../../cluster/portforward/session.js';
+import { encodeFrame, FLAG_FIN, Frame, FrameParser } from '../../../cluster/httpstream/frames.js';
+import { HeaderCompressor, HeaderDecompressor } from '../../../cluster/httpstream/headers.js';
+import { SpdySession } from '../../../cluster/httpstream/session.js';
 import { SpdyPortForwarder } from '../../../cluster/portforward/forward.js';
-
-/** Two in-memory ends of a connection: each end's write arrives as the other's read, end() as its end,
- * destroy() destroys both; a write completes only when the reader has room (backpressure, as TCP). */
-function duplexPair(): [Duplex, Duplex] {
-  const ends: Duplex[] = [];
-  const waiting: Array<(() => void) | null> = [null, null];
-  const make = (me: number) => {
-    const other = () => ends[1 - me];
-    return new Duplex({
-      allowHalfOpen: true,
-      read() {
-        const release = waiting[1 - me];
-        waiting[1 - me] = null;
-        release?.();
-      },
-      write(chunk, _enc, done) {
-        if (other().push(chunk)) done();
-        else waiting[me] = () => done();
-      },
-      final(done) { other().push(null); done(); },
-      destroy(err, done) { other().destroy(); done(err); }, // like a TCP reset
-    });
-  };
-  ends.push(make(0), make(1));
-  return [ends[0], ends[1]];
-}
+import { duplexPair } from './duplex-pair.js';
 
 /** A scripted SPDY client: sends frames, records what the server sends (header blocks inflated). */
 class Client {
