@@ -13,6 +13,7 @@ import { ApiError, badRequest, notFound, pageNotFound, unauthorized } from './st
 import type { KObject } from './store.js';
 import { routePortForward } from './portforward.js';
 import { openApiFor } from './openapi.js';
+import { serveEphemeralContainers } from './resources/ephemeral.js';
 
 export interface ServerContext {
   registry: Registry;
@@ -62,6 +63,10 @@ async function handleSpecial(ctx: ServerContext, req: IncomingMessage, res: Serv
   if (info.resource === 'pods' && subresource === 'log') {
     if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     await serveLogs(req, res, ctx.registry.get(info, namespace, name), q);
+    return true;
+  }
+  if (info.resource === 'pods' && subresource === 'ephemeralcontainers') {
+    sendJson(res, 200, await serveEphemeralContainers(ctx.registry, req, namespace, name));
     return true;
   }
   if (info.resource === 'pods' && subresource === 'portforward') {
