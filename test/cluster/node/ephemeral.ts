@@ -1,7 +1,7 @@
 // Ephemeral containers on the node (kubectl debug): each one runs once, in the pod's network namespace
 // (the pause container's) and, with targetContainerName, in the target's PID namespace; never restarted.
 // Their states become status.ephemeralContainerStatuses.
-import { containerName, type ContainerInfo } from './docker.js';
+import { containerName, type ContainerInfo, inspectContainers } from './docker.js';
 import { type ImagePulls, imageForStart } from './image-pull.js';
 import type { ContainerState, ContainerStatus } from './pod-status.js';
 import { terminatedOf } from './pod-status.js';
@@ -26,7 +26,8 @@ export class EphemeralContainers {
     return (pod.spec.ephemeralContainers ?? []).map((c) => containerName(pod.metadata.namespace, pod.metadata.name, c.name));
   }
 
-  async sync(pod: Pod, infos: ReadonlyMap<string, ContainerInfo>, host: EphemeralHost): Promise<void> {
+  /** Starts what has not run yet; adds what it started to `infos`, so the status written next sees it. */
+  async sync(pod: Pod, infos: Map<string, ContainerInfo>, host: EphemeralHost): Promise<void> {
     const { namespace: ns, name: podName } = pod.metadata;
     for (const c of pod.spec.ephemeralContainers ?? []) {
       const name = containerName(ns, podName, c.name);
@@ -55,6 +56,8 @@ export class EphemeralContainers {
       this.waiting.delete(c.name);
       this.started.add(c.name);
       if (r.exitCode !== 0) host.log(`docker run ${name}: ${r.stderr.trim()}`);
+      const started = (await inspectContainers([name])).get(name);
+      if (started) infos.set(name, started);
       host.wakeAfter(100);
     }
   }

@@ -11,7 +11,8 @@ type Mount = NonNullable<Container['volumeMounts']>[number];
 
 function within(root: string, p: string): boolean {
   const rel = path.relative(root, p);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  // The kubelet's own `..2026_...` directories start with dots too: only a `..` component is outside.
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
 export function mountArg(pod: Pod, m: Mount, volumes: ReadonlyMap<string, string>, env: ReadonlyMap<string, string>, container = ''): string {

@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import { writeAtomic } from '../../../cluster/node/atomic-writer.js';
 import { formatMap, goQuote, parseQuantity, resourceValue, volumeFieldValue } from '../../../cluster/node/downward-api.js';
 import { hostsFile, podHostname } from '../../../cluster/node/hosts-file.js';
+import { mountArg } from '../../../cluster/node/mounts.js';
 import type { Pod } from '../../../cluster/node/pod-types.js';
 
 function pod(spec: Partial<Pod['spec']> = {}, name = 'web-0'): Pod {
@@ -75,6 +76,31 @@ describe('cluster pod files', () => {
       expect(fs.existsSync(path.join(dir, first))).to.equal(false);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('mounts a subPath through ..data, creates one in an emptyDir, and refuses one outside the volume', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-mounts-'));
+    try {
+      const cfg = path.join(root, 'cfg');
+      const scratch = path.join(root, 'scratch');
+      fs.mkdirSync(scratch);
+      writeAtomic(cfg, new Map([['app.conf', { data: Buffer.from('x'), mode: 0o644 }]]));
+      const p = pod({ volumes: [{ name: 'cfg', configMap: { name: 'cfg' } }, { name: 'scratch', emptyDir: {} }] });
+      const volumes = new Map([['cfg', cfg], ['scratch', scratch]]);
+      const env = new Map([['POD', 'web-0']]);
+      const arg = mountArg(p, { name: 'cfg', mountPath: '/etc/app.conf', subPath: 'app.conf' }, volumes, env, 'c');
+      expect(arg).to.equal(`${fs.realpathSync(path.join(cfg, fs.readlinkSync(path.join(cfg, '..data')), 'app.conf'))}:/etc/app.conf:ro`);
+      expect(mountArg(p, { name: 'scratch', mountPath: '/data', subPathExpr: 'logs/$(POD)' }, volumes, env, 'c')).to.equal(`${fs.realpathSync(scratch)}/logs/web-0:/data`);
+      expect(fs.statSync(path.join(scratch, 'logs/web-0')).isDirectory()).to.equal(true);
+      expect(mountArg(p, { name: 'scratch', mountPath: '/data', readOnly: true }, volumes, env, 'c')).to.equal(`${scratch}:/data:ro`);
+      fs.symlinkSync('/etc', path.join(scratch, 'escape'));
+      for (const subPath of ['../x', '/abs', 'escape']) {
+        expect(() => mountArg(p, { name: 'scratch', mountPath: '/data', subPath }, volumes, env, 'c'), subPath).to.throw('failed to prepare subPath for volumeMount "scratch" of container "c"');
+      }
+      expect(() => mountArg(p, { name: 'cfg', mountPath: '/x', subPath: 'missing' }, volumes, env, 'c')).to.throw('failed to prepare subPath');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
     }
   });
 });
