@@ -113,6 +113,14 @@ const COLUMNS: Record<string, Column[]> = {
     { name: 'Images', priority: 1, cell: images },
     { name: 'Selector', priority: 1, cell: (o) => selectorString(o.spec.selector) },
   ],
+  statefulsets: [
+    NAME,
+    { name: 'Ready', cell: (o) => `${o.status?.readyReplicas ?? 0}/${o.spec.replicas ?? 0}` },
+    AGE,
+    { name: 'Containers', priority: 1, cell: containers },
+    { name: 'Images', priority: 1, cell: images },
+  ],
+  leases: [NAME, { name: 'Holder', cell: (o) => o.spec?.holderIdentity ?? '' }, AGE],
   namespaces: [NAME, { name: 'Status', cell: (o) => o.status?.phase ?? 'Active' }, AGE],
   nodes: [
     NAME, { name: 'Status', cell: nodeStatus },

@@ -19,6 +19,9 @@ import { bootstrap } from './bootstrap.js';
 import { intToIp, parseCidr, serviceHooks } from './resources/services.js';
 import { namespaceHooks, nodeHooks, podHooks, secretHooks } from './resources/simple.js';
 import { workloadHooks } from './resources/workloads.js';
+import { leaseHooks } from './resources/leases.js';
+import { statefulSetHooks } from './resources/statefulsets.js';
+import { statefulSetController } from './controllers/statefulset.js';
 import { requestHandler, upgradeHandler, type ServerContext } from './server.js';
 import { Store } from './store.js';
 
@@ -69,6 +72,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   registry.hooks.set('nodes', nodeHooks);
   registry.hooks.set('deployments', workloadHooks('Deployment'));
   registry.hooks.set('replicasets', workloadHooks('ReplicaSet'));
+  registry.hooks.set('statefulsets', statefulSetHooks);
+  registry.hooks.set('leases', leaseHooks);
   bootstrap(registry, serviceCidr);
 
   const auth = new Authenticator(token);
@@ -90,6 +95,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   const controllers = new ControllerManager(registry, [
     namespaceController, garbageCollector, terminatingPods, deploymentController, replicaSetController, endpointsController,
+    statefulSetController,
   ]);
   controllers.start();
 

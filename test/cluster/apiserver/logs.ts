@@ -13,7 +13,7 @@ export function containerNameFor(pod: KObject, requested: string | null): string
     if (names.length === 1) return names[0];
     throw badRequest(`a container name must be specified for pod ${podName}, choose one of: [${names.join(' ')}]`);
   }
-  const init: string[] = (pod.spec.initContainers ?? []).map((c: KObject) => c.name);
+  const init: string[] = [...(pod.spec.initContainers ?? []), ...(pod.spec.ephemeralContainers ?? [])].map((c: KObject) => c.name);
   if (!names.includes(requested) && !init.includes(requested)) {
     throw badRequest(`container ${requested} is not valid for pod ${podName}`);
   }
@@ -22,7 +22,7 @@ export function containerNameFor(pod: KObject, requested: string | null): string
 
 export async function serveLogs(req: IncomingMessage, res: ServerResponse, pod: KObject, q: URLSearchParams): Promise<void> {
   const container = containerNameFor(pod, q.get('container'));
-  const status = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])]
+  const status = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.ephemeralContainerStatuses ?? [])]
     .find((c: KObject) => c.name === container);
   const waiting = status?.state?.waiting;
   if (!status || (waiting && !status.lastState?.terminated && !(status.restartCount > 0))) {

@@ -2,7 +2,7 @@
 // the `fieldValidation` query parameter. That is what kubectl (create -f, apply, replace) looks
 // for to leave validation to the server instead of downloading full schemas.
 import { createHash } from 'node:crypto';
-import { RESOURCES, type ResourceInfo } from './discovery.js';
+import { GROUPS, RESOURCES, type ResourceInfo } from './discovery.js';
 
 function gvPath(group: string): string {
   return group ? `apis/${group}/v1` : 'api/v1';
@@ -43,7 +43,7 @@ function hashOf(doc: unknown): string {
 
 export function openApiRoot(): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
-  for (const group of ['', 'apps']) {
+  for (const group of ['', ...GROUPS]) {
     paths[gvPath(group)] = { serverRelativeURL: `/openapi/v3/${gvPath(group)}?hash=${hashOf(openApiDocument(group))}` };
   }
   return { paths };

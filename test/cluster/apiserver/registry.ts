@@ -15,7 +15,7 @@ export interface DeleteOptions {
 }
 
 /** Kinds whose spec changes bump metadata.generation (the controllers report observedGeneration). */
-const GENERATION_KINDS = new Set(['deployments', 'replicasets']);
+const GENERATION_KINDS = new Set(['deployments', 'replicasets', 'statefulsets']);
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

@@ -14,6 +14,7 @@ import type { KObject } from './store.js';
 import { routePortForward } from './portforward.js';
 import { routeRemoteCommand } from './remotecommand.js';
 import { openApiFor } from './openapi.js';
+import { serveEphemeralContainers } from './resources/ephemeral.js';
 
 export interface ServerContext {
   registry: Registry;
@@ -63,6 +64,10 @@ async function handleSpecial(ctx: ServerContext, req: IncomingMessage, res: Serv
   if (info.resource === 'pods' && subresource === 'log') {
     if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     await serveLogs(req, res, ctx.registry.get(info, namespace, name), q);
+    return true;
+  }
+  if (info.resource === 'pods' && subresource === 'ephemeralcontainers') {
+    sendJson(res, 200, await serveEphemeralContainers(ctx.registry, req, namespace, name));
     return true;
   }
   if (info.resource === 'pods' && ['portforward', 'exec', 'attach'].includes(subresource)) {

@@ -72,7 +72,7 @@ export function conflict(gr: GroupResource, name: string, why: string): ApiError
 /** One field error, rendered the way apimachinery's field.Error does. */
 export interface FieldError {
   field: string;
-  type: 'FieldValueInvalid' | 'FieldValueRequired' | 'FieldValueNotSupported' | 'FieldValueDuplicate' | 'FieldValueForbidden';
+  type: 'FieldValueInvalid' | 'FieldValueRequired' | 'FieldValueNotSupported' | 'FieldValueDuplicate' | 'FieldValueForbidden' | 'FieldValueNotFound';
   /** The bad value as Go's %#v prints it (e.g. `"x"` or `[]string{"10.0.0.5"}`); omitted for Required. */
   value?: string;
   detail: string;
@@ -84,6 +84,7 @@ const TYPE_TEXT: Record<FieldError['type'], string> = {
   FieldValueNotSupported: 'Unsupported value',
   FieldValueDuplicate: 'Duplicate value',
   FieldValueForbidden: 'Forbidden',
+  FieldValueNotFound: 'Not found',
 };
 
 export function fieldErrorText(e: FieldError): string {

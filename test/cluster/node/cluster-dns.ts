@@ -1,6 +1,7 @@
 // The cluster DNS (contract 10): A records for <svc>.<ns>.svc.cluster.local (a headless Service answers
-// with its ready endpoints' IPs, <hostname>.<svc>.<ns>... with that pod's IP), NXDOMAIN for other
-// cluster names, REFUSED for everything else: it never forwards a query off this machine.
+// with its ready endpoints' IPs, <hostname>.<svc>.<ns>... with that pod's IP), a CNAME for an ExternalName
+// Service, NXDOMAIN for other cluster names, REFUSED for everything else: it never forwards a query off
+// this machine (so an ExternalName's target outside cluster.local is not resolved further).
 import dns2, { type DnsServer } from 'dns2';
 
 import type { KubeObject } from './kube-client.js';
@@ -12,7 +13,7 @@ const TTL = 5;
 const RCODE = { NOERROR: 0, FORMERR: 1, NXDOMAIN: 3, REFUSED: 5 } as const;
 
 export interface ServiceObject extends KubeObject {
-  spec?: { clusterIP?: string; type?: string; ports?: { name?: string; port: number; targetPort?: number | string; protocol?: string }[]; selector?: Record<string, string> };
+  spec?: { clusterIP?: string; type?: string; externalName?: string; ports?: { name?: string; port: number; targetPort?: number | string; protocol?: string }[]; selector?: Record<string, string> };
 }
 export interface EndpointsObject extends KubeObject {
   subsets?: { addresses?: { ip: string; hostname?: string; targetRef?: { name?: string } }[]; ports?: { name?: string; port: number; protocol?: string }[] }[];
@@ -23,10 +24,20 @@ export interface DnsData {
   endpoints(namespace: string, name: string): EndpointsObject | undefined;
 }
 
-export type DnsAnswer = { rcode: 'NOERROR'; addresses: string[] } | { rcode: 'NXDOMAIN' | 'REFUSED' };
+/** `cname`: the name is an alias (the addresses, if any, are the target's). */
+export type DnsAnswer = { rcode: 'NOERROR'; addresses: string[]; cname?: string } | { rcode: 'NXDOMAIN' | 'REFUSED' };
 
 /** The answer to an A (or any other type: then `addresses` is empty when the name exists) question. */
 export function answer(name: string, type: 'A' | 'other', data: DnsData): DnsAnswer {
+  const direct = answerName(name, type, data);
+  if (direct.rcode !== 'NOERROR' || direct.cname === undefined) return direct;
+  // An alias of a cluster name is followed once, as CoreDNS does; an outside target is left to the client.
+  const target = direct.cname.toLowerCase();
+  const chased = type === 'A' && (target === CLUSTER_DOMAIN || target.endsWith(`.${CLUSTER_DOMAIN}`)) ? answerName(target, 'A', data) : undefined;
+  return { ...direct, addresses: chased?.rcode === 'NOERROR' && chased.cname === undefined ? chased.addresses : [] };
+}
+
+function answerName(name: string, type: 'A' | 'other', data: DnsData): DnsAnswer {
   const fqdn = name.toLowerCase().replace(/\.$/, '');
   if (fqdn !== CLUSTER_DOMAIN && !fqdn.endsWith(`.${CLUSTER_DOMAIN}`)) return { rcode: 'REFUSED' };
   const labels = fqdn.slice(0, -CLUSTER_DOMAIN.length - 1).split('.');
@@ -34,6 +45,11 @@ export function answer(name: string, type: 'A' | 'other', data: DnsData): DnsAns
   const [host, svcName, ns] = labels.length === 4 ? labels : [undefined, ...labels];
   const svc = data.service(ns!, svcName!);
   if (!svc) return { rcode: 'NXDOMAIN' };
+  if (svc.spec?.type === 'ExternalName') {
+    // Every query type gets the CNAME (RFC 1034: an alias has no other records).
+    if (host !== undefined || !svc.spec.externalName) return { rcode: 'NXDOMAIN' };
+    return { rcode: 'NOERROR', addresses: [], cname: svc.spec.externalName.replace(/\.$/, '') };
+  }
   const headless = svc.spec?.clusterIP === 'None';
   let addresses: string[];
   if (host === undefined && !headless) {
@@ -64,8 +80,12 @@ export async function serveClusterDns(address: string, port: number, data: DnsDa
       response.header.ra = 0;
       response.header.rcode = RCODE[result.rcode];
       if (result.rcode === 'NOERROR') {
+        if (result.cname !== undefined) {
+          response.answers.push(Packet.createResourceFromQuestion(question, { type: Packet.TYPE.CNAME, class: Packet.CLASS.IN, ttl: TTL, domain: result.cname }));
+        }
+        const owner = result.cname !== undefined ? { ...question, name: result.cname } : question;
         for (const ip of result.addresses) {
-          response.answers.push(Packet.createResourceFromQuestion(question, { type: Packet.TYPE.A, class: Packet.CLASS.IN, ttl: TTL, address: ip }));
+          response.answers.push(Packet.createResourceFromQuestion(owner, { type: Packet.TYPE.A, class: Packet.CLASS.IN, ttl: TTL, address: ip }));
         }
       }
       send(response);

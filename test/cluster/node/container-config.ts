@@ -1,13 +1,17 @@
 // Turns one container of a pod spec into `docker run` arguments: Kubernetes' command/args semantics
-// (command replaces ENTRYPOINT, args replace CMD), env (values, configMap/secret/field refs, envFrom,
-// the Service variables, $(VAR) expansion), mounts, and the simple parts of securityContext.
+// (command replaces ENTRYPOINT, args replace CMD), env (values, configMap/secret/field/resource refs, envFrom,
+// the Service variables, $(VAR) expansion), mounts (mounts.ts) and securityContext (security-context.ts).
+import os from 'node:os';
 import path from 'node:path';
 
 import { LABEL_CLUSTER, LABEL_UID, containerName, pauseName } from './docker.js';
 import type { KubeClient } from './kube-client.js';
-import { configEntries, getConfigObject } from './pod-files.js';
+import { configEntries, getConfigObject } from './config-objects.js';
+import { resourceValue } from './downward-api.js';
 import { type Container, ContainerConfigError, type Pod, SA_MOUNT } from './pod-types.js';
 import { expandVars } from './service-env.js';
+import { mountArg } from './mounts.js';
+import { securityArgs } from './security-context.js';
 
 function fieldValue(pod: Pod, podIp: string, fieldPath: string): string {
   const m = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(fieldPath);
@@ -42,6 +46,10 @@ export async function containerEnv(pod: Pod, c: Container, podIp: string, servic
       env.set(e.name, expandVars(e.value ?? '', env));
     } else if (from.fieldRef) {
       env.set(e.name, fieldValue(pod, podIp, from.fieldRef.fieldPath));
+    } else if (from.resourceFieldRef) {
+      const ref = from.resourceFieldRef;
+      const target = pod.spec.containers.find((x) => x.name === ref.containerName) ?? c;
+      env.set(e.name, resourceValue(target, ref.resource, ref.divisor, { cpuCores: os.cpus().length, memoryBytes: os.totalmem() }));
     } else {
       const ref = from.configMapKeyRef ?? from.secretKeyRef!;
       const isSecret = from.secretKeyRef !== undefined;
@@ -60,6 +68,8 @@ export interface RunContext {
   env: Map<string, string>;
   volumes: Map<string, string>; // volume name -> host dir ('\0serviceaccount' for the token)
   podDir: string;
+  /** The image's Config.User (for runAsNonRoot and runAsGroup alone). */
+  imageUser?: string;
 }
 
 export function dockerRunArgs(ctx: RunContext): string[] {
@@ -70,19 +80,10 @@ export function dockerRunArgs(ctx: RunContext): string[] {
     '--network', `container:${pauseName(ns, pod.metadata.name)}`,
     '-v', `${path.join(ctx.podDir, 'resolv.conf')}:/etc/resolv.conf:ro`, '-v', `${path.join(ctx.podDir, 'hosts')}:/etc/hosts`];
   for (const [k, v] of env) args.push('-e', `${k}=${v}`);
-  for (const m of c.volumeMounts ?? []) {
-    const dir = ctx.volumes.get(m.name);
-    if (!dir) throw new ContainerConfigError(`volume "${m.name}" of mount ${m.mountPath} is not defined or not supported`);
-    const isConfig = (pod.spec.volumes ?? []).some((v) => v.name === m.name && (v.configMap || v.secret));
-    args.push('-v', `${m.subPath ? path.join(dir, m.subPath) : dir}:${m.mountPath}${m.readOnly || isConfig ? ':ro' : ''}`);
-  }
+  for (const m of c.volumeMounts ?? []) args.push('-v', mountArg(pod, m, ctx.volumes, env, c.name));
   const sa = ctx.volumes.get('\0serviceaccount');
   if (sa) args.push('-v', `${sa}:${SA_MOUNT}:ro`);
-  const sc = { ...pod.spec.securityContext, ...c.securityContext };
-  if (sc.runAsUser !== undefined) args.push('--user', `${sc.runAsUser}${sc.runAsGroup !== undefined ? `:${sc.runAsGroup}` : ''}`);
-  if (sc.privileged) args.push('--privileged');
-  for (const cap of sc.capabilities?.add ?? []) args.push('--cap-add', cap);
-  for (const cap of sc.capabilities?.drop ?? []) args.push('--cap-drop', cap);
+  args.push(...securityArgs(pod, c, ctx.imageUser ?? ''));
   if (c.workingDir) args.push('-w', c.workingDir);
   if (c.tty) args.push('-t');
   if (c.stdin) args.push('-i');

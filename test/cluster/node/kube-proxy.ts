@@ -1,4 +1,4 @@
-// kube-proxy: rewrites tp-node's nat table whenever Services or Endpoints change (debounced), with
+// kube-proxy: rewrites tp-node's nat table whenever Services, Endpoints or hostPorts change (debounced), with
 // `ip netns exec tp-node iptables-restore`, which replaces the table in one transaction.
 import { NODE_NETNS } from '../state.js';
 import type { EndpointsObject, ServiceObject } from './cluster-dns.js';
@@ -6,6 +6,7 @@ import { Informer } from './informer.js';
 import type { KubeClient } from './kube-client.js';
 import { run } from './run.js';
 import { serviceRules } from './service-rules.js';
+import type { HostPortMapping } from './hostport-rules.js';
 
 export class KubeProxy {
   private timer?: NodeJS.Timeout;
@@ -20,6 +21,7 @@ export class KubeProxy {
     client: KubeClient,
     private readonly gateway: string,
     private readonly log: (line: string) => void,
+    private readonly hostPorts: () => HostPortMapping[] = () => [],
   ) {
     this.services = new Informer<ServiceObject>(client, '/api/v1/services', () => this.changed(), log);
     this.endpoints = new Informer<EndpointsObject>(client, '/api/v1/endpoints', () => this.changed(), log);
@@ -43,7 +45,7 @@ export class KubeProxy {
   }
 
   private async apply(): Promise<void> {
-    const text = serviceRules(this.services.items.values(), (ns, name) => this.endpoints.items.get(`${ns}/${name}`), this.gateway);
+    const text = serviceRules(this.services.items.values(), (ns, name) => this.endpoints.items.get(`${ns}/${name}`), this.gateway, this.hostPorts());
     if (text === this.applied) return;
     await run('ip', ['netns', 'exec', NODE_NETNS, 'iptables-restore'], text);
     this.applied = text;

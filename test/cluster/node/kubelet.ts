@@ -10,6 +10,7 @@ import { Informer } from './informer.js';
 import { PodIpAllocator } from './ipam.js';
 import { ApiError, KubeClient } from './kube-client.js';
 import { KubeProxy } from './kube-proxy.js';
+import { hostPortMappings } from './hostport-rules.js';
 import { attachedPodIps, detachPodNetwork } from './pod-network.js';
 import type { Pod } from './pod-types.js';
 import { type KubeletContext, PodWorker } from './pod-worker.js';
@@ -69,7 +70,9 @@ async function main(): Promise<void> {
     if (err instanceof ApiError && err.code === 404) registerNode(client).catch((e: Error) => log(`register: ${e.message}`));
   }), 10_000);
 
-  const proxy = new KubeProxy(client, gateway, log);
+  // hostPorts follow the pods of this node (the informer below); kube-proxy writes their rules too.
+  let podsOfNode: Iterable<Pod> = [];
+  const proxy = new KubeProxy(client, gateway, log, () => hostPortMappings(podsOfNode));
   await proxy.start();
 
   const ipam = new PodIpAllocator(settings.podSubnet);
@@ -127,6 +130,7 @@ async function main(): Promise<void> {
   if (stale.length) log(`removed ${stale.length} stale containers`);
 
   const pods = new Informer<Pod>(client, podPath, (type, pod) => {
+    proxy.changed();
     if (type === 'SYNC') {
       for (const [uid, w] of workers) if (![...pods.items.values()].some((p) => p.metadata.uid === uid)) {
         workers.delete(uid);
@@ -145,6 +149,7 @@ async function main(): Promise<void> {
     w.pod = p;
     void w.sync();
   }
+  podsOfNode = { [Symbol.iterator]: () => pods.items.values() };
   await pods.start();
   setInterval(() => { for (const w of workers.values()) void w.sync(); }, 10_000);
   watchDockerEvents((uid) => void workers.get(uid)?.sync());

@@ -2,11 +2,25 @@
 import type { KubeObject } from './kube-client.js';
 
 export interface KeyToPath { key: string; path: string; mode?: number }
+export interface DownwardItem {
+  path: string;
+  fieldRef?: { fieldPath: string };
+  resourceFieldRef?: { containerName?: string; resource: string; divisor?: string | number };
+  mode?: number;
+}
+export interface ProjectionSource {
+  configMap?: { name: string; items?: KeyToPath[]; optional?: boolean };
+  secret?: { name: string; items?: KeyToPath[]; optional?: boolean };
+  downwardAPI?: { items?: DownwardItem[] };
+  serviceAccountToken?: { audience?: string; expirationSeconds?: number; path: string };
+}
 export interface Volume {
   name: string;
   emptyDir?: object;
   configMap?: { name: string; items?: KeyToPath[]; optional?: boolean; defaultMode?: number };
   secret?: { secretName: string; items?: KeyToPath[]; optional?: boolean; defaultMode?: number };
+  downwardAPI?: { items?: DownwardItem[]; defaultMode?: number };
+  projected?: { sources?: ProjectionSource[]; defaultMode?: number };
 }
 export interface EnvVar {
   name: string;
@@ -15,6 +29,7 @@ export interface EnvVar {
     configMapKeyRef?: { name: string; key: string; optional?: boolean };
     secretKeyRef?: { name: string; key: string; optional?: boolean };
     fieldRef?: { fieldPath: string };
+    resourceFieldRef?: { containerName?: string; resource: string; divisor?: string | number };
   };
 }
 export interface Probe {
@@ -41,7 +56,10 @@ export interface Container {
   env?: EnvVar[];
   envFrom?: { prefix?: string; configMapRef?: { name: string; optional?: boolean }; secretRef?: { name: string; optional?: boolean } }[];
   ports?: { name?: string; containerPort: number; protocol?: string }[];
-  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; subPath?: string }[];
+  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean; subPath?: string; subPathExpr?: string }[];
+  resources?: { limits?: Record<string, string>; requests?: Record<string, string> };
+  imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  targetContainerName?: string;
   readinessProbe?: Probe;
   securityContext?: SecurityContext;
   tty?: boolean;
@@ -64,6 +82,8 @@ export interface Pod extends KubeObject {
     restartPolicy?: 'Always' | 'OnFailure' | 'Never';
     hostname?: string;
     subdomain?: string;
+    hostAliases?: { ip: string; hostnames?: string[] }[];
+    ephemeralContainers?: Container[];
     serviceAccountName?: string;
     automountServiceAccountToken?: boolean;
     enableServiceLinks?: boolean;

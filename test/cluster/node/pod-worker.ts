@@ -6,7 +6,10 @@ import fs from 'node:fs';
 import type { ClusterSettings, statePaths } from '../state.js';
 import type { ServiceObject } from './cluster-dns.js';
 import { containerEnv, dockerRunArgs } from './container-config.js';
-import { LABEL_CLUSTER, LABEL_IP, LABEL_UID, type ContainerInfo, containerName, imagePresent, inspectContainers, pauseName, removeContainers } from './docker.js';
+import { LABEL_CLUSTER, LABEL_IP, LABEL_UID, type ContainerInfo, containerName, inspectContainers, pauseName, removeContainers } from './docker.js';
+import { podHostname } from './hosts-file.js';
+import { ImagePulls, imageForStart } from './image-pull.js';
+import { EphemeralContainers } from './ephemeral.js';
 import { ApiError, type KubeClient } from './kube-client.js';
 import { attachPodNetwork, detachPodNetwork } from './pod-network.js';
 import { podDir, preparePodFiles } from './pod-files.js';
@@ -46,6 +49,8 @@ export class PodWorker {
   private sandboxReady = false;
   private volumes?: Map<string, string>;
   private readonly records = new Map<string, ContainerRecord>();
+  private readonly pulls = new ImagePulls();
+  private readonly ephemeral = new EphemeralContainers(this.pulls);
   private conditions: Condition[] = [];
   private startTime?: string;
   private lastWritten = '';
@@ -99,9 +104,12 @@ export class PodWorker {
       await this.createSandbox();
     }
     const { namespace: ns, name } = this.pod.metadata;
-    const infos = await inspectContainers([pauseName(ns, name), ...this.pod.spec.containers.map((c) => this.names(c).name)]);
+    const infos = await inspectContainers([pauseName(ns, name), ...this.pod.spec.containers.map((c) => this.names(c).name), ...this.ephemeral.names(this.pod)]);
     if (!infos.get(pauseName(ns, name))?.running && this.phase !== 'Succeeded' && this.phase !== 'Failed') return this.recreateSandbox();
     for (const c of this.pod.spec.containers) await this.syncContainer(c, infos);
+    if (this.phase === 'Running') {
+      await this.ephemeral.sync(this.pod, infos, { runArgs: (c, user) => this.runArgs(c, user), wakeAfter: (ms) => this.ctx.wakeAfter(this.uid, ms), log: this.ctx.log });
+    }
     await this.writeStatus(infos);
   }
 
@@ -109,7 +117,7 @@ export class PodWorker {
   private async recreateSandbox(): Promise<void> {
     const { namespace: ns, name } = this.pod.metadata;
     this.ctx.log(`pod ${ns}/${name}: sandbox ${pauseName(ns, name)} is gone; creating a new one`);
-    await removeContainers([pauseName(ns, name), ...this.pod.spec.containers.map((c) => this.names(c).name)]);
+    await removeContainers([pauseName(ns, name), ...this.pod.spec.containers.map((c) => this.names(c).name), ...this.ephemeral.names(this.pod)]);
     if (this.ip) {
       await detachPodNetwork(this.ip);
       this.ctx.releaseIp(this.ip);
@@ -128,7 +136,7 @@ export class PodWorker {
     this.volumes = await preparePodFiles(this.pod, this.ip, dir, this.ctx.client, this.ctx.settings, this.ctx.paths.caCrt);
     const names = [pauseName(ns, name), ...this.pod.spec.containers.flatMap((c) => Object.values(this.names(c)))];
     await removeContainers(names); // left by an earlier pod of the same name
-    await run('docker', ['run', '-d', '--network', 'none', '--name', pauseName(ns, name), '--hostname', this.pod.spec.hostname ?? name,
+    await run('docker', ['run', '-d', '--network', 'none', '--name', pauseName(ns, name), '--hostname', podHostname(this.pod),
       '--label', LABEL_CLUSTER, '--label', `${LABEL_UID}=${this.uid}`, '--label', `${LABEL_IP}=${this.ip}`, BASE_IMAGE, 'sleep', 'infinity']);
     const pause = (await inspectContainers([pauseName(ns, name)])).get(pauseName(ns, name));
     if (!pause?.running) throw new Error(`the pause container ${pauseName(ns, name)} is not running`);
@@ -158,15 +166,14 @@ export class PodWorker {
       info = undefined;
     }
     if (!info) {
-      if (!(await imagePresent(c.image))) {
-        rec.waiting = { reason: 'ErrImageNeverPull', message: `Container image "${c.image}" is not present with pull policy of Never` };
-        this.ctx.wakeAfter(this.uid, 5000);
+      const image = await imageForStart(this.pulls, c);
+      if (!image.ok) {
+        rec.waiting = { reason: image.reason, message: image.message };
+        this.ctx.wakeAfter(this.uid, image.retryMs);
         return;
       }
       try {
-        const services = servicesForPod(this.ctx.services(), this.pod.metadata.namespace, this.pod.spec.enableServiceLinks ?? true);
-        const env = await containerEnv(this.pod, c, this.ip!, serviceEnv(services), this.ctx.client);
-        const args = dockerRunArgs({ pod: this.pod, container: c, env, volumes: this.volumes ?? new Map(), podDir: podDir(this.ctx.paths.podsDir, this.uid) });
+        const args = await this.runArgs(c, image.user);
         args.splice(2, 0, '--label', `tp-restart-count=${rec.restartCount}`);
         const r = await startAppContainer(args, c);
         if (r.exitCode !== 0) this.ctx.log(`docker run ${name}: ${r.stderr.trim()}`);
@@ -186,6 +193,12 @@ export class PodWorker {
     }
     rec.waiting = undefined;
     await this.probe(c, rec, info);
+  }
+
+  private async runArgs(c: Container, imageUser: string): Promise<string[]> {
+    const services = servicesForPod(this.ctx.services(), this.pod.metadata.namespace, this.pod.spec.enableServiceLinks ?? true);
+    const env = await containerEnv(this.pod, c, this.ip!, serviceEnv(services), this.ctx.client);
+    return dockerRunArgs({ pod: this.pod, container: c, env, volumes: this.volumes ?? new Map(), podDir: podDir(this.ctx.paths.podsDir, this.uid), imageUser });
   }
 
   private async probe(c: Container, rec: ContainerRecord, info: ContainerInfo): Promise<void> {
@@ -232,6 +245,7 @@ export class PodWorker {
       ...(this.ip && this.sandboxReady ? { podIP: this.ip, podIPs: [{ ip: this.ip }] } : {}),
       ...(this.startTime ? { startTime: this.startTime } : {}),
       containerStatuses: statuses, qosClass: 'BestEffort',
+      ...(this.pod.spec.ephemeralContainers?.length ? { ephemeralContainerStatuses: this.ephemeral.statuses(this.pod, infos) } : {}),
     };
     const text = JSON.stringify(status);
     if (text === this.lastWritten) return;
@@ -251,7 +265,7 @@ export class PodWorker {
     const grace = this.pod.metadata.deletionGracePeriodSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30;
     const apps = this.pod.spec.containers.map((c) => this.names(c));
     await Promise.all(apps.map((n) => tryRun('docker', ['stop', '-t', String(grace), n.name])));
-    await removeContainers([...apps.flatMap((n) => [n.name, n.previous]), pauseName(ns, name)]);
+    await removeContainers([...apps.flatMap((n) => [n.name, n.previous]), ...this.ephemeral.names(this.pod), pauseName(ns, name)]);
     if (this.ip) {
       await detachPodNetwork(this.ip);
       this.ctx.releaseIp(this.ip);

@@ -1,10 +1,12 @@
 // kube-proxy's rules, as an iptables-restore text for the nat table of tp-node: ClusterIP:port ->
 // ready endpoint IP:targetPort (random balancing with `-m statistic`), and hairpin traffic (a pod
-// reaching itself through its Service) SNATed to the gateway so the reply comes back through the node.
+// reaching itself through its Service) SNATed to the gateway so the reply comes back through the node;
+// then the pods' hostPorts (hostport-rules.ts).
 // Pure: the kubelet applies the text with `ip netns exec tp-node iptables-restore`.
 import crypto from 'node:crypto';
 
 import type { EndpointsObject, ServiceObject } from './cluster-dns.js';
+import { type HostPortMapping, hostPortRules } from './hostport-rules.js';
 
 const MASQ_MARK = '0x4000/0x4000';
 
@@ -12,7 +14,7 @@ function chain(prefix: string, ...parts: string[]): string {
   return `${prefix}-${crypto.createHash('sha256').update(parts.join('/')).digest('hex').slice(0, 16).toUpperCase()}`;
 }
 
-export function serviceRules(services: Iterable<ServiceObject>, endpoints: (ns: string, name: string) => EndpointsObject | undefined, gateway: string): string {
+export function serviceRules(services: Iterable<ServiceObject>, endpoints: (ns: string, name: string) => EndpointsObject | undefined, gateway: string, hostPorts: readonly HostPortMapping[] = []): string {
   const chains: string[] = ['TP-SERVICES', 'TP-POSTROUTING'];
   const rules: string[] = [
     '-A PREROUTING -j TP-SERVICES',
@@ -51,6 +53,9 @@ export function serviceRules(services: Iterable<ServiceObject>, endpoints: (ns: 
       });
     }
   }
+  const hp = hostPortRules(hostPorts, gateway, MASQ_MARK);
+  chains.push(...hp.chains);
+  rules.push(...hp.rules);
   return ['*nat', ...['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'].map((c) => `:${c} ACCEPT [0:0]`),
     ...chains.map((c) => `:${c} - [0:0]`), ...rules, 'COMMIT', ''].join('\n');
 }

@@ -37,8 +37,10 @@ export function subsetsFor(svc: KObject, pods: KObject[]): KObject[] {
     const key = canonical(ports);
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { ports, addresses: [], notReadyAddresses: [] }));
+    // A pod's own DNS name (<hostname>.<svc>.<ns>.svc) comes from here, as in the real controller.
+    const named = pod.spec.hostname && pod.spec.subdomain === svc.metadata.name && pod.metadata.namespace === svc.metadata.namespace;
     const address = {
-      ip, nodeName: pod.spec.nodeName,
+      ip, ...(named ? { hostname: pod.spec.hostname } : {}), nodeName: pod.spec.nodeName,
       targetRef: { kind: 'Pod', namespace: pod.metadata.namespace, name: pod.metadata.name, uid: pod.metadata.uid },
     };
     if (isPodReady(pod) || svc.spec.publishNotReadyAddresses) g.addresses.push(address);

@@ -2,6 +2,7 @@
 // (the API server applies them to both, so a template change is seen exactly once).
 import type { KObject } from '../store.js';
 import { invalid, type FieldError } from '../status.js';
+import { extraPodSpecErrors } from './podchecks.js';
 
 function imagePullPolicy(image: string): string {
   const last = image.split('/').pop() ?? image;
@@ -10,7 +11,7 @@ function imagePullPolicy(image: string): string {
   return !tag || tag === 'latest' ? 'Always' : 'IfNotPresent';
 }
 
-function defaultContainer(c: KObject): void {
+export function defaultContainer(c: KObject): void {
   c.imagePullPolicy ??= imagePullPolicy(String(c.image ?? ''));
   c.terminationMessagePath ??= '/dev/termination-log';
   c.terminationMessagePolicy ??= 'File';
@@ -27,10 +28,16 @@ export function defaultPodSpec(spec: KObject): void {
   spec.dnsPolicy ??= 'ClusterFirst';
   spec.securityContext ??= {};
   spec.schedulerName ??= 'default-scheduler';
-  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) defaultContainer(c);
+  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? []), ...(spec.ephemeralContainers ?? [])]) defaultContainer(c);
   for (const v of spec.volumes ?? []) {
     if (v.configMap) v.configMap.defaultMode ??= 0o644;
     if (v.secret) v.secret.defaultMode ??= 0o644;
+    if (v.downwardAPI) v.downwardAPI.defaultMode ??= 0o644;
+    if (v.projected) v.projected.defaultMode ??= 0o644;
+    for (const item of [...(v.downwardAPI?.items ?? []), ...(v.projected?.sources ?? []).flatMap((s: KObject) => s.downwardAPI?.items ?? [])]) {
+      if (item.fieldRef) item.fieldRef.apiVersion ??= 'v1';
+    }
+    for (const src of v.projected?.sources ?? []) if (src.serviceAccountToken) src.serviceAccountToken.expirationSeconds ??= 3600;
   }
 }
 
@@ -50,6 +57,7 @@ export function podSpecErrors(spec: KObject | undefined, prefix: string): FieldE
     seen.add(c.name);
     if (!c.image) errors.push({ field: `${at}.image`, type: 'FieldValueRequired', detail: '' });
   });
+  errors.push(...extraPodSpecErrors(spec, prefix));
   const policy = spec?.restartPolicy;
   if (policy && !['Always', 'OnFailure', 'Never'].includes(policy)) {
     errors.push({ field: `${prefix}.restartPolicy`, type: 'FieldValueNotSupported', value: JSON.stringify(policy), detail: 'supported values: "Always", "Never", "OnFailure"' });

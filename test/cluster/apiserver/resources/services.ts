@@ -4,6 +4,7 @@ import type { KObject } from '../store.js';
 import type { Registry } from '../registry.js';
 import { goStringSlice, invalid } from '../status.js';
 import type { KindHooks } from './hooks.js';
+import { checkExternalName, dropTypeDependentFields, isExternalName } from './externalname.js';
 
 export interface Cidr {
   text: string;
@@ -121,7 +122,8 @@ export function serviceHooks(cidr: Cidr): KindHooks {
       svc.spec.type ??= 'ClusterIP';
       svc.spec.sessionAffinity ??= 'None';
       validate(svc);
-      if (svc.spec.type !== 'ExternalName') {
+      if (isExternalName(svc)) checkExternalName(svc);
+      else {
         allocate(svc, cidr, registry);
         svc.spec.ipFamilies ??= ['IPv4'];
         svc.spec.ipFamilyPolicy ??= 'SingleStack';
@@ -135,6 +137,21 @@ export function serviceHooks(cidr: Cidr): KindHooks {
       svc.spec.type ??= old.spec.type;
       svc.spec.sessionAffinity ??= 'None';
       validate(svc);
+      if (isExternalName(svc)) {
+        if (!isExternalName(old)) dropTypeDependentFields(svc, old);
+        checkExternalName(svc);
+        defaultPorts(svc, registry);
+        return;
+      }
+      if (isExternalName(old)) {
+        // An ExternalName turned ClusterIP (or headless) gets its address now, as on create.
+        allocate(svc, cidr, registry);
+        svc.spec.ipFamilies ??= ['IPv4'];
+        svc.spec.ipFamilyPolicy ??= 'SingleStack';
+        svc.spec.internalTrafficPolicy ??= 'Cluster';
+        defaultPorts(svc, registry);
+        return;
+      }
       // An update that leaves the clusterIP out keeps the allocated one (as the real API server does).
       if (!svc.spec.clusterIP) svc.spec.clusterIP = old.spec.clusterIP;
       if (!svc.spec.clusterIPs) svc.spec.clusterIPs = old.spec.clusterIPs;

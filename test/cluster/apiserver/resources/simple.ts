@@ -51,6 +51,9 @@ export const secretHooks: KindHooks = {
 export const podHooks: KindHooks = {
   create(pod, registry) {
     throwIfInvalid('Pod', '', pod.metadata.name, podSpecErrors(pod.spec, 'spec'));
+    if (pod.spec.ephemeralContainers?.length) {
+      throwIfInvalid('Pod', '', pod.metadata.name, [{ field: 'spec.ephemeralContainers', type: 'FieldValueForbidden', detail: 'cannot be set on create' }]);
+    }
     defaultPodSpec(pod.spec);
     pod.spec.serviceAccountName ??= pod.spec.serviceAccount ?? 'default';
     pod.spec.serviceAccount = pod.spec.serviceAccountName;
@@ -69,6 +72,9 @@ export const podHooks: KindHooks = {
     throwIfInvalid('Pod', '', pod.metadata.name, podSpecErrors(pod.spec, 'spec'));
     defaultPodSpec(pod.spec);
     pod.spec.nodeName ??= old.spec.nodeName;
+    // Only pods/ephemeralcontainers changes them (resources/ephemeral.ts).
+    if (old.spec.ephemeralContainers) pod.spec.ephemeralContainers = old.spec.ephemeralContainers;
+    else delete pod.spec.ephemeralContainers;
   },
 };
 

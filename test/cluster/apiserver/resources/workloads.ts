@@ -10,7 +10,7 @@ function goMap(m: Record<string, string>): string {
   return `map[string]string{${Object.entries(m).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(', ')}}`;
 }
 
-function workloadErrors(obj: KObject): FieldError[] {
+export function workloadErrors(obj: KObject): FieldError[] {
   const errors: FieldError[] = [];
   const spec = obj.spec ?? {};
   const sel = spec.selector;
