@@ -13,6 +13,7 @@ import { ApiError, badRequest, notFound, pageNotFound, unauthorized } from './st
 import type { KObject } from './store.js';
 import { routePortForward } from './portforward.js';
 import { openApiFor } from './openapi.js';
+import { OPENAPI_V2_PROTOBUF, openApiV2Json, openApiV2Protobuf } from './openapi-v2.js';
 
 export interface ServerContext {
   registry: Registry;
@@ -96,6 +97,13 @@ export function requestHandler(ctx: ServerContext): (req: IncomingMessage, res: 
       const identity = ctx.auth.authenticate(req);
       if (!identity) throw unauthorized();
       const path = url.pathname.replace(/\/+$/, '') || '/';
+      if (path === '/openapi/v2' && req.method === 'GET') {
+        // kubectl asks for protobuf (answered as octet-stream, as the API server does); others for JSON.
+        if ((req.headers.accept ?? '').includes(OPENAPI_V2_PROTOBUF)) {
+          res.writeHead(200, { 'Content-Type': 'application/octet-stream' }).end(openApiV2Protobuf());
+        } else sendJson(res, 200, openApiV2Json());
+        return;
+      }
       const doc = discovery(path);
       if (doc !== undefined) {
         if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
