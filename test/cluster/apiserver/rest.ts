@@ -11,7 +11,8 @@ import { badRequest, methodNotAllowed, notFound } from './status.js';
 import type { KObject } from './store.js';
 import { toTable, wantsTable } from './table.js';
 import { serveWatch } from './watch.js';
-import { applyPatch } from './patch.js';
+import { applyPatch, PATCH_TYPES } from './patch.js';
+import { validateFields } from './fieldvalidation.js';
 
 export interface ResourceRoute {
   info: ResourceInfo;
@@ -74,6 +75,7 @@ export async function handleResource(registry: Registry, req: IncomingMessage, r
     }
     if (method === 'POST') {
       const body = (await readJson(req)) as KObject;
+      validateFields(res, info, q, body);
       const create = () => registry.create(info, info.namespaced ? ns : undefined, body);
       const created = dryRun ? registry.dryRunOf(create) : create();
       send(res, req, route, 201, created, q);
@@ -108,13 +110,21 @@ export async function handleResource(registry: Registry, req: IncomingMessage, r
       return;
     case 'PUT': {
       const body = (await readJson(req)) as KObject;
+      validateFields(res, info, q, body);
       const update = () => registry.update(info, ns, name, body, status);
       send(res, req, route, 200, dryRun ? registry.dryRunOf(update) : update(), q);
       return;
     }
     case 'PATCH': {
+      const type = req.headers['content-type'] ?? '';
+      // An apply patch is refused before its YAML body is read, as by a server without server-side apply.
+      if (type.startsWith(PATCH_TYPES.apply)) {
+        req.resume();
+        applyPatch(type, {}, {});
+      }
       const patch = await readJson(req);
-      const apply = () => registry.patch(info, ns, name, req.headers['content-type'] ?? '', patch, status);
+      validateFields(res, info, q, patch, type, () => applyPatch(type, registry.get(info, ns, name), patch));
+      const apply = () => registry.patch(info, ns, name, type, patch, status);
       send(res, req, route, 200, dryRun ? registry.dryRunOf(apply) : apply(), q);
       return;
     }
