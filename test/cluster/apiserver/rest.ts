@@ -6,7 +6,8 @@ import { apiVersionOf } from './discovery.js';
 import { boolParam, intParam, readJson, sendJson } from './http.js';
 import { gr, kindKey, type DeleteOptions, type Registry } from './registry.js';
 import { scaleOf } from './resources/workloads.js';
-import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { matchLabels, parseLabelSelector } from './selectors.js';
+import { fieldSelectorFilter } from './fieldlabels.js';
 import { badRequest, methodNotAllowed, notFound } from './status.js';
 import type { KObject } from './store.js';
 import { toTable, wantsTable } from './table.js';
@@ -21,10 +22,10 @@ export interface ResourceRoute {
   subresource?: string;
 }
 
-function selectorFilter(q: URLSearchParams): (o: KObject) => boolean {
+function selectorFilter(info: ResourceInfo, q: URLSearchParams): (o: KObject) => boolean {
   const labels = parseLabelSelector(q.get('labelSelector') ?? '');
-  const fields = parseFieldSelector(q.get('fieldSelector') ?? '');
-  return (o) => matchLabels(labels, o.metadata?.labels) && matchFields(fields, o);
+  const fields = fieldSelectorFilter(info.resource, q.get('fieldSelector') ?? '');
+  return (o) => matchLabels(labels, o.metadata?.labels) && fields(o);
 }
 
 function deleteOptions(q: URLSearchParams, body: KObject | undefined): DeleteOptions {
@@ -52,7 +53,7 @@ export async function handleResource(registry: Registry, req: IncomingMessage, r
 
   if (!name) {
     if (method === 'GET') {
-      const matches = selectorFilter(q);
+      const matches = selectorFilter(info, q);
       if (boolParam(q, 'watch')) {
         serveWatch(req, res, registry.store, info, { namespace: info.namespaced ? ns : undefined, matches }, {
           resourceVersion: q.get('resourceVersion') ?? undefined,
@@ -83,7 +84,7 @@ export async function handleResource(registry: Registry, req: IncomingMessage, r
     }
     if (method === 'DELETE') {
       const body = (await readJson(req)) as KObject | undefined;
-      const matches = selectorFilter(q);
+      const matches = selectorFilter(info, q);
       const items = registry.store.list(kindKey(info), info.namespaced ? ns : undefined).filter(matches);
       const opts = deleteOptions(q, body);
       const deleted = items.map((o) => registry.delete(info, o.metadata.namespace, o.metadata.name, opts));
