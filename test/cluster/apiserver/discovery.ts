@@ -1,5 +1,5 @@
 // The resources this server serves and the discovery documents kubectl reads to find them
-// (/api, /api/v1, /apis, /apis/apps/v1, /version).
+// (/api, /api/v1, /apis, /apis/GROUP/v1, /version).
 
 export interface ResourceInfo {
   group: string; // '' for core
@@ -45,7 +45,11 @@ export const RESOURCES: ResourceInfo[] = [
   res('', 'events', 'Event', true, ['ev']),
   res('apps', 'deployments', 'Deployment', true, ['deploy'], { scale: SCALE, status: STATUS }, ['all']),
   res('apps', 'replicasets', 'ReplicaSet', true, ['rs'], { scale: SCALE, status: STATUS }, ['all']),
+  res('events.k8s.io', 'events', 'Event', true, ['ev']),
 ];
+
+/** The API groups besides core, in the order /apis lists them. */
+export const GROUPS: string[] = [...new Set(RESOURCES.map((r) => r.group).filter((g) => g !== ''))];
 // "endpoints" is its own singular.
 for (const r of RESOURCES) if (r.resource === 'endpoints') r.singular = 'endpoints';
 
@@ -72,23 +76,23 @@ export function apiVersions(): Record<string, unknown> {
   };
 }
 
+function groupEntry(name: string): Record<string, unknown> {
+  const gv = { groupVersion: `${name}/v1`, version: 'v1' };
+  return { name, versions: [gv], preferredVersion: gv };
+}
+
 export function apiGroupList(): Record<string, unknown> {
-  const gv = { groupVersion: 'apps/v1', version: 'v1' };
-  return {
-    kind: 'APIGroupList', apiVersion: 'v1',
-    groups: [{ name: 'apps', versions: [gv], preferredVersion: gv }],
-  };
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups: GROUPS.map(groupEntry) };
 }
 
 export function apiGroup(name: string): Record<string, unknown> | undefined {
-  if (name !== 'apps') return undefined;
-  const gv = { groupVersion: 'apps/v1', version: 'v1' };
-  return { kind: 'APIGroup', apiVersion: 'v1', name, versions: [gv], preferredVersion: gv };
+  if (!GROUPS.includes(name)) return undefined;
+  return { kind: 'APIGroup', apiVersion: 'v1', ...groupEntry(name) };
 }
 
 /** APIResourceList for one group/version, or undefined when we do not serve it. */
 export function apiResourceList(group: string, version: string): Record<string, unknown> | undefined {
-  if (version !== 'v1' || (group !== '' && group !== 'apps')) return undefined;
+  if (version !== 'v1' || (group !== '' && !GROUPS.includes(group))) return undefined;
   const resources: Record<string, unknown>[] = [];
   for (const r of RESOURCES.filter((x) => x.group === group)) {
     const main: Record<string, unknown> = {

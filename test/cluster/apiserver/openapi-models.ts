@@ -102,6 +102,10 @@ export const MODELS: Record<string, Model> = {
     action: 's', count: 'i', eventTime: 's', firstTimestamp: 's', involvedObject: 'any', lastTimestamp: 's', message: 's',
     reason: 's', related: 'any', reportingComponent: 's', reportingInstance: 's', series: 'any', source: 'any', type: 's',
   }, ['metadata', 'involvedObject']),
+  ['io.k8s.api.events.v1.Event']: kind('events.k8s.io', 'Event', {
+    action: 's', deprecatedCount: 'i', deprecatedFirstTimestamp: 's', deprecatedLastTimestamp: 's', deprecatedSource: 'any', eventTime: 's',
+    note: 's', reason: 's', regarding: 'any', related: 'any', reportingController: 's', reportingInstance: 's', series: 'any', type: 's',
+  }, ['eventTime']),
   [`${APPS}Deployment`]: kind('apps', 'Deployment', { spec: `${APPS}DeploymentSpec`, status: 'any' }),
   [`${APPS}ReplicaSet`]: kind('apps', 'ReplicaSet', { spec: `${APPS}ReplicaSetSpec`, status: 'any' }),
 };

@@ -4,7 +4,7 @@
 // The PATCH operations name no request body types, so kubectl computes apply's strategic merge
 // patch from its built-in types, not from these (partial) schemas.
 import { createHash } from 'node:crypto';
-import { RESOURCES, type ResourceInfo } from './discovery.js';
+import { GROUPS, RESOURCES, type ResourceInfo } from './discovery.js';
 import { modelsOfGroup, modelSchema } from './openapi-models.js';
 
 function gvPath(group: string): string {
@@ -47,7 +47,7 @@ function hashOf(doc: unknown): string {
 
 export function openApiRoot(): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
-  for (const group of [...new Set(RESOURCES.map((r) => r.group))]) {
+  for (const group of ['', ...GROUPS]) {
     paths[gvPath(group)] = { serverRelativeURL: `/openapi/v3/${gvPath(group)}?hash=${hashOf(openApiDocument(group))}` };
   }
   return { paths };

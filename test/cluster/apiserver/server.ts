@@ -13,6 +13,7 @@ import { ApiError, badRequest, notFound, pageNotFound, unauthorized } from './st
 import type { KObject } from './store.js';
 import { routePortForward } from './portforward.js';
 import { openApiFor } from './openapi.js';
+import { handleEventsV1 } from './events-api.js';
 import { OPENAPI_V2_PROTOBUF, openApiV2Json, openApiV2Protobuf } from './openapi-v2.js';
 
 export interface ServerContext {
@@ -123,6 +124,7 @@ export function requestHandler(ctx: ServerContext): (req: IncomingMessage, res: 
         if (!ctx.registry.find('namespaces', undefined, route.namespace)) throw notFound({ group: '', resource: 'namespaces' }, route.namespace);
       }
       if (await handleSpecial(ctx, req, res, route, url.searchParams)) return;
+      if (route.info.group === 'events.k8s.io') return await handleEventsV1(ctx.registry, req, res, route, url.searchParams);
       await handleResource(ctx.registry, req, res, route, url.searchParams);
     })().catch((err) => sendError(res, err));
   };

@@ -1,6 +1,7 @@
 // Field selectors per resource, as kubectl describe (events of an object), the kubelet (its pods) and
-// users send them; unknown labels refused with the API server's text.
+// users send them; unknown labels refused with the API server's text; the events.k8s.io/v1 view.
 import { expect } from 'chai';
+import { coreFieldSelector, toCoreEvent, toEventsV1 } from '../../../cluster/apiserver/events-api.js';
 import { fieldSelectorFilter } from '../../../cluster/apiserver/fieldlabels.js';
 import { ApiError } from '../../../cluster/apiserver/status.js';
 import type { KObject } from '../../../cluster/apiserver/store.js';
@@ -55,4 +56,30 @@ describe('apiserver field selectors', () => {
       expect([(err as ApiError).code, (err as ApiError).message]).to.deep.equal([400, message]);
     });
   }
+});
+
+describe('apiserver events.k8s.io/v1 view of Events', () => {
+  const core: KObject = {
+    apiVersion: 'v1', kind: 'Event', metadata: { name: 'web.1', namespace: 'ns' }, involvedObject: { kind: 'Pod', name: 'web' }, reason: 'Started',
+    message: 'Started container web', source: { component: 'kubelet', host: 'tp-node' }, firstTimestamp: 't1', lastTimestamp: 't2', count: 2, type: 'Normal',
+    eventTime: null, reportingComponent: 'kubelet', reportingInstance: 'tp-node',
+  };
+
+  it('renames the fields both ways and drops the empty ones', () => {
+    const v1 = toEventsV1(core);
+    expect(v1).to.deep.equal({
+      kind: 'Event', apiVersion: 'events.k8s.io/v1', metadata: core.metadata, reportingController: 'kubelet', reportingInstance: 'tp-node', reason: 'Started',
+      regarding: core.involvedObject, note: 'Started container web', type: 'Normal', deprecatedSource: core.source, deprecatedFirstTimestamp: 't1',
+      deprecatedLastTimestamp: 't2', deprecatedCount: 2,
+    });
+    const { eventTime: _dropped, ...back } = core;
+    expect(toCoreEvent(v1)).to.deep.equal(back);
+  });
+
+  const selectors: [string, string][] = [
+    ['regarding.name=web,regarding.kind=Pod', 'involvedObject.name=web,involvedObject.kind=Pod'],
+    ['reportingController=kubelet, type!=Warning', 'reportingComponent=kubelet, type!=Warning'],
+    ['deprecatedSource=kubelet,reason=regarding.x', 'source=kubelet,reason=regarding.x'],
+  ];
+  for (const [v1, coreText] of selectors) it(`field labels: ${v1}`, () => expect(coreFieldSelector(v1)).to.equal(coreText));
 });
