@@ -11,6 +11,7 @@ import { PodIpAllocator } from './ipam.js';
 import { ApiError, KubeClient } from './kube-client.js';
 import { KubeProxy } from './kube-proxy.js';
 import { attachedPodIps, detachPodNetwork } from './pod-network.js';
+import { PodEvents } from './pod-events.js';
 import type { Pod } from './pod-types.js';
 import { type KubeletContext, PodWorker } from './pod-worker.js';
 import { pollUntil } from './run.js';
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
   const workers = new Map<string, PodWorker>();
   const timers = new Map<string, NodeJS.Timeout>();
   const ctx: KubeletContext = {
-    paths, settings, client, hostIp: gateway, log,
+    paths, settings, client, hostIp: gateway, log, events: new PodEvents(client, NODE_NAME, log),
     services: () => proxy.services.items.values(),
     allocateIp: () => {
       const ip = ipam.allocate();

@@ -9,6 +9,7 @@ import { containerEnv, dockerRunArgs } from './container-config.js';
 import { LABEL_CLUSTER, LABEL_IP, LABEL_UID, type ContainerInfo, containerName, imagePresent, inspectContainers, pauseName, removeContainers } from './docker.js';
 import { ApiError, type KubeClient } from './kube-client.js';
 import { attachPodNetwork, detachPodNetwork } from './pod-network.js';
+import type { PodEvents } from './pod-events.js';
 import { podDir, preparePodFiles } from './pod-files.js';
 import { type Condition, type ContainerState, type ContainerStatus, type PodPhase, backoffMs, podConditions, podPhase, terminatedOf } from './pod-status.js';
 import { ContainerConfigError, type Container, type Pod } from './pod-types.js';
@@ -27,6 +28,7 @@ export interface KubeletContext {
   releaseIp(ip: string): void;
   wakeAfter(uid: string, ms: number): void;
   log(line: string): void;
+  readonly events: PodEvents;
 }
 
 interface ContainerRecord {
@@ -108,6 +110,7 @@ export class PodWorker {
   private async recreateSandbox(): Promise<void> {
     const { namespace: ns, name } = this.pod.metadata;
     this.ctx.log(`pod ${ns}/${name}: sandbox ${pauseName(ns, name)} is gone; creating a new one`);
+    this.ctx.events.sandboxChanged(this.pod);
     await removeContainers([pauseName(ns, name), ...this.pod.spec.containers.map((c) => this.names(c).name)]);
     if (this.ip) {
       await detachPodNetwork(this.ip);
@@ -147,6 +150,7 @@ export class PodWorker {
       const due = Date.parse(info.finishedAt) + backoffMs(rec.restartCount);
       if (Date.now() < due) {
         rec.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${backoffMs(rec.restartCount) / 1000}s restarting failed container=${c.name} pod=${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.uid})` };
+        this.ctx.events.backOff(this.pod, c);
         this.ctx.wakeAfter(this.uid, due - Date.now() + 50);
         return;
       }
@@ -159,9 +163,11 @@ export class PodWorker {
     if (!info) {
       if (!(await imagePresent(c.image))) {
         rec.waiting = { reason: 'ErrImageNeverPull', message: `Container image "${c.image}" is not present with pull policy of Never` };
+        this.ctx.events.imageNotReady(this.pod, c, rec.waiting.reason, rec.waiting.message ?? '');
         this.ctx.wakeAfter(this.uid, 5000);
         return;
       }
+      this.ctx.events.pulled(this.pod, c);
       try {
         const services = servicesForPod(this.ctx.services(), this.pod.metadata.namespace, this.pod.spec.enableServiceLinks ?? true);
         const env = await containerEnv(this.pod, c, this.ip!, serviceEnv(services), this.ctx.client);
@@ -169,9 +175,12 @@ export class PodWorker {
         args.splice(2, 0, '--label', `tp-restart-count=${rec.restartCount}`);
         const r = await tryRun('docker', args);
         if (r.exitCode !== 0) this.ctx.log(`docker run ${name}: ${r.stderr.trim()}`);
+        if (r.exitCode !== 0) this.ctx.events.failed(this.pod, c, r.stderr.trim().split('\n').pop() ?? '');
+        else this.ctx.events.createdAndStarted(this.pod, c);
       } catch (err) {
         if (!(err instanceof ContainerConfigError)) throw err;
         rec.waiting = { reason: 'CreateContainerConfigError', message: err.message };
+        this.ctx.events.failed(this.pod, c, err.message);
         this.ctx.wakeAfter(this.uid, 2000);
         return;
       }
@@ -249,6 +258,8 @@ export class PodWorker {
     const { namespace: ns, name } = this.pod.metadata;
     const grace = this.pod.metadata.deletionGracePeriodSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30;
     const apps = this.pod.spec.containers.map((c) => this.names(c));
+    const running = await inspectContainers(apps.map((n) => n.name));
+    for (const c of this.pod.spec.containers) if (running.get(this.names(c).name)?.running) this.ctx.events.killing(this.pod, c);
     await Promise.all(apps.map((n) => tryRun('docker', ['stop', '-t', String(grace), n.name])));
     await removeContainers([...apps.flatMap((n) => [n.name, n.previous]), pauseName(ns, name)]);
     if (this.ip) {
