@@ -8,6 +8,7 @@ import { applyPatch } from './patch.js';
 import { kindKey, type Registry } from './registry.js';
 import type { ResourceRoute } from './rest.js';
 import { fieldSelectorFilter } from './fieldlabels.js';
+import { validateFields } from './fieldvalidation.js';
 import { matchLabels, parseLabelSelector } from './selectors.js';
 import { methodNotAllowed } from './status.js';
 import type { KObject } from './store.js';
@@ -49,6 +50,7 @@ export async function handleEventsV1(registry: Registry, req: IncomingMessage, r
   if (!name) {
     if (method === 'POST') {
       const body = (await readJson(req)) as KObject;
+      validateFields(res, info, q, body);
       send(201, toEventsV1(write(() => registry.create(core, ns, toCoreEvent(body)))));
       return;
     }
@@ -75,6 +77,7 @@ export async function handleEventsV1(registry: Registry, req: IncomingMessage, r
       return;
     case 'PUT': {
       const body = (await readJson(req)) as KObject;
+      validateFields(res, info, q, body);
       send(200, toEventsV1(write(() => registry.update(core, ns, name, toCoreEvent(body)))));
       return;
     }

@@ -64,6 +64,8 @@ describe('kubectl events, describe and wait', function () {
       + `reportingController: test-controller\nreportingInstance: test-1\naction: Sync\nreason: EnsuringLoadBalancer\nnote: Ensuring load balancer\ntype: Normal\n`
       + `regarding: {kind: Service, apiVersion: v1, namespace: ${ns}, name: web, uid: ${uid}}\n`);
     expect(await k('create', '-f', file)).to.include({ exitCode: 0, stdout: 'event.events.k8s.io/web.lb created' });
+    writeFileSync(file, `apiVersion: events.k8s.io/v1\nkind: Event\nmetadata: {name: web.typo, namespace: ${ns}}\neventTime: "2026-01-01T00:00:00.000000Z"\nmessage: core's name\n`);
+    expect((await k('create', '-f', file)).stderr).to.equal(`Error from server (BadRequest): error when creating "${file}": Event in version "v1" cannot be handled as a Event: strict decoding error: unknown field "message"`);
     expect((await k('get', 'events', 'web.lb', '-o', 'jsonpath={.message} {.involvedObject.kind} {.reportingComponent}')).stdout).to.equal('Ensuring load balancer Service test-controller');
     expect((await k('get', 'events.v1.events.k8s.io', '--field-selector', 'regarding.kind=Deployment', '-o', 'jsonpath={.items[*].note}')).stdout).to.match(/^Scaled up replica set \S+ to 2 from 0$/);
     const events = (await k('describe', 'service', 'web')).stdout.split('\nEvents:\n')[1].split('\n').map((l) => l.trim().split(/\s{2,}/));
