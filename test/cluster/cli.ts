@@ -10,8 +10,11 @@ const parser = new ArgumentParser({ prog: 'npm run cluster --', description: 'Th
 parser.add_argument('command', { choices: ['up', 'down', 'status'] });
 parser.add_argument('--pod-subnet', { default: DEFAULT_SETTINGS.podSubnet, help: 'pods get IPs from here (default %(default)s)' });
 parser.add_argument('--service-subnet', { default: DEFAULT_SETTINGS.serviceSubnet, help: 'Services get ClusterIPs from here (default %(default)s)' });
+parser.add_argument('--mirror', { help: 'Debian mirror for the base image (default $TP_CLUSTER_MIRROR, else the one apt uses)' });
 parser.add_argument('--state-dir', { default: stateDir(), help: 'state directory (default $TP_CLUSTER_STATE or %(default)s)' });
-const args = parser.parse_args() as { command: 'up' | 'down' | 'status'; pod_subnet: string; service_subnet: string; state_dir: string };
+const args = parser.parse_args() as { command: 'up' | 'down' | 'status'; pod_subnet: string; service_subnet: string; state_dir: string; mirror?: string };
+// images/build.ts reads the mirror from the environment, where the e2e helper's builds find it too.
+if (args.mirror) process.env.TP_CLUSTER_MIRROR = args.mirror;
 
 const log = (line: string) => process.stderr.write(`cluster: ${line}\n`);
 

@@ -137,11 +137,15 @@ const COLUMNS: Record<string, Column[]> = {
   serviceaccounts: [NAME, { name: 'Secrets', type: 'integer', cell: (o) => (o.secrets ?? []).length }, AGE],
   endpoints: [NAME, { name: 'Endpoints', cell: endpointsText }, AGE],
   events: [
-    { name: 'Last Seen', cell: (o) => humanDuration(Date.now() - Date.parse(o.lastTimestamp ?? o.eventTime ?? o.metadata.creationTimestamp)) },
+    // core/v1 fields, or their events.k8s.io/v1 names (the same objects in the other API version).
+    { name: 'Last Seen', cell: (o) => humanDuration(Date.now() - Date.parse(o.lastTimestamp ?? o.deprecatedLastTimestamp ?? o.series?.lastObservedTime ?? o.eventTime ?? o.metadata.creationTimestamp)) },
     { name: 'Type', cell: (o) => o.type ?? '' },
     { name: 'Reason', cell: (o) => o.reason ?? '' },
-    { name: 'Object', cell: (o) => `${String(o.involvedObject?.kind ?? '').toLowerCase()}/${o.involvedObject?.name ?? ''}` },
-    { name: 'Message', cell: (o) => o.message ?? '' },
+    { name: 'Object', cell: (o) => {
+      const ref = o.involvedObject ?? o.regarding ?? {};
+      return `${String(ref.kind ?? '').toLowerCase()}/${ref.name ?? ''}`;
+    } },
+    { name: 'Message', cell: (o) => o.message ?? o.note ?? '' },
   ],
 };
 

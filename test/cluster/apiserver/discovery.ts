@@ -50,6 +50,7 @@ export const RESOURCES: ResourceInfo[] = [
   res('apps', 'replicasets', 'ReplicaSet', true, ['rs'], { scale: SCALE, status: STATUS }, ['all']),
   res('apps', 'statefulsets', 'StatefulSet', true, ['sts'], { scale: SCALE, status: STATUS }, ['all']),
   res('coordination.k8s.io', 'leases', 'Lease', true, []),
+  res('events.k8s.io', 'events', 'Event', true, ['ev']),
 ];
 
 /** The API groups besides core, in the order /apis lists them. */

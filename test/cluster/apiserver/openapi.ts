@@ -1,8 +1,11 @@
-// A minimal /openapi/v3: one document per group-version whose PATCH operations carry the GVK and
-// the `fieldValidation` query parameter. That is what kubectl (create -f, apply, replace) looks
-// for to leave validation to the server instead of downloading full schemas.
+// /openapi/v3: one document per group-version whose PATCH operations carry the GVK and the
+// `fieldValidation` query parameter (what kubectl's create -f, apply and replace look for to leave
+// validation to the server), and the schemas of the kinds (openapi-models.ts) for `kubectl explain`.
+// The PATCH operations name no request body types, so kubectl computes apply's strategic merge
+// patch from its built-in types, not from these (partial) schemas.
 import { createHash } from 'node:crypto';
 import { GROUPS, RESOURCES, type ResourceInfo } from './discovery.js';
+import { modelsOfGroup, modelSchema } from './openapi-models.js';
 
 function gvPath(group: string): string {
   return group ? `apis/${group}/v1` : 'api/v1';
@@ -34,7 +37,8 @@ export function openApiDocument(group: string): Record<string, unknown> | undefi
       },
     };
   }
-  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, components: { schemas: {} } };
+  const schemas = Object.fromEntries(Object.entries(modelsOfGroup(group)).map(([name, m]) => [name, modelSchema(m, '#/components/schemas/')]));
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, components: { schemas } };
 }
 
 function hashOf(doc: unknown): string {

@@ -2,6 +2,7 @@
 // strategic merge patch, the latter with the merge keys of the fields kubectl's set/scale/label/
 // annotate/rollout/apply send. Pure.
 import { badRequest, ApiError } from './status.js';
+import { applyElementOrder } from './patch-order.js';
 
 type Json = unknown;
 type JsonMap = Record<string, Json>;
@@ -109,9 +110,10 @@ export function jsonPatch(target: Json, ops: Json): Json {
 export function mergeKeyFor(parent: string, field: string): string | undefined {
   switch (field) {
     case 'containers': case 'initContainers': case 'ephemeralContainers': case 'env': case 'volumes':
-    case 'imagePullSecrets': case 'resourceClaims':
+    case 'imagePullSecrets': case 'resourceClaims': case 'schedulingGates':
       return 'name';
-    case 'ports': return parent === 'containers' || parent === 'initContainers' ? 'containerPort' : parent === 'spec' ? 'port' : undefined;
+    case 'ports': return ['containers', 'initContainers', 'ephemeralContainers'].includes(parent) ? 'containerPort' : parent === 'spec' ? 'port' : undefined;
+    case 'podIPs': case 'hostIPs': return 'ip';
     case 'volumeMounts': return 'mountPath';
     case 'volumeDevices': return 'devicePath';
     case 'conditions': case 'addresses': return 'type';
@@ -136,13 +138,17 @@ export function strategicMergePatch(target: Json, patch: Json, parent = '', fiel
   if (directive === 'delete') return undefined;
   const out: JsonMap = isMap(target) ? { ...target } : {};
   let retain: string[] | undefined;
+  const orders: [string, Json[]][] = [];
   for (const [k, v] of Object.entries(patch)) {
     if (k === '$patch') continue;
     if (k === '$retainKeys') {
       retain = v as string[];
       continue;
     }
-    if (k.startsWith('$setElementOrder/')) continue; // ordering hint only
+    if (k.startsWith('$setElementOrder/')) {
+      if (Array.isArray(v)) orders.push([k.slice('$setElementOrder/'.length), v]);
+      continue;
+    }
     if (k.startsWith('$deleteFromPrimitiveList/')) {
       const name = k.slice('$deleteFromPrimitiveList/'.length);
       if (Array.isArray(out[name])) out[name] = (out[name] as Json[]).filter((x) => !(v as Json[]).includes(x));
@@ -159,6 +165,10 @@ export function strategicMergePatch(target: Json, patch: Json, parent = '', fiel
     const merged = strategicMergePatch(out[k], v, field, k);
     if (merged === undefined) delete out[k];
     else out[k] = merged;
+  }
+  for (const [k, order] of orders) {
+    const live = isMap(target) && Array.isArray(target[k]) ? (target[k] as Json[]) : [];
+    if (Array.isArray(out[k])) out[k] = applyElementOrder(out[k] as Json[], order, live, mergeKeyFor(field, k));
   }
   if (retain) for (const k of Object.keys(out)) if (!retain.includes(k)) delete out[k];
   return out;

@@ -6,12 +6,14 @@ import { apiVersionOf } from './discovery.js';
 import { boolParam, intParam, readJson, sendJson } from './http.js';
 import { gr, kindKey, type DeleteOptions, type Registry } from './registry.js';
 import { scaleOf } from './resources/workloads.js';
-import { matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { matchLabels, parseLabelSelector } from './selectors.js';
+import { fieldSelectorFilter } from './fieldlabels.js';
 import { badRequest, methodNotAllowed, notFound } from './status.js';
 import type { KObject } from './store.js';
 import { toTable, wantsTable } from './table.js';
 import { serveWatch } from './watch.js';
-import { applyPatch } from './patch.js';
+import { applyPatch, PATCH_TYPES } from './patch.js';
+import { validateFields } from './fieldvalidation.js';
 
 export interface ResourceRoute {
   info: ResourceInfo;
@@ -20,10 +22,10 @@ export interface ResourceRoute {
   subresource?: string;
 }
 
-function selectorFilter(q: URLSearchParams): (o: KObject) => boolean {
+function selectorFilter(info: ResourceInfo, q: URLSearchParams): (o: KObject) => boolean {
   const labels = parseLabelSelector(q.get('labelSelector') ?? '');
-  const fields = parseFieldSelector(q.get('fieldSelector') ?? '');
-  return (o) => matchLabels(labels, o.metadata?.labels) && matchFields(fields, o);
+  const fields = fieldSelectorFilter(info.resource, q.get('fieldSelector') ?? '');
+  return (o) => matchLabels(labels, o.metadata?.labels) && fields(o);
 }
 
 function deleteOptions(q: URLSearchParams, body: KObject | undefined): DeleteOptions {
@@ -51,7 +53,7 @@ export async function handleResource(registry: Registry, req: IncomingMessage, r
 
   if (!name) {
     if (method === 'GET') {
-      const matches = selectorFilter(q);
+      const matches = selectorFilter(info, q);
       if (boolParam(q, 'watch')) {
         serveWatch(req, res, registry.store, info, { namespace: info.namespaced ? ns : undefined, matches }, {
           resourceVersion: q.get('resourceVersion') ?? undefined,
@@ -74,6 +76,7 @@ export async function handleResource(registry: Registry, req: IncomingMessage, r
     }
     if (method === 'POST') {
       const body = (await readJson(req)) as KObject;
+      validateFields(res, info, q, body);
       const create = () => registry.create(info, info.namespaced ? ns : undefined, body);
       const created = dryRun ? registry.dryRunOf(create) : create();
       send(res, req, route, 201, created, q);
@@ -81,7 +84,7 @@ export async function handleResource(registry: Registry, req: IncomingMessage, r
     }
     if (method === 'DELETE') {
       const body = (await readJson(req)) as KObject | undefined;
-      const matches = selectorFilter(q);
+      const matches = selectorFilter(info, q);
       const items = registry.store.list(kindKey(info), info.namespaced ? ns : undefined).filter(matches);
       const opts = deleteOptions(q, body);
       const deleted = items.map((o) => registry.delete(info, o.metadata.namespace, o.metadata.name, opts));
@@ -108,13 +111,21 @@ export async function handleResource(registry: Registry, req: IncomingMessage, r
       return;
     case 'PUT': {
       const body = (await readJson(req)) as KObject;
+      validateFields(res, info, q, body);
       const update = () => registry.update(info, ns, name, body, status);
       send(res, req, route, 200, dryRun ? registry.dryRunOf(update) : update(), q);
       return;
     }
     case 'PATCH': {
+      const type = req.headers['content-type'] ?? '';
+      // An apply patch is refused before its YAML body is read, as by a server without server-side apply.
+      if (type.startsWith(PATCH_TYPES.apply)) {
+        req.resume();
+        applyPatch(type, {}, {});
+      }
       const patch = await readJson(req);
-      const apply = () => registry.patch(info, ns, name, req.headers['content-type'] ?? '', patch, status);
+      validateFields(res, info, q, patch, type, () => applyPatch(type, registry.get(info, ns, name), patch));
+      const apply = () => registry.patch(info, ns, name, type, patch, status);
       send(res, req, route, 200, dryRun ? registry.dryRunOf(apply) : apply(), q);
       return;
     }

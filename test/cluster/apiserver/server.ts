@@ -15,6 +15,8 @@ import { routePortForward } from './portforward.js';
 import { routeRemoteCommand } from './remotecommand.js';
 import { openApiFor } from './openapi.js';
 import { serveEphemeralContainers } from './resources/ephemeral.js';
+import { handleEventsV1 } from './events-api.js';
+import { OPENAPI_V2_PROTOBUF, openApiV2Json, openApiV2Protobuf } from './openapi-v2.js';
 
 export interface ServerContext {
   registry: Registry;
@@ -102,6 +104,13 @@ export function requestHandler(ctx: ServerContext): (req: IncomingMessage, res: 
       const identity = ctx.auth.authenticate(req);
       if (!identity) throw unauthorized();
       const path = url.pathname.replace(/\/+$/, '') || '/';
+      if (path === '/openapi/v2' && req.method === 'GET') {
+        // kubectl asks for protobuf (answered as octet-stream, as the API server does); others for JSON.
+        if ((req.headers.accept ?? '').includes(OPENAPI_V2_PROTOBUF)) {
+          res.writeHead(200, { 'Content-Type': 'application/octet-stream' }).end(openApiV2Protobuf());
+        } else sendJson(res, 200, openApiV2Json());
+        return;
+      }
       const doc = discovery(path);
       if (doc !== undefined) {
         if (req.method !== 'GET') throw new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
@@ -121,6 +130,7 @@ export function requestHandler(ctx: ServerContext): (req: IncomingMessage, res: 
         if (!ctx.registry.find('namespaces', undefined, route.namespace)) throw notFound({ group: '', resource: 'namespaces' }, route.namespace);
       }
       if (await handleSpecial(ctx, req, res, route, url.searchParams)) return;
+      if (route.info.group === 'events.k8s.io') return await handleEventsV1(ctx.registry, req, res, route, url.searchParams);
       await handleResource(ctx.registry, req, res, route, url.searchParams);
     })().catch((err) => sendError(res, err));
   };

@@ -21,6 +21,8 @@ export interface WatchOptions {
   sendInitialEvents?: boolean;
   table: boolean;
   includeObject: string | null;
+  /** Another API version's view of the stored objects (events.k8s.io/v1 Events). */
+  convert?: (o: KObject) => KObject;
 }
 
 const DEFAULT_TIMEOUT_S = 1800;
@@ -32,7 +34,8 @@ export function serveWatch(
   const key = kindKey(r);
   const inScope = (o: KObject) => filter.namespace === undefined || o.metadata?.namespace === filter.namespace;
   const ok = (o: KObject | undefined) => !!o && inScope(o) && filter.matches(o);
-  const write = (type: string, object: KObject) => {
+  const write = (type: string, stored: KObject) => {
+    const object = opts.convert && type !== 'ERROR' && type !== 'BOOKMARK' ? opts.convert(stored) : stored;
     const payload = opts.table && type !== 'ERROR' && type !== 'BOOKMARK'
       ? toTable(r, [object], object.metadata.resourceVersion, opts.includeObject, false)
       : object;

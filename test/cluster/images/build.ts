@@ -7,13 +7,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { run, tryRun } from '../node/run.js';
+import { debootstrapMirror } from './apt-sources.js';
 
 export const BASE_IMAGE = 'telepresence-test/base:dev';
 export const ECHO_IMAGE = 'telepresence-test/echo:dev';
 export const TOOLS_IMAGE = 'telepresence-test/tools:dev';
 const HASH_LABEL = 'tp-source-hash';
 const CACHE_DIR = process.env.TP_CLUSTER_CACHE ?? '/var/cache/tp-cluster';
-const MIRROR = 'http://deb.debian.org/debian';
 
 /** test/cluster/images in the source tree (this file runs from dist/test/cluster/images). */
 export const IMAGES_SOURCE_DIR = path.resolve(fileURLToPath(import.meta.url), '../../../../../test/cluster/images');
@@ -83,11 +83,13 @@ async function baseTarball(log: (line: string) => void): Promise<string> {
   const key = basePackagesKey();
   const tarball = path.join(CACHE_DIR, `base-bookworm-${key}.tar`);
   if (fs.existsSync(tarball)) return tarball;
+  // The mirror apt already uses (or --mirror / $TP_CLUSTER_MIRROR), looked up only when building.
+  const mirror = debootstrapMirror();
   fs.mkdirSync(CACHE_DIR, { recursive: true });
   const root = fs.mkdtempSync(path.join(CACHE_DIR, 'rootfs-'));
   try {
-    log(`debootstrap bookworm (${packages.join(', ')}) from ${MIRROR}`);
-    await run('debootstrap', ['--variant=minbase', `--include=${packages.join(',')}`, 'bookworm', root, MIRROR]);
+    log(`debootstrap bookworm (${packages.join(', ')}) from ${mirror}`);
+    await run('debootstrap', ['--variant=minbase', `--include=${packages.join(',')}`, 'bookworm', root, mirror]);
     // Downloaded packages and lists only make the image bigger.
     await run('sh', ['-c', `rm -rf "${root}"/var/cache/apt/archives/*.deb "${root}"/var/lib/apt/lists/*`]);
     await run('tar', ['-C', root, '-cf', `${tarball}.tmp`, '.']);

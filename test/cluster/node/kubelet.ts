@@ -12,6 +12,7 @@ import { ApiError, KubeClient } from './kube-client.js';
 import { KubeProxy } from './kube-proxy.js';
 import { hostPortMappings } from './hostport-rules.js';
 import { attachedPodIps, detachPodNetwork } from './pod-network.js';
+import { PodEvents } from './pod-events.js';
 import type { Pod } from './pod-types.js';
 import { type KubeletContext, PodWorker } from './pod-worker.js';
 import { pollUntil } from './run.js';
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
   const workers = new Map<string, PodWorker>();
   const timers = new Map<string, NodeJS.Timeout>();
   const ctx: KubeletContext = {
-    paths, settings, client, hostIp: gateway, log,
+    paths, settings, client, hostIp: gateway, log, events: new PodEvents(client, NODE_NAME, log),
     services: () => proxy.services.items.values(),
     allocateIp: () => {
       const ip = ipam.allocate();

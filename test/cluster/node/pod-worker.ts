@@ -12,6 +12,7 @@ import { ImagePulls, imageForStart } from './image-pull.js';
 import { EphemeralContainers } from './ephemeral.js';
 import { ApiError, type KubeClient } from './kube-client.js';
 import { attachPodNetwork, detachPodNetwork } from './pod-network.js';
+import type { PodEvents } from './pod-events.js';
 import { podDir, preparePodFiles } from './pod-files.js';
 import { type Condition, type ContainerState, type ContainerStatus, type PodPhase, backoffMs, podConditions, podPhase, terminatedOf } from './pod-status.js';
 import { ContainerConfigError, type Container, type Pod } from './pod-types.js';
@@ -31,6 +32,7 @@ export interface KubeletContext {
   releaseIp(ip: string): void;
   wakeAfter(uid: string, ms: number): void;
   log(line: string): void;
+  readonly events: PodEvents;
 }
 
 interface ContainerRecord {
@@ -117,6 +119,7 @@ export class PodWorker {
   private async recreateSandbox(): Promise<void> {
     const { namespace: ns, name } = this.pod.metadata;
     this.ctx.log(`pod ${ns}/${name}: sandbox ${pauseName(ns, name)} is gone; creating a new one`);
+    this.ctx.events.sandboxChanged(this.pod);
     await removeContainers([pauseName(ns, name), ...this.pod.spec.containers.map((c) => this.names(c).name), ...this.ephemeral.names(this.pod)]);
     if (this.ip) {
       await detachPodNetwork(this.ip);
@@ -156,6 +159,7 @@ export class PodWorker {
       const due = Date.parse(info.finishedAt) + backoffMs(rec.restartCount);
       if (Date.now() < due) {
         rec.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${backoffMs(rec.restartCount) / 1000}s restarting failed container=${c.name} pod=${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.uid})` };
+        this.ctx.events.backOff(this.pod, c);
         this.ctx.wakeAfter(this.uid, due - Date.now() + 50);
         return;
       }
@@ -169,17 +173,22 @@ export class PodWorker {
       const image = await imageForStart(this.pulls, c);
       if (!image.ok) {
         rec.waiting = { reason: image.reason, message: image.message };
+        this.ctx.events.imageNotReady(this.pod, c, image.reason, image.message);
         this.ctx.wakeAfter(this.uid, image.retryMs);
         return;
       }
+      this.ctx.events.pulled(this.pod, c);
       try {
         const args = await this.runArgs(c, image.user);
         args.splice(2, 0, '--label', `tp-restart-count=${rec.restartCount}`);
         const r = await startAppContainer(args, c);
         if (r.exitCode !== 0) this.ctx.log(`docker run ${name}: ${r.stderr.trim()}`);
+        if (r.exitCode !== 0) this.ctx.events.failed(this.pod, c, r.stderr.trim().split('\n').pop() ?? '');
+        else this.ctx.events.createdAndStarted(this.pod, c);
       } catch (err) {
         if (!(err instanceof ContainerConfigError)) throw err;
         rec.waiting = { reason: 'CreateContainerConfigError', message: err.message };
+        this.ctx.events.failed(this.pod, c, err.message);
         this.ctx.wakeAfter(this.uid, 2000);
         return;
       }
@@ -264,6 +273,8 @@ export class PodWorker {
     const { namespace: ns, name } = this.pod.metadata;
     const grace = this.pod.metadata.deletionGracePeriodSeconds ?? this.pod.spec.terminationGracePeriodSeconds ?? 30;
     const apps = this.pod.spec.containers.map((c) => this.names(c));
+    const running = await inspectContainers(apps.map((n) => n.name));
+    for (const c of this.pod.spec.containers) if (running.get(this.names(c).name)?.running) this.ctx.events.killing(this.pod, c);
     await Promise.all(apps.map((n) => tryRun('docker', ['stop', '-t', String(grace), n.name])));
     await removeContainers([...apps.flatMap((n) => [n.name, n.previous]), ...this.ephemeral.names(this.pod), pauseName(ns, name)]);
     if (this.ip) {
