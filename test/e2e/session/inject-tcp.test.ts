@@ -158,7 +158,7 @@ describe('inject-tcp sessions (e2e)', function () {
       const r = await telepresence([...base(), '--config', config, '--run', 'true'], { TELEPRESENCE_PROXY_IMAGE: 'telepresence/does-not-exist:dev' });
       expect(r.exitCode).to.equal(255);
       expect(errorLines(r.stderr)).to.have.length(1);
-      expect(r.stderr).to.contain('ErrImageNeverPull');
+      expect(r.stderr).to.match(/did not become ready within 15 s \(timeouts.proxyPodReady\): phase Pending; container telepresence waiting: (ErrImagePull|ImagePullBackOff) /);
       expect(await labelledTelepresence(fx)).to.deep.equal([]);
     });
   });
