@@ -33,14 +33,25 @@ export class StreamDnsClient {
     private readonly maxPending = MAX_PENDING,
   ) {}
 
+  /** Questions sent and not yet answered, failed or timed out. */
+  get waiting(): number {
+    return this.pending.size;
+  }
+
   /** Sends `query` (its id is replaced) and resolves with the answer of the same id. */
   async exchange(query: DnsPacket, timeoutMs: number): Promise<DnsPacket> {
     if (this.pending.size >= this.maxPending) throw new Error(`${this.pending.size} questions are already waiting for ${this.peer}`);
-    const stream = await this.connected();
+    const opening = this.connected();
+    let stream = await opening;
     if (stream.destroyed || !stream.writable) {
-      // Ended between opening and now: forget it, so the next question opens a new one.
-      if (this.stream !== null) this.stream = null;
-      throw new Error(`the stream to ${this.peer} is closed`);
+      // Ended before its 'close' was seen: its questions fail now, as they would then (unless another
+      // question has already replaced it), and this one goes on a new stream.
+      if (this.stream === opening) {
+        this.stream = null;
+        this.failAll(new Error(`the stream to ${this.peer} closed`));
+      }
+      stream = await this.connected();
+      if (stream.destroyed || !stream.writable) throw new Error(`the stream to ${this.peer} is closed`);
     }
     if (this.pending.size >= this.maxPending) throw new Error(`${this.pending.size} questions are already waiting for ${this.peer}`);
     const id = this.freeId();
@@ -100,6 +111,12 @@ export class StreamDnsClient {
         const size = buffered.readUInt16BE(0);
         const message = buffered.subarray(2, 2 + size);
         buffered = buffered.subarray(2 + size);
+        // Not an answer at all: a length before it lied, so no later frame can be trusted. The stream
+        // is dropped (the questions on it fail now, the next opens another) instead of misread for good.
+        if (outOfStep(message)) {
+          gone(`is out of step: a ${size}-byte frame that is not a DNS answer`);
+          return void stream.destroy();
+        }
         this.deliver(message);
       }
     });
@@ -147,4 +164,16 @@ function questionKey(message: DnsPacket): string {
   const [q] = message.questions;
   if (q === undefined || message.questions.length !== 1) return '';
   return `${q.name.toLowerCase().replace(/\.$/, '')} ${q.type} ${q.class}`;
+}
+
+/**
+ * A frame that cannot be a DNS answer, so the stream's framing is lost: shorter than a header, a query
+ * (QR clear), or more questions and records than its length can hold (a question takes at least 5
+ * bytes, a record 11). Constant time, and it keeps a header that claims 65,535 records of each kind
+ * from dns2's parser, which loops to the header's counts.
+ */
+function outOfStep(message: Buffer): boolean {
+  if (message.length < 12 || (message[2] & 0x80) === 0) return true;
+  const records = message.readUInt16BE(6) + message.readUInt16BE(8) + message.readUInt16BE(10);
+  return 12 + 5 * message.readUInt16BE(4) + 11 * records > message.length;
 }

@@ -1,5 +1,7 @@
 // Finds and merges kubeconfig files as kubectl does: --kubeconfig alone, else every file of $KUBECONFIG
 // (missing ones skipped, the first file to name a cluster/user/context/current-context wins), else ~/.kube/config.
+// A file that cannot be read or is not a kubeconfig is the user's to fix: a ConfigError (exit 2) naming
+// the file, the line or key and what was expected; a --kubeconfig that does not exist is a UsageError.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,8 +10,9 @@ import type { Cluster, Context, KubeConfig, User } from '@kubernetes/client-node
 import { parse as parseYaml } from 'yaml';
 
 import { readBoundedText, readFailure } from '../config/read-file.js';
-import { ClusterError } from '../errors.js';
+import { ConfigError, UsageError } from '../errors.js';
 import { loadClientNode } from './client-node.js';
+import { kubeconfigShapeError } from './kubeconfig-shape.js';
 
 export interface KubeconfigSource {
   /** The files that were read, in precedence order (may be empty: no kubeconfig at all). */
@@ -23,7 +26,7 @@ export interface KubeconfigSource {
 /** Which files kubectl would read, without reading them. */
 export function kubeconfigFiles(flag: string | undefined, env: NodeJS.ProcessEnv = process.env, home = os.homedir()): KubeconfigSource {
   if (flag) {
-    if (!fs.existsSync(flag)) throw new ClusterError(`the kubeconfig file ${flag} given with --kubeconfig does not exist`);
+    if (!fs.existsSync(flag)) throw new UsageError(`the kubeconfig file ${flag} given with --kubeconfig does not exist`, { value: flag });
     return { files: [path.resolve(flag)], origin: '--kubeconfig', singleFile: true };
   }
   const listed = (env.KUBECONFIG ?? '').split(path.delimiter).filter((f) => f !== '');
@@ -64,7 +67,7 @@ function yamlMessage(err: unknown): string {
 /** One file, loaded into `into`; null for an empty file (kubectl reads it as an empty config). */
 function readOne(into: KubeConfig, file: string): KubeConfig | null {
   const fail = (why: string): never => {
-    throw new ClusterError(`cannot read the kubeconfig ${file}: ${why}`);
+    throw new ConfigError(`cannot read the kubeconfig ${file}: ${why}`, { value: file });
   };
   let text = '';
   try {
@@ -73,6 +76,9 @@ function readOne(into: KubeConfig, file: string): KubeConfig | null {
     fail(`it ${readFailure(err)}`);
   }
   if (/^\s*$/.test(text.replace(/^\s*#.*$/gm, ''))) return null;
+  // Before client-node reads it: it takes a key of the wrong type for the right one, or throws a TypeError.
+  const shape = kubeconfigShapeError(text);
+  if (shape !== null) fail(`not a kubeconfig: ${shape}`);
   try {
     into.loadFromString(text);
   } catch (err) {

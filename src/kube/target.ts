@@ -1,12 +1,13 @@
 // The cluster a session talks to: kubeconfig, context and namespace resolved as kubectl does, the API
-// server checked reachable (with the OS error when not) and the namespace checked to exist.
+// server checked reachable (with the OS error when not) and the namespace checked to exist. A context
+// or cluster the kubeconfig lacks is a ConfigError (exit 2); only a cluster that fails is a ClusterError.
 import dns from 'node:dns/promises';
 import net from 'node:net';
 
 import type { KubeConfig } from '@kubernetes/client-node';
 
 import { DEFAULT_TIMEOUTS } from '../config/config.js';
-import { ClusterError } from '../errors.js';
+import { ClusterError, ConfigError } from '../errors.js';
 import { apiFailure } from './api-errors.js';
 import { loadClientNode } from './client-node.js';
 import { DeadlineExceeded, beforeDeadline } from '../deadline.js';
@@ -43,14 +44,24 @@ export async function resolveClusterTarget(opts: ClusterTargetOptions = {}): Pro
   if (!context && source.files.length === 0) {
     throw new ClusterError(`no Kubernetes context is selected: ${describeSource(source)}; set $KUBECONFIG or create ~/.kube/config`);
   }
+  // From here on, what is wrong in the kubeconfig is a ConfigError (exit 2).
+  const where = describeSource(source);
   if (!context) {
-    throw new ClusterError(`no Kubernetes context is selected: ${describeSource(source)} sets no current-context (${availableText}); `
-      + 'pass --context NAME or run `kubectl config use-context NAME`');
+    throw new ConfigError(`no Kubernetes context is selected: ${where} sets no current-context (${availableText}); `
+      + 'pass --context NAME or run `kubectl config use-context NAME`', { value: where });
   }
   const ctx = kubeConfig.getContextObject(context);
-  if (!ctx) throw new ClusterError(`context "${context}" does not exist in ${describeSource(source)} (${availableText})`);
+  // A --context that the kubeconfig lacks stays a ClusterError (exit 255), as a --namespace the cluster lacks.
+  if (!ctx && opts.context) throw new ClusterError(`context "${context}" does not exist in ${where} (${availableText})`, { value: context });
+  if (!ctx) {
+    throw new ConfigError(`the current-context "${context}" of ${where} is none of its contexts (${availableText}); `
+      + 'pass --context NAME or run `kubectl config use-context NAME`', { value: where });
+  }
   const cluster = kubeConfig.getCluster(ctx.cluster);
-  if (!cluster) throw new ClusterError(`context "${context}" names cluster "${ctx.cluster}", which ${describeSource(source)} does not define`);
+  if (!cluster) throw new ConfigError(`context "${context}" names cluster "${ctx.cluster}", which ${where} does not define`, { value: where });
+  if (ctx.user && !kubeConfig.getUser(ctx.user)) {
+    throw new ConfigError(`context "${context}" names user "${ctx.user}", which ${where} does not define`, { value: where });
+  }
   kubeConfig.setCurrentContext(context);
   const namespace = opts.namespace || ctx.namespace || 'default';
   const server = cluster.server;
@@ -100,7 +111,7 @@ function parseServer(server: string, context: string): URL {
   try {
     return new URL(server);
   } catch {
-    throw new ClusterError(`the cluster of context "${context}" has an invalid server URL "${server}": fix it in the kubeconfig`);
+    throw new ConfigError(`the cluster of context "${context}" has an invalid server URL "${server}": fix it in the kubeconfig`, { value: server });
   }
 }
 

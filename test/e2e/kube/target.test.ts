@@ -1,20 +1,21 @@
 // resolveClusterTarget against the local cluster: kubeconfig/context/namespace resolved as kubectl does,
 // and each failure as one exact line (unknown context, no current context, missing namespace,
-// unreachable API server, an API server that never answers).
+// unreachable API server, an API server that never answers). What the kubeconfig itself gets wrong is a
+// ConfigError (exit 2); a --context it lacks and the cluster's failures are ClusterErrors (exit 255).
 import { expect } from 'chai';
 import net from 'node:net';
 
-import { ClusterError } from '../../../src/errors.js';
+import { ClusterError, ConfigError, type TelepresenceError } from '../../../src/errors.js';
 import { resolveClusterTarget, type ClusterTargetOptions } from '../../../src/kube/index.js';
 import { useCluster } from '../helpers/cluster.js';
 import { closedPort, editedKubeconfig } from './fixtures.js';
 
-async function failure(opts: ClusterTargetOptions): Promise<ClusterError> {
+async function failure(opts: ClusterTargetOptions, kind: typeof ClusterError = ClusterError): Promise<TelepresenceError> {
   try {
     await resolveClusterTarget(opts);
   } catch (err) {
-    expect(err).to.be.instanceOf(ClusterError);
-    return err as ClusterError;
+    expect(err).to.be.instanceOf(kind);
+    return err as TelepresenceError;
   }
   throw new Error('resolveClusterTarget succeeded');
 }
@@ -67,7 +68,7 @@ describe('kube: cluster target', function () {
 
   it('says when no context is selected and how to choose one', async () => {
     const file = editedKubeconfig(fx.kubeconfig, (doc) => { delete doc['current-context']; });
-    const err = await failure({ kubeconfig: file });
+    const err = await failure({ kubeconfig: file }, ConfigError);
     expect(err.message).to.equal(`no Kubernetes context is selected: the kubeconfig ${file} sets no current-context (available contexts: tp-local); `
       + 'pass --context NAME or run `kubectl config use-context NAME`');
   });

@@ -1,5 +1,6 @@
 // The DNS stream client against a fake server on an in-memory stream: answers are taken only for
-// their own id and question, and a full table of waiting questions fails at once instead of spinning.
+// their own id and question, a full table of waiting questions fails at once instead of spinning, and
+// a frame that is no DNS answer drops the stream at once (the next question opens another).
 import { expect } from 'chai';
 import { Duplex, PassThrough } from 'node:stream';
 import { buildQuery, Packet, type DnsPacket } from '../../../src/dns/records.js';
@@ -78,6 +79,62 @@ describe('dns stream client', () => {
     silent = false;
     const answer = await client.exchange(buildQuery('localhost.demo', Packet.TYPE.A, 0), 1000);
     expect(answer.answers).to.have.length(1);
+    client.close();
+  });
+
+  /** Streams the client opened, each with the ids of the questions written to it. */
+  function manualPeer(): { open: () => Promise<Duplex>; streams: { stream: Duplex; ids: number[] }[] } {
+    const streams: { stream: Duplex; ids: number[] }[] = [];
+    const open = async () => {
+      const ids: number[] = [];
+      const stream = new Duplex({ read: () => undefined, write: (chunk: Buffer, _e, done) => (ids.push(chunk.readUInt16BE(2)), done()) });
+      streams.push({ stream, ids });
+      return stream;
+    };
+    return { open, streams };
+  }
+  const framed = (hex: string) => Buffer.from(`${(hex.length / 2).toString(16).padStart(4, '0')}${hex}`, 'hex');
+  const settle = () => new Promise((r) => setImmediate(r));
+
+  const notAnswers: [string, (id: string) => string][] = [
+    ['a header claiming 65,535 records of each kind (dns2 would parse it for seconds)', (id) => `${id}8180ffffffffffffffff`],
+    ['a query (QR clear)', (id) => `${id}0100000100000000000000`],
+    ['shorter than a header', (id) => `${id}81`],
+  ];
+  for (const [what, body] of notAnswers) {
+    it(`a frame that is not an answer, ${what}, drops the stream at once; the next question is answered on a new one`, async () => {
+      const peer = manualPeer();
+      const client = new StreamDnsClient(peer.open, 'fake');
+      const failing = client.exchange(buildQuery('echo.demo', Packet.TYPE.A, 0), 5000).then(() => 'answered', (e: Error) => e.message);
+      await settle();
+      const [{ stream, ids }] = peer.streams;
+      const started = performance.now();
+      stream.push(framed(body(ids[0].toString(16).padStart(4, '0'))));
+      const size = body('0000').length / 2;
+      expect(await failing).to.equal(`the stream to fake is out of step: a ${size}-byte frame that is not a DNS answer`);
+      expect(performance.now() - started).to.be.below(50);
+      expect([stream.destroyed, client.waiting]).to.deep.equal([true, 0]);
+      const next = client.exchange(buildQuery('echo.demo', Packet.TYPE.A, 0), 1000);
+      await settle();
+      expect(peer.streams).to.have.length(2);
+      peer.streams[1].stream.push(framed(Buffer.from(answerFor(Object.assign(buildQuery('echo.demo', Packet.TYPE.A, peer.streams[1].ids[0]))).toBuffer()).toString('hex')));
+      expect((await next).answers).to.have.length(1);
+      client.close();
+    });
+  }
+
+  it('a question asked after the stream was destroyed, before its close was seen, goes on a new stream', async () => {
+    const peer = manualPeer();
+    const client = new StreamDnsClient(peer.open, 'fake');
+    const first = client.exchange(buildQuery('one.demo', Packet.TYPE.A, 0), 1000).catch((e: Error) => e.message);
+    await settle();
+    peer.streams[0].stream.destroy(); // 'close' comes on a later tick
+    const second = client.exchange(buildQuery('two.demo', Packet.TYPE.A, 0), 1000);
+    await settle();
+    expect(await first).to.equal('the stream to fake closed');
+    expect([peer.streams.length, peer.streams[1].ids.length]).to.deep.equal([2, 1]);
+    peer.streams[1].stream.push(framed(Buffer.from(answerFor(buildQuery('two.demo', Packet.TYPE.A, peer.streams[1].ids[0])).toBuffer()).toString('hex')));
+    expect((await second).questions[0].name).to.equal('two.demo');
     client.close();
   });
 });

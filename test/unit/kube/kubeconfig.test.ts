@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { ClusterError } from '../../../src/errors.js';
+import { ConfigError, UsageError } from '../../../src/errors.js';
 import { kubeconfigFiles, loadKubeconfig } from '../../../src/kube/kubeconfig.js';
 
 function kubeconfig(current: string | undefined, contexts: Array<[string, string]>, server: string): string {
@@ -46,8 +46,8 @@ describe('kube/kubeconfig', () => {
     for (const [name, flag, env, h, want] of cases) expect(kubeconfigFiles(flag, env, h), name).to.deep.equal(want);
   });
 
-  it('refuses a --kubeconfig file that does not exist', () => {
-    expect(() => kubeconfigFiles('/nope/config', {})).to.throw(ClusterError, 'the kubeconfig file /nope/config given with --kubeconfig does not exist');
+  it('refuses a --kubeconfig file that does not exist: a usage error (exit 2)', () => {
+    expect(() => kubeconfigFiles('/nope/config', {})).to.throw(UsageError, 'the kubeconfig file /nope/config given with --kubeconfig does not exist');
   });
 
   it('merges: first definition and first current-context win', async () => {
@@ -61,7 +61,7 @@ describe('kube/kubeconfig', () => {
     expect([none.getCurrentContext(), none.getContexts()]).to.deep.equal(['', []]);
   });
 
-  it('names a file it cannot parse', async () => {
+  it('names a file it cannot parse: a config error (exit 2), not a cluster error', async () => {
     const bad = path.join(dir, 'bad');
     fs.writeFileSync(bad, 'clusters: [ {');
     let err: unknown;
@@ -70,7 +70,8 @@ describe('kube/kubeconfig', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).to.be.instanceOf(ClusterError);
-    expect((err as Error).message).to.match(new RegExp(`^cannot read the kubeconfig ${bad}: `));
+    expect(err).to.be.instanceOf(ConfigError);
+    expect((err as ConfigError).category).to.equal('config');
+    expect((err as Error).message).to.equal(`cannot read the kubeconfig ${bad}: not valid YAML: unexpected end of the stream within a flow collection at line 1, column 14`);
   });
 });
