@@ -46,56 +46,71 @@ import { waitFor } from '../../helpers/poll.js';
 
 export { waitFor };
 
-export function useCluster(): ClusterFixture {
-  const fx = { namespace: '' } as ClusterFixture;
-  const kubectlResult = async (args: readonly string[], input?: string) => {
+/** A fixture in `namespace` (set later is fine): kubectl runners only, clients come with connectFixture(). */
+export function newFixture(namespace: string): ClusterFixture {
+  const fx = { namespace } as ClusterFixture;
+  fx.kubectlResult = async (args: readonly string[], input?: string) => {
     const r = await execa('kubectl', ['-n', fx.namespace, ...args], { input, reject: false, env: { KUBECONFIG: fx.kubeconfig } });
     return { exitCode: r.exitCode ?? 1, stdout: String(r.stdout), stderr: String(r.stderr) };
   };
-  fx.kubectlResult = kubectlResult;
   fx.kubectl = async (args, input) => {
-    const r = await kubectlResult(args, input);
+    const r = await fx.kubectlResult(args, input);
     if (r.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')} failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
     return r.stdout;
   };
+  return fx;
+}
 
+/** The cluster up, KUBECONFIG set, client-node's clients made. */
+export async function connectFixture(fx: ClusterFixture): Promise<void> {
+  fx.kubeconfig = await ensureCluster();
+  process.env.KUBECONFIG = fx.kubeconfig;
+  const k8s = await loadClientNode();
+  fx.kc = new k8s.KubeConfig();
+  fx.kc.loadFromFile(fx.kubeconfig);
+  fx.core = fx.kc.makeApiClient(k8s.CoreV1Api);
+  fx.apps = fx.kc.makeApiClient(k8s.AppsV1Api);
+}
+
+/** Creates fx.namespace and waits for its default ServiceAccount, which pods need (a real cluster makes it asynchronously). */
+export async function createFixtureNamespace(fx: ClusterFixture): Promise<void> {
+  await fx.core.createNamespace({ body: { metadata: { name: fx.namespace, labels: { 'tp-e2e': '1' } } } });
+  await waitFor(`ServiceAccount default in ${fx.namespace}`, 30_000, async () =>
+    (await fx.core.readNamespacedServiceAccount({ name: 'default', namespace: fx.namespace })) ? true : undefined);
+}
+
+/** Deletes `ns` and waits until it is gone. */
+export async function deleteFixtureNamespace(fx: ClusterFixture, ns: string): Promise<void> {
+  try {
+    await fx.core.deleteNamespace({ name: ns });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  await waitFor(`namespace ${ns} to be gone`, 100_000, async () => {
+    try {
+      await fx.core.readNamespace({ name: ns });
+      return undefined;
+    } catch (err) {
+      if (isNotFound(err)) return true;
+      throw err;
+    }
+  });
+}
+
+/** A fresh namespace for every test. */
+export function useCluster(): ClusterFixture {
+  const fx = newFixture('');
   before(async function () {
     this.timeout(300_000);
-    fx.kubeconfig = await ensureCluster();
-    process.env.KUBECONFIG = fx.kubeconfig;
-    const k8s = await loadClientNode();
-    fx.kc = new k8s.KubeConfig();
-    fx.kc.loadFromFile(fx.kubeconfig);
-    fx.core = fx.kc.makeApiClient(k8s.CoreV1Api);
-    fx.apps = fx.kc.makeApiClient(k8s.AppsV1Api);
+    await connectFixture(fx);
   });
-
   beforeEach(async function () {
     fx.namespace = `tp-e2e-${crypto.randomBytes(3).toString('hex')}`;
-    await fx.core.createNamespace({ body: { metadata: { name: fx.namespace, labels: { 'tp-e2e': '1' } } } });
-    // Pods need the namespace's default ServiceAccount, which a real cluster creates asynchronously.
-    await waitFor(`ServiceAccount default in ${fx.namespace}`, 30_000, async () =>
-      (await fx.core.readNamespacedServiceAccount({ name: 'default', namespace: fx.namespace })) ? true : undefined);
+    await createFixtureNamespace(fx);
   });
-
   afterEach(async function () {
     this.timeout(120_000);
-    const ns = fx.namespace;
-    try {
-      await fx.core.deleteNamespace({ name: ns });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-    await waitFor(`namespace ${ns} to be gone`, 100_000, async () => {
-      try {
-        await fx.core.readNamespace({ name: ns });
-        return undefined;
-      } catch (err) {
-        if (isNotFound(err)) return true;
-        throw err;
-      }
-    });
+    await deleteFixtureNamespace(fx, fx.namespace);
   });
-
   return fx;
 }

@@ -3,20 +3,13 @@
 // (the non-root pod) and below it (the privileged variant, said in the progress output); everything
 // is gone after the session. And --to-pod/--from-pod between this workstation and the pod's localhost.
 import { expect } from 'chai';
-import net from 'node:net';
 import path from 'node:path';
 import { useCluster, waitFor } from '../helpers/cluster.js';
 import { runScript } from '../helpers/pods.js';
 import { labelledTelepresence } from '../kube/fixtures.js';
 import { startTelepresence, tmpDir } from './run.js';
+import { freePort } from '../../helpers/ports.js';
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 /** A node one-liner: HTTP on 127.0.0.1 at each port, answering `<port> <path> <TELEPRESENCE_POD>`; exits after `count` requests. */
 function localServer(ports: number[], count: number): string {

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { waitFor } from '../../helpers/poll.js';
+import { freePort } from '../../helpers/ports.js';
 
 export interface TestSshd {
   port: number;
@@ -14,13 +15,6 @@ export interface TestSshd {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 async function untilListening(port: number, deadlineMs: number): Promise<void> {
   await waitFor(`sshd to listen on ${port}`, deadlineMs, () => new Promise<true | undefined>((r) => {

@@ -8,14 +8,8 @@ import { exposePorts } from '../../../src/inbound/expose.js';
 import { generateSessionKey } from '../../../src/tunnel/session-key.js';
 import { SshTunnel } from '../../../src/tunnel/ssh.js';
 import { startTestSshd, type TestSshd } from '../helpers/sshd.js';
+import { freePort } from '../../helpers/ports.js';
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 /** Connects to port, writes `payload`, half-closes; resolves with what came back before the close and how long it took. */
 function exchange(port: number, payload: Buffer): Promise<{ got: Buffer; ms: number; error?: string }> {

@@ -5,14 +5,8 @@ import { expect } from 'chai';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { listenToPod } from '../../../src/inbound/to-pod.js';
+import { freePort } from '../../helpers/ports.js';
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 function roundTrip(port: number, text: string): Promise<string> {
   return new Promise((resolve) => {
