@@ -49,7 +49,7 @@ describe('apiserver objects: StatefulSets, Leases, ExternalName, ephemeral conta
     const pods = JSON.parse((await api.kubectl('get', '--raw', '/api/v1')).stdout) as { resources: { name: string; verbs: string[] }[] };
     expect(pods.resources.find((r) => r.name === 'pods/ephemeralcontainers')?.verbs).to.deep.equal(['get', 'patch', 'update']);
     const root = JSON.parse((await api.kubectl('get', '--raw', '/openapi/v3')).stdout) as { paths: Record<string, unknown> };
-    expect(Object.keys(root.paths)).to.deep.equal(['api/v1', 'apis/apps/v1', 'apis/coordination.k8s.io/v1']);
+    expect(Object.keys(root.paths)).to.deep.equal(['api/v1', 'apis/apps/v1', 'apis/coordination.k8s.io/v1', 'apis/events.k8s.io/v1']);
     // kubectl validates against these documents: a Lease from a file passes with validation on.
     const lease = file('lease', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'from-file' }, spec: { holderIdentity: 'me', leaseDurationSeconds: 15 } });
     const r = await api.kubectl('-n', namespace, 'create', '--validate=strict', '-f', lease);

@@ -32,7 +32,7 @@ describe('portforward in the local test cluster', function () {
   it('kubectl port-forward pod/, deployment/ and svc/ reach the echo server (WebSocket tunnel and SPDY)', async () => {
     await fx.kubectl(['apply', '-f', '-'], echoPod('web'));
     await fx.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'echo' },
-      spec: { replicas: 1, selector: { matchLabels: { app: 'echo' } }, template: JSON.parse(echoPod('unused', { app: 'echo' })) } }));
+      spec: { replicas: 1, selector: { matchLabels: { app: 'echo' } }, template: podTemplate(echoPod('unused', { app: 'echo' })) } }));
     await fx.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo' },
       spec: { selector: { app: 'echo' }, ports: [{ port: 80, targetPort: 8080 }] } }));
     await waitForReady(fx, 'web');
@@ -128,3 +128,9 @@ describe('portforward in the local test cluster', function () {
     }
   });
 });
+
+/** A pod manifest as a Deployment's template: metadata and spec only (a strict server refuses apiVersion and kind there). */
+function podTemplate(pod: string): object {
+  const { metadata, spec } = JSON.parse(pod) as { metadata: object; spec: object };
+  return { metadata, spec };
+}
