@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { serveSpdySession } from '../httpstream/handshake.js';
 import type { SpdyStream } from '../httpstream/session.js';
 import { ResizeDecoder, statusJson } from './status.js';
-import { type CommandIo, ended, type RemoteCommandTarget, type StreamOptions, TerminalSizes } from './types.js';
+import { type CommandIo, ended, type RemoteCommandTarget, runToOutcome, type StreamOptions, TerminalSizes } from './types.js';
 
 /** kubelet serves v4 down to v1 over SPDY; we serve v4 (kubectl since 1.5 offers it; v5 adds nothing over SPDY). */
 export const SPDY_PROTOCOLS = ['v4.channel.k8s.io'];
@@ -68,14 +68,8 @@ export function serveRemoteCommandSpdy(socket: Duplex, head: Buffer, options: St
       options, sizes, signal: abort.signal,
       stdin: streams.get('stdin'), stdout: streams.get('stdout'), stderr: streams.get('stderr'),
     };
-    let outcome;
-    try {
-      outcome = await target.run(io);
-    } catch (err) {
-      outcome = { error: (err as Error).message };
-    }
-    if (abort.signal.aborted) return;
-    await Promise.all([io.stdout, io.stderr].filter((w) => w !== undefined).map((w) => ended(w)));
+    const outcome = await runToOutcome(target, io, abort);
+    if (outcome === null) return;
     error.write(statusJson(outcome, target.verb, target.command, 'kubelet'));
     await ended(error);
     const stdin = streams.get('stdin');

@@ -81,3 +81,19 @@ export function ended(w: Writable): Promise<void> {
     if (!w.writableEnded) w.end();
   });
 }
+
+/**
+ * Runs the command to its outcome (a thrown error is an outcome too) and ends its output streams; null
+ * when the client went away meanwhile (nothing is left to tell). Both protocols then send the Status.
+ */
+export async function runToOutcome(target: RemoteCommandTarget, io: CommandIo, abort: AbortController): Promise<CommandOutcome | null> {
+  let outcome: CommandOutcome;
+  try {
+    outcome = await target.run(io);
+  } catch (err) {
+    outcome = { error: (err as Error).message };
+  }
+  if (abort.signal.aborted) return null;
+  await Promise.all([io.stdout, io.stderr].filter((w) => w !== undefined).map((w) => ended(w)));
+  return outcome;
+}

@@ -7,7 +7,7 @@ import type { WebSocket } from 'ws';
 import { negotiateProtocol } from '../httpstream/handshake.js';
 import { acceptWebSocket, CHANNEL_V4, CHANNEL_V4_BASE64, CHANNEL_V5, decodeChannelMessage, offeredProtocols, refuse, sendChannel } from '../httpstream/wsstream.js';
 import { ResizeDecoder, statusJson } from './status.js';
-import { type CommandIo, type CommandOutcome, ended, type RemoteCommandServerOptions, type RemoteCommandTarget, type StreamOptions, TerminalSizes } from './types.js';
+import { type CommandIo, type RemoteCommandServerOptions, runToOutcome, type RemoteCommandTarget, type StreamOptions, TerminalSizes } from './types.js';
 
 export const WS_PROTOCOLS = [CHANNEL_V5, CHANNEL_V4, CHANNEL_V4_BASE64];
 const LEGACY_WS_PROTOCOLS = [CHANNEL_V4, CHANNEL_V4_BASE64];
@@ -69,14 +69,8 @@ function serveChannels(ws: WebSocket, socket: Duplex, protocol: string, options:
   });
 
   void (async () => {
-    let outcome: CommandOutcome;
-    try {
-      outcome = await target.run(io);
-    } catch (err) {
-      outcome = { error: (err as Error).message };
-    }
-    if (abort.signal.aborted) return;
-    await Promise.all([io.stdout, io.stderr].filter((w) => w !== undefined).map((w) => ended(w)));
+    const outcome = await runToOutcome(target, io, abort);
+    if (outcome === null) return;
     send(Channel.error, Buffer.from(statusJson(outcome, target.verb, target.command, v5 ? 'translator' : 'kubelet')));
     ws.close(1000);
   })();

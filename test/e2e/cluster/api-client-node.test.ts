@@ -2,8 +2,8 @@
 // (ADDED/MODIFIED/DELETED, resume from a resourceVersion) and an informer.
 import type * as K8s from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { eventually, startTestApiServer, type TestApiServer } from '../../cluster/apiserver/testing.js';
-import { loadClientNode } from '../helpers/client-node.js';
+import { eventually, type TestApiServer } from '../../cluster/apiserver/testing.js';
+import { testApiWithClients } from '../helpers/client-node.js';
 
 describe('apiserver through client-node', function () {
   this.timeout(30_000);
@@ -16,13 +16,8 @@ describe('apiserver through client-node', function () {
   const namespace = 'cn';
 
   before(async () => {
-    k8s = await loadClientNode();
-    api = await startTestApiServer();
-    kc = new k8s.KubeConfig();
-    kc.loadFromFile(api.kubeconfigPath);
-    core = kc.makeApiClient(k8s.CoreV1Api);
+    ({ k8s, api, kc, core } = await testApiWithClients(namespace));
     apps = kc.makeApiClient(k8s.AppsV1Api);
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
   });
   after(async () => api?.stopAll());
 

@@ -6,8 +6,8 @@ import path from 'node:path';
 
 import type * as K8s from '@kubernetes/client-node';
 import { expect } from 'chai';
-import { eventually, startTestApiServer, type TestApiServer } from '../../cluster/apiserver/testing.js';
-import { loadClientNode } from '../helpers/client-node.js';
+import { eventually, type TestApiServer } from '../../cluster/apiserver/testing.js';
+import { testApiWithClients } from '../helpers/client-node.js';
 
 const CONFLICT = 'Operation cannot be fulfilled on leases.coordination.k8s.io "holder": the object has been modified; please apply your changes to the latest version and try again';
 
@@ -33,13 +33,8 @@ describe('apiserver objects: StatefulSets, Leases, ExternalName, ephemeral conta
   };
 
   before(async () => {
-    k8s = await loadClientNode();
-    api = await startTestApiServer();
-    kc = new k8s.KubeConfig();
-    kc.loadFromFile(api.kubeconfigPath);
-    core = kc.makeApiClient(k8s.CoreV1Api);
+    ({ k8s, api, kc, core } = await testApiWithClients(namespace));
     coordination = kc.makeApiClient(k8s.CoordinationV1Api);
-    await core.createNamespace({ body: { metadata: { name: namespace } } });
   });
   after(async () => api?.stopAll());
 

@@ -12,7 +12,7 @@ import { Harness, startHarness } from '../../unit/cluster/portforward/harness.js
 import { KUBECTL, KUBECTL_SPDY_ONLY } from '../../unit/cluster/portforward/fixtures.js';
 import { runProcess } from '../../cluster/node/exec.js';
 import { loadClientNode } from '../helpers/client-node.js';
-import { startTerminal, sttyUntil } from '../helpers/terminal.js';
+import { checkInteractiveShell, startTerminal } from '../helpers/terminal.js';
 import { waitFor } from '../../helpers/poll.js';
 
 const { KubeConfig, Exec } = await loadClientNode();
@@ -77,19 +77,7 @@ describe('exec through the test harness', function () {
 
       it('exec -it: a terminal of the client\'s size that follows its resize', async () => {
         const t = startTerminal(mode.kubectl, ['--kubeconfig', h().kubeconfig, 'exec', '-it', 'x', '--', 'sh'], mode.env, 80, 24);
-        try {
-          await t.waitForText('# '); // the shell's prompt: kubectl has put the terminal in raw mode
-          const at = await sttyUntil(t, 24, 80);
-          t.type('echo first-$((6*7))\r');
-          await t.waitForText('first-42', 10_000, at);
-          t.resize(100, 30);
-          await sttyUntil(t, 30, 100);
-          t.type('exit 5\r');
-          expect(await t.exit).to.equal(5);
-          expect(t.output()).to.include('command terminated with exit code 5');
-        } finally {
-          t.kill();
-        }
+        await checkInteractiveShell(t, 'echo first-$((6*7))', 'first-42', 5);
       });
     });
   }

@@ -13,7 +13,7 @@ import { KUBECTL_SPDY_ONLY } from '../../unit/cluster/portforward/fixtures.js';
 import { loadClientNode } from '../helpers/client-node.js';
 import { useSharedNamespace } from '../helpers/shared-namespace.js';
 import { ECHO_IMAGE, TOOLS_IMAGE } from '../helpers/pods.js';
-import { startTerminal, sttyUntil } from '../helpers/terminal.js';
+import { checkInteractiveShell, startTerminal } from '../helpers/terminal.js';
 import { waitFor } from '../../helpers/poll.js';
 
 const pod = (name: string, command: string, extra: object = {}, spec: object = {}) => JSON.stringify({
@@ -55,19 +55,7 @@ describe('exec, cp, logs, attach and run in the local test cluster', function ()
 
     it('exec -it through a terminal runs two commands and sees the resize', async () => {
       const t = startTerminal('kubectl', ['-n', ns.name, 'exec', '-it', 'box', '--', 'sh'], { KUBECONFIG: ns.kubeconfig }, 80, 24);
-      try {
-        await t.waitForText('# '); // the container shell's prompt
-        const at = await sttyUntil(t, 24, 80);
-        t.type('echo "$((6*7)) $(hostname)"\r');
-        await t.waitForText('42 box', 10_000, at);
-        t.resize(100, 30);
-        await sttyUntil(t, 30, 100);
-        t.type('exit 7\r');
-        expect(await t.exit).to.equal(7);
-        expect(t.output()).to.include('command terminated with exit code 7');
-      } finally {
-        t.kill();
-      }
+      await checkInteractiveShell(t, 'echo "$((6*7)) $(hostname)"', '42 box', 7);
     });
 
     it('client-node Exec: stdout, stderr and the exit code in the Status', async () => {

@@ -60,3 +60,23 @@ export async function sttyUntil(t: Terminal, rows: number, cols: number, timeout
   }
   throw new Error(`the terminal never reported ${rows} ${cols} (last: ${seen})`);
 }
+
+/**
+ * The `kubectl exec -it ... -- sh` case both exec suites run: at the prompt the terminal is 80x24, a
+ * command prints what it should, a resize to 100x30 reaches the shell, and `exit N` ends kubectl with N.
+ */
+export async function checkInteractiveShell(t: Terminal, command: string, printed: string, exitCode: number): Promise<void> {
+  try {
+    await t.waitForText('# '); // the shell's prompt: kubectl has put the terminal in raw mode
+    const at = await sttyUntil(t, 24, 80);
+    t.type(`${command}\r`);
+    await t.waitForText(printed, 10_000, at);
+    t.resize(100, 30);
+    await sttyUntil(t, 30, 100);
+    t.type(`exit ${exitCode}\r`);
+    if ((await t.exit) !== exitCode) throw new Error(`kubectl exited ${await t.exit}, not ${exitCode}: ${t.output()}`);
+    if (!t.output().includes(`command terminated with exit code ${exitCode}`)) throw new Error(`no exit code line in: ${t.output()}`);
+  } finally {
+    t.kill();
+  }
+}

@@ -3,7 +3,6 @@
 // labelled `telepresence`.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -14,6 +13,7 @@ import { proxyImage } from '../../../src/config/proxy-image.js';
 import { resolveClusterTarget, type ClusterTarget } from '../../../src/kube/index.js';
 import { isNotFound, waitFor, type ClusterFixture } from '../helpers/cluster.js';
 import { echoPod, waitForReady } from '../helpers/pods.js';
+import { freePort } from '../../helpers/ports.js';
 
 /** This release's default image, as proxy-pod/build.sh tags it. */
 export const PROXY_IMAGE = proxyImage({});
@@ -112,13 +112,7 @@ export function editedKubeconfig(kubeconfig: string, edit: (doc: KubeconfigDoc) 
 }
 
 /** A loopback port where nothing listens (bound, then released). */
-export async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+export const closedPort = freePort;
 
 /**
  * `kubectl get all -l telepresence` in the test's namespace, or `-l telepresence=<sessionId> -A` when a
