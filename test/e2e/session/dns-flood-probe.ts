@@ -34,12 +34,16 @@ function flood(host: string, port: number, rate: number): void {
     last = Date.now();
     process.send?.({ sent, answered, on });
   });
+  let owed = 0;
   setInterval(() => {
-    // `rate` per second while on, in bursts every 10 ms.
+    // `rate` per second while on, spread over 2 ms ticks (a steady stream, not bursts).
     const now = Date.now();
-    if (on) for (let n = Math.floor(((now - last) * rate) / 1000); n > 0; n--) socket.send(malformed(sent++), port, host);
+    if (on) {
+      owed += ((now - last) * rate) / 1000;
+      for (; owed >= 1; owed--) socket.send(malformed(sent++), port, host);
+    }
     last = now;
-  }, 10);
+  }, 2);
 }
 
 /** Tells the flooder to start or stop, and waits until it says so; its counts so far. */
@@ -66,7 +70,7 @@ async function measure(url: string, count: number): Promise<void> {
   const nameserver = /^nameserver\s+(\S+)/m.exec(fs.readFileSync('/etc/resolv.conf', 'utf8'))?.[1];
   if (nameserver === undefined) throw new Error('no nameserver in /etc/resolv.conf');
   await series(url, 5); // warm: the name is in the session's cache, connections have been made
-  const child = fork(fileURLToPath(import.meta.url), ['--flood', nameserver, '53', process.env.FLOOD_RATE ?? '3000']);
+  const child = fork(fileURLToPath(import.meta.url), ['--flood', nameserver, '53', process.env.FLOOD_RATE ?? '2000']);
   const quiet: number[] = [];
   const flooded: number[] = [];
   for (let round = 0; round < count / 5; round++) {
