@@ -1,4 +1,4 @@
-// The telepresence command: pick the command (`plan` or a Telepresence 1 session), validate flags
+// The telepresence command: pick the command (`plan`, `repair` or a Telepresence 1 session), validate flags
 // and config once, run, and map the outcome to an exit code. The only place that calls process.exit.
 import { applyRoutingFlags, loadConfig, packageVersion } from '../config/index.js';
 import { EXIT_CODES, TelepresenceError } from '../errors.js';
@@ -7,6 +7,7 @@ import { type Io, processIo } from './io.js';
 import { resolveSessionOptions } from './options.js';
 import { ParserExit } from './parser-base.js';
 import { parsePlanArgs, runPlan } from './plan-command.js';
+import { parseRepairArgs, runRepair } from './repair-command.js';
 import { startSession } from './session-entry.js';
 import { createSessionParser } from './session-parser.js';
 
@@ -19,6 +20,11 @@ export async function run(argv: string[], io: Io = processIo, env: NodeJS.Proces
       const args = parsePlanArgs(argv.slice(1));
       const config = loadConfig({ flag: args.config as string | undefined, env });
       return await runPlan({ args, config }, io);
+    }
+    if (argv[0] === 'repair') {
+      const args = parseRepairArgs(argv.slice(1));
+      const config = loadConfig({ flag: args.config as string | undefined, env });
+      return await runRepair(args, config, io, env);
     }
     const args = createSessionParser(packageVersion()).parse_args(argv);
     log = openLog(args.logfile as string, { verbose: Boolean(args.verbose), started, stderr: io.stderr });

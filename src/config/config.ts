@@ -21,6 +21,8 @@ export interface TimeoutsConfig {
   readonly dnsReadyMs: number;
   /** `kubectl port-forward` prints its local port. */
   readonly portForwardMs: number;
+  /** --swap-deployment: the session's Lease lasts this long unrenewed (renewed every third of it). */
+  readonly swapLeaseMs: number;
 }
 
 export interface Config {
@@ -31,7 +33,7 @@ export interface Config {
   readonly timeouts: TimeoutsConfig;
 }
 
-export const TIMEOUT_KEYS = ['clusterConnect', 'proxyPodReady', 'sshConnect', 'dnsReady', 'portForward'] as const;
+export const TIMEOUT_KEYS = ['clusterConnect', 'proxyPodReady', 'sshConnect', 'dnsReady', 'portForward', 'swapLease'] as const;
 export type TimeoutKey = (typeof TIMEOUT_KEYS)[number];
 
 export const DEFAULT_TIMEOUTS: Record<TimeoutKey, number> = {
@@ -40,6 +42,7 @@ export const DEFAULT_TIMEOUTS: Record<TimeoutKey, number> = {
   sshConnect: 30_000,
   dnsReady: 35_000,
   portForward: 10_000,
+  swapLease: 30_000,
 };
 
 /** Class E on Linux and macOS; Windows does not route class E (Telepresence 2's choice). */
@@ -68,6 +71,7 @@ export function defaultConfig(platform: NodeJS.Platform = process.platform): Con
       sshConnectMs: DEFAULT_TIMEOUTS.sshConnect,
       dnsReadyMs: DEFAULT_TIMEOUTS.dnsReady,
       portForwardMs: DEFAULT_TIMEOUTS.portForward,
+      swapLeaseMs: DEFAULT_TIMEOUTS.swapLease,
     },
   });
 }

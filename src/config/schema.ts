@@ -165,6 +165,7 @@ export function checkConfigDocument(file: string, doc: unknown, defaults: Config
       sshConnectMs: timeoutMs('sshConnect'),
       dnsReadyMs: timeoutMs('dnsReady'),
       portForwardMs: timeoutMs('portForward'),
+      swapLeaseMs: timeoutMs('swapLease'),
     },
   };
 }

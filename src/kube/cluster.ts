@@ -3,7 +3,8 @@
 // sessions left in it. The session depends on this interface only, so tests can hand it a fake.
 import type { Repairer } from '../changes.js';
 import type { DeploymentChoice } from '../config/session-options.js';
-import { operationRepairers, proxyOperation, type ProxyOperation } from './operations/index.js';
+import { operationRepairers, proxyOperation, type OperationSettings, type ProxyOperation } from './operations/index.js';
+import { repairExpiredSwaps, type SwapRepairReport } from './swap/repair.js';
 import { watchNamespaces, type NamespaceWatch } from './namespaces.js';
 import { discoverSubnets, type ClusterSubnets } from './subnets.js';
 import { resolveClusterTarget, type ClusterTargetOptions } from './target.js';
@@ -19,7 +20,9 @@ export interface Cluster {
   discoverSubnets(): Promise<ClusterSubnets>;
   /** The cluster's namespaces now, then each change (list + watch); stop() ends the watch. */
   watchNamespaces(onChange: (names: readonly string[]) => void): Promise<NamespaceWatch>;
-  operation(choice: DeploymentChoice): ProxyOperation;
+  operation(choice: DeploymentChoice, settings: OperationSettings): ProxyOperation;
+  /** Restores the Deployments of the namespace whose swapping session's Lease expired (any workstation's). */
+  repairExpiredSwaps(): Promise<SwapRepairReport>;
   /** One per journal kind that lives in the cluster; entries of another context are left alone. */
   readonly repairers: readonly Repairer<never>[];
 }
@@ -35,7 +38,8 @@ export async function openCluster(opts: ClusterTargetOptions & { log?: (line: st
     kubectlArgs: target.kubectlArgs,
     discoverSubnets: () => discoverSubnets(target),
     watchNamespaces: (onChange) => watchNamespaces(target, onChange, { log }),
-    operation: (choice) => proxyOperation(target, choice),
+    operation: (choice, settings) => proxyOperation(target, choice, settings),
+    repairExpiredSwaps: () => repairExpiredSwaps(target, log),
     repairers: operationRepairers(target),
   };
 }

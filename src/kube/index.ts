@@ -8,6 +8,7 @@ export { describePodState, describeEvents, isPodReady } from './pod-state.js';
 export { loadClientNode } from './client-node.js';
 export { openCluster, type Cluster } from './cluster.js';
 export * from './operations/index.js';
+export { repairExpiredSwaps, type SwapRepairReport } from './swap/repair.js';
 // The pod's ports, for callers of the cluster adapter (the contract itself lives in src/protocol).
 export { SSH_PORT, SOCKS_PORT, DNS_PORT, PROXY_SSH_USER } from '../protocol/index.js';
 export { watchNamespaces, fallbackNamespaces, type NamespaceWatch, type NamespaceWatchOptions } from './namespaces.js';

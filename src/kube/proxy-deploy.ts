@@ -1,7 +1,7 @@
 // Creates the proxy Deployment (and its Service when ports are exposed), waits until its pod is Running
 // and Ready with one progress line per step, and hands back the undo. A pod that does not come up is
 // described (state, events, last log lines) in one ClusterError, after the objects were deleted again.
-import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Deployment, V1Pod, V1Service } from '@kubernetes/client-node';
 
 import { ClusterError, TelepresenceError } from '../errors.js';
 import { apiFailure } from './api-errors.js';
@@ -17,6 +17,20 @@ export type DeployProxyOptions = ProxySpecOptions & {
   signal?: AbortSignal;
 };
 
+/** A Deployment (and Service) labelled telepresence=<session id>, made elsewhere: a new proxy or a swap's copy. */
+export interface LaunchOptions {
+  name: string;
+  image: string;
+  sessionId: string;
+  deployment: V1Deployment;
+  service?: V1Service;
+  /** The container that runs the proxy image (its log explains a pod that does not start). */
+  container: string;
+  /** Every pod port the session exposes (those below 1024 make the pod run as root: said once). */
+  exposePorts: readonly number[];
+  signal?: AbortSignal;
+}
+
 export interface DeployedProxy {
   podName: string;
   podIp: string;
@@ -26,20 +40,27 @@ export interface DeployedProxy {
 
 type Target = Pick<ClusterTarget, 'kubeConfig' | 'namespace'>;
 
-export async function deployProxy(target: Target, opts: DeployProxyOptions, progress: (line: string) => void, timeoutMs: number): Promise<DeployedProxy> {
-  const deployment = proxyDeployment(opts);
-  const service = proxyService(opts);
+export function deployProxy(target: Target, opts: DeployProxyOptions, progress: (line: string) => void, timeoutMs: number): Promise<DeployedProxy> {
+  return launchDeployment(target, {
+    name: opts.name, image: opts.image, sessionId: opts.sessionId, signal: opts.signal,
+    deployment: proxyDeployment(opts), service: proxyService(opts), container: PROXY_CONTAINER, exposePorts: opts.exposePorts ?? [],
+  }, progress, timeoutMs);
+}
+
+export async function launchDeployment(target: Target, opts: LaunchOptions, progress: (line: string) => void, timeoutMs: number): Promise<DeployedProxy> {
+  const { deployment, service } = opts;
   const apis = await apisFor(target);
   const { namespace } = target;
   const undo = () => deleteSessionObjects(target, opts.sessionId);
   const deadline = Date.now() + timeoutMs;
   try {
     progress(`Creating Deployment ${opts.name} (image ${opts.image}) in namespace ${namespace}`);
-    const low = (opts.exposePorts ?? []).filter((p) => p < 1024);
+    const low = [...new Set(opts.exposePorts)].filter((p) => p < 1024).sort((a, b) => a - b);
     if (low.length > 0) progress(`The proxy pod runs as root: port${low.length > 1 ? 's' : ''} ${low.join(', ')} below 1024 ${low.length > 1 ? 'are' : 'is'} exposed`);
     await create(() => apis.apps.createNamespacedDeployment({ namespace, body: deployment }), 'Deployment', opts.name, namespace);
     if (service) {
-      progress(`Creating Service ${opts.name} for port${opts.exposePorts!.length > 1 ? 's' : ''} ${service.spec!.ports!.map((p) => p.port).join(', ')}`);
+      const ports = service.spec!.ports!.map((p) => p.port);
+      progress(`Creating Service ${opts.name} for port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}`);
       await create(() => apis.core.createNamespacedService({ namespace, body: service }), 'Service', opts.name, namespace);
     }
     const pod = await waitForProxyPod(apis, namespace, opts, progress, deadline, timeoutMs);
@@ -68,7 +89,7 @@ async function create(call: () => Promise<unknown>, kind: string, name: string, 
   }
 }
 
-async function waitForProxyPod(apis: KubeApis, namespace: string, opts: DeployProxyOptions, progress: (line: string) => void, deadline: number, timeoutMs: number): Promise<V1Pod> {
+async function waitForProxyPod(apis: KubeApis, namespace: string, opts: LaunchOptions, progress: (line: string) => void, deadline: number, timeoutMs: number): Promise<V1Pod> {
   const labelSelector = sessionSelector(opts.sessionId);
   let announced = '';
   let current: V1Pod | undefined;
@@ -91,13 +112,13 @@ async function waitForProxyPod(apis: KubeApis, namespace: string, opts: DeployPr
       }
       if (isPodReady(current) && current.status?.podIP) return current;
       const hopeless = hopelessReason(current);
-      if (hopeless) throw await notReady(apis, namespace, current, `cannot start (${hopeless})`);
+      if (hopeless) throw await notReady(apis, namespace, current, opts.container, `cannot start (${hopeless})`);
     }
     if (Date.now() >= deadline) {
       if (!current) {
         throw new ClusterError(`no pod of the proxy Deployment ${opts.name} appeared within ${timeoutMs / 1000} s (timeouts.proxyPodReady)${lastError ? `: ${lastError}` : ''}`);
       }
-      throw await notReady(apis, namespace, current, `did not become ready within ${timeoutMs / 1000} s (timeouts.proxyPodReady)`);
+      throw await notReady(apis, namespace, current, opts.container, `did not become ready within ${timeoutMs / 1000} s (timeouts.proxyPodReady)`);
     }
     await pause(Math.min(250, Math.max(0, deadline - Date.now())), opts.signal);
   }
@@ -109,7 +130,7 @@ function newest(pods: V1Pod[]): V1Pod | undefined {
 }
 
 /** One line: what the pod is doing, its events and the last lines it logged, if any. */
-async function notReady(apis: KubeApis, namespace: string, pod: V1Pod, what: string): Promise<TelepresenceError> {
+async function notReady(apis: KubeApis, namespace: string, pod: V1Pod, container: string, what: string): Promise<TelepresenceError> {
   const name = pod.metadata!.name!;
   const parts = [`the proxy pod ${name} ${what}: ${describePodState(pod)}`];
   let events: CoreV1Event[] = [];
@@ -121,7 +142,7 @@ async function notReady(apis: KubeApis, namespace: string, pod: V1Pod, what: str
   if (events.length) parts.push(`events: ${describeEvents(events)}`);
   const restarted = (pod.status?.containerStatuses ?? []).some((c) => c.restartCount > 0 || c.state?.terminated);
   if (restarted) {
-    const lines = await lastLogLines(apis, namespace, name);
+    const lines = await lastLogLines(apis, namespace, name, container);
     if (lines) parts.push(`its log ends: ${lines}`);
   }
   return new ClusterError(parts.join('; '));
@@ -131,10 +152,10 @@ async function notReady(apis: KubeApis, namespace: string, pod: V1Pod, what: str
  * The container's last lines, joined with ' | '. While it waits to restart, the current log is that of the
  * instance that died (as in Kubernetes); the previous instance's log is the fallback.
  */
-async function lastLogLines(apis: KubeApis, namespace: string, name: string): Promise<string> {
+async function lastLogLines(apis: KubeApis, namespace: string, name: string, container: string): Promise<string> {
   for (const previous of [false, true]) {
     try {
-      const log = await apis.core.readNamespacedPodLog({ name, namespace, container: PROXY_CONTAINER, tailLines: 3, previous });
+      const log = await apis.core.readNamespacedPodLog({ name, namespace, container, tailLines: 3, previous });
       const lines = log.trim().split('\n').filter(Boolean).join(' | ');
       if (lines) return lines;
     } catch {

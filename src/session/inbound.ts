@@ -2,14 +2,17 @@
 // on 0.0.0.0 in the pod), --from-pod (the pod's localhost -> here, remote forwards on its loopback) and
 // --to-pod (here -> the pod's localhost, listeners on 127.0.0.1). Stopped on exit, and gone with the
 // connection or the pod in any case.
+import { withAutomaticPorts } from '../inbound/automatic.js';
 import { exposePorts } from '../inbound/expose.js';
 import { listenToPod } from '../inbound/to-pod.js';
 import type { PodConnection, Session } from './session.js';
 
 const plural = (ports: readonly number[]) => `port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}`;
 
-export async function exposeInbound(s: Session, connection: PodConnection): Promise<void> {
-  const { expose, fromPod, toPod } = s.options;
+/** `automaticPorts`: the swapped container's TCP ports, each to the same port here unless --expose maps it. */
+export async function exposeInbound(s: Session, connection: PodConnection, automaticPorts: readonly number[] = []): Promise<void> {
+  const { fromPod, toPod } = s.options;
+  const expose = withAutomaticPorts(s.options.expose, automaticPorts);
   if (expose.length > 0) {
     for (const m of expose) s.progress(`Forwarding port ${m.podPort} of the proxy pod to localhost:${m.workstationPort} here`);
     const exposed = await exposePorts(connection.tunnel, expose, s.log);

@@ -14,7 +14,7 @@ import { SessionJournal } from './journal.js';
 import { launchUserProcess } from './launch.js';
 import { preflightMethod, prepareMethod } from './method.js';
 import { startProxy } from './proxy.js';
-import { repairDeadSessions } from './repair.js';
+import { repairDeadSessions, repairExpiredSwaps } from './repair.js';
 import { checkRequest } from './request.js';
 import type { Session, SessionDeps, Terminal } from './session.js';
 import { SessionSignals } from './signals.js';
@@ -50,7 +50,8 @@ async function steps(s: Session): Promise<number> {
   s.signals.check();
   s.log(`context ${cluster.context}, namespace ${cluster.namespace}, server ${cluster.server}`);
   await repairDeadSessions(s, cluster);
-  const operation = cluster.operation(s.options.deployment);
+  await repairExpiredSwaps(s, cluster);
+  const operation = cluster.operation(s.options.deployment, { swapLeaseMs: s.config.timeouts.swapLeaseMs });
   await operation.check();
   const sessionId = randomBytes(6).toString('hex');
   const journal = openJournal(s, sessionId, cluster.context, cluster.namespace, operation.deployment);
@@ -60,7 +61,7 @@ async function steps(s: Session): Promise<number> {
   const connection = await connectToPod(s, cluster, pod, key, journal);
   const clusterEnv = await podEnvironment(s, connection, pod, method);
   await prepareMethod(s, method, cluster, connection, journal);
-  await exposeInbound(s, connection);
+  await exposeInbound(s, connection, pod.automaticPorts ?? []);
   return launchUserProcess(s, method, clusterEnv, connection, cluster.context);
 }
 

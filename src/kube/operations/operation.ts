@@ -1,5 +1,5 @@
-// A proxy operation: how a session gets its proxy pod (`new`: a Deployment of its own; `swap` and
-// `existing` come with the swap issue). Three phases: checks that change nothing, the change (each
+// A proxy operation: how a session gets its proxy pod (`new`: a Deployment of its own; `swap`: a copy
+// of the user's Deployment in its place; `existing`: a Deployment of the proxy image that is there). Three phases: checks that change nothing, the change (each
 // undo registered as it is made, journalled first), and the repair of what a dead session left.
 import type { ChangeJournal, UndoRegistry } from '../../changes.js';
 
@@ -8,6 +8,8 @@ export interface ProxyPod {
   podIp: string;
   /** Who the session logs in as: root in the privileged variant (a remote port below 1024), else the proxy user. */
   sshUser: string;
+  /** --swap-deployment: the swapped container's TCP ports, exposed to the same ports here unless --expose maps them. */
+  automaticPorts?: readonly number[];
 }
 
 export interface OperationContext {

@@ -56,6 +56,7 @@ export async function runFakeSession(o: FakeOptions = {}): Promise<FakeRun> {
       },
     }),
     repairers: o.clusterRepairers ?? [],
+    repairExpiredSwaps: async () => ({ restored: [], alive: [] }),
   };
   const method: Method = {
     name: 'inject-tcp',
