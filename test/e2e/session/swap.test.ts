@@ -100,10 +100,15 @@ describe('--swap-deployment (e2e, inject-tcp)', function () {
     await expectRestored();
   });
 
-  it('SIGTERM, and a command that fails (its exit code is the session\'s): restored each time', async () => {
+  it('an exposed port with nothing listening here refuses at once; SIGTERM, and a command that fails (its exit code is the session\'s): restored each time', async () => {
     const dir = tmpDir();
-    const { child } = await launchedSession([...args(dir), '--swap-deployment', 'echo', '--run', 'sleep', '300']);
+    const closed = await freePort();
+    const { child } = await launchedSession([...args(dir), '--swap-deployment', 'echo', '--expose', `${closed}:8080`, '--run', 'sleep', '300']);
     expect((await read()).spec?.replicas).to.equal(0);
+    const refused = await runScript(fx, 'swap-refused', 's=$(date +%s%N); curl -sS --max-time 20 http://echo:8080/; echo "rc=$? ms=$(( ($(date +%s%N) - s) / 1000000 ))"');
+    const [, rc, ms] = /rc=(\d+) ms=(\d+)/.exec(refused) ?? [];
+    expect(refused).to.include('curl: (52) Empty reply from server');
+    expect([rc, Number(ms) < 3000], refused).to.deep.equal(['52', true]);
     child.kill('SIGTERM');
     const r = await child;
     expect(String(r.stderr)).to.include('T: Restored Deployment echo to 2 replicas');

@@ -94,10 +94,10 @@ describe('telepresence: valid sessions, help and version', () => {
     });
     const docker = await runInProcess(['--docker-run', '-it', 'nginx']);
     expect(docker.stderr).to.equal('telepresence: error: the container method is not available in this release yet; use --method inject-tcp\n');
-    const swap = await runInProcess(['-m', 'inject-tcp', '--swap-deployment', 'app', '--run', 'ls']);
-    expect(swap).to.deep.equal({
+    const existing = await runInProcess(['-m', 'inject-tcp', '--deployment', 'app', '--run', 'ls']);
+    expect(existing).to.deep.equal({
       code: 1, stdout: '',
-      stderr: 'telepresence: error: --swap-deployment is not available in this release yet; use --new-deployment\n',
+      stderr: 'telepresence: error: --deployment is not available in this release yet; use --new-deployment\n',
     });
   });
 

@@ -28,6 +28,7 @@ describe('config defaults', () => {
       sshConnectMs: 30000,
       dnsReadyMs: 35000,
       portForwardMs: 10000,
+      swapLeaseMs: 30000,
     });
   });
   it('is frozen', () => {
@@ -57,6 +58,7 @@ describe('parseConfigText', () => {
         '  sshConnect: 4s',
         '  dnsReady: 2.5s',
         '  portForward: 7',
+        '  swapLease: 12s',
       ].join('\n'),
     );
     expect(config).to.deep.equal({
@@ -75,6 +77,7 @@ describe('parseConfigText', () => {
         sshConnectMs: 4000,
         dnsReadyMs: 2500,
         portForwardMs: 7000,
+        swapLeaseMs: 12000,
       },
     });
   });
@@ -101,7 +104,7 @@ describe('parseConfigText', () => {
     ['dns: {lookupTimeout: 0s}', 'dns.lookupTimeout: bad value "0s": expected a duration such as 500ms, 4s or 1m (a bare number is seconds)'],
     ['dns: {excludeSuffixes: [".com", "not a suffix"]}', 'dns.excludeSuffixes[1]: bad value "not a suffix": expected a DNS suffix such as .example.com'],
     ['dns: {localIP: 1.2.3.4}', 'unknown key dns.localIP (known keys under dns: includeSuffixes, excludeSuffixes, lookupTimeout)'],
-    ['timeouts: {agentInstall: 1m}', 'unknown key timeouts.agentInstall (known keys under timeouts: clusterConnect, proxyPodReady, sshConnect, dnsReady, portForward)'],
+    ['timeouts: {agentInstall: 1m}', 'unknown key timeouts.agentInstall (known keys under timeouts: clusterConnect, proxyPodReady, sshConnect, dnsReady, portForward, swapLease)'],
     ['timeouts: {sshConnect: -3}', 'timeouts.sshConnect: bad value -3: expected a duration such as 500ms, 4s or 1m (a bare number is seconds)'],
     ['images: {registry: x}', 'unknown key images (known keys at the top: routing, dns, timeouts)'],
     ['- routing', '(top level): bad value ["routing"]: expected a map with the keys routing, dns, timeouts'],
