@@ -62,3 +62,13 @@ export function isNotFound(err: unknown): boolean {
 export function isAlreadyExists(err: unknown): boolean {
   return apiFailure(err).code === 409;
 }
+
+/** The call's answer, or null when the object is not there (404); other failures are thrown. */
+export async function nullIfNotFound<T>(call: Promise<T>): Promise<T | null> {
+  try {
+    return await call;
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
+}

@@ -3,7 +3,7 @@
 import type { V1Lease } from '@kubernetes/client-node';
 
 import { ClusterError } from '../../errors.js';
-import { apiFailure, isNotFound } from '../api-errors.js';
+import { apiFailure, nullIfNotFound } from '../api-errors.js';
 import type { KubeApis } from '../clients.js';
 import { loadClientNode } from '../client-node.js';
 import { SESSION_LABEL } from '../proxy-spec.js';
@@ -25,21 +25,12 @@ export function leaseState(lease: V1Lease | null, now: number): LeaseState {
   return { expired: !(renewed > 0) || now > renewed + duration, renewedSecondsAgo: ago, resourceVersion: lease.metadata?.resourceVersion };
 }
 
-export async function readLease(apis: KubeApis, namespace: string, name: string): Promise<V1Lease | null> {
-  try {
-    return await apis.coordination.readNamespacedLease({ name, namespace });
-  } catch (err) {
-    if (isNotFound(err)) return null;
-    throw err;
-  }
+export function readLease(apis: KubeApis, namespace: string, name: string): Promise<V1Lease | null> {
+  return nullIfNotFound(apis.coordination.readNamespacedLease({ name, namespace }));
 }
 
 export async function deleteLease(apis: KubeApis, namespace: string, name: string): Promise<void> {
-  try {
-    await apis.coordination.deleteNamespacedLease({ name, namespace });
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
+  await nullIfNotFound(apis.coordination.deleteNamespacedLease({ name, namespace }));
 }
 
 export interface HeldLease {

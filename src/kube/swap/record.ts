@@ -4,7 +4,7 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 
 import { ClusterError } from '../../errors.js';
-import { apiFailure, isNotFound } from '../api-errors.js';
+import { apiFailure, nullIfNotFound } from '../api-errors.js';
 import type { KubeApis } from '../clients.js';
 import { loadClientNode } from '../client-node.js';
 import { readSwapRecord, SWAP_ANNOTATIONS, type SwapRecord } from './spec.js';
@@ -16,13 +16,8 @@ async function mergePatch(apis: KubeApis, namespace: string, name: string, body:
   return apis.apps.patchNamespacedDeployment({ namespace, name, body }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
 }
 
-export async function readDeployment(apis: KubeApis, namespace: string, name: string): Promise<V1Deployment | null> {
-  try {
-    return await apis.apps.readNamespacedDeployment({ namespace, name });
-  } catch (err) {
-    if (isNotFound(err)) return null;
-    throw err;
-  }
+export function readDeployment(apis: KubeApis, namespace: string, name: string): Promise<V1Deployment | null> {
+  return nullIfNotFound(apis.apps.readNamespacedDeployment({ namespace, name }));
 }
 
 /** Annotates the original with the record and scales it to 0, unless it changed since `original` was read. */
