@@ -32,6 +32,10 @@ export interface FakeOptions {
   clusterRepairers?: Repairer<never>[];
   hostRepairers?: Repairer<never>[];
   argv?: string[];
+  /** What the operation's pod exposes by itself (a swapped container's ports). */
+  automaticPorts?: number[];
+  /** What the cluster-side repair of expired swaps reports. */
+  swapRepairs?: { restored: string[]; alive: string[] };
 }
 
 export async function runFakeSession(o: FakeOptions = {}): Promise<FakeRun> {
@@ -52,11 +56,11 @@ export async function runFakeSession(o: FakeOptions = {}): Promise<FakeRun> {
         step('apply');
         const entry = ctx.journal.record('fake-objects', { sessionId: ctx.sessionId });
         ctx.undo.push('delete the proxy', entry.settleAfter(undo('proxy')));
-        return { podName: 'proxy-1', podIp: '10.1.0.1', sshUser: 'telepresence' };
+        return { podName: 'proxy-1', podIp: '10.1.0.1', sshUser: 'telepresence', automaticPorts: o.automaticPorts };
       },
     }),
     repairers: o.clusterRepairers ?? [],
-    repairExpiredSwaps: async () => ({ restored: [], alive: [] }),
+    repairExpiredSwaps: async () => o.swapRepairs ?? { restored: [], alive: [] },
   };
   const method: Method = {
     name: 'inject-tcp',

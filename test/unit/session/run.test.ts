@@ -56,4 +56,17 @@ describe('session steps (fake cluster and tunnel)', () => {
     ]);
     expect(run.stderr).to.contain('T: Forwarding port 8080 of the proxy pod to localhost:8080 here\nT: Forwarding port 80 of the proxy pod to localhost:9090 here\n');
   });
+
+  it("a swapped container's ports are exposed to the same ports here, after the user's mappings, which win for their pod port", async () => {
+    const run = await runFakeSession({ argv: ['-m', 'inject-tcp', '--expose', '3000:8080', '--run', 'true'], automaticPorts: [9090, 8080] });
+    expect(run.error).to.equal(null);
+    expect(run.events.filter((e) => e.startsWith('forwardIn'))).to.deep.equal(['forwardIn 8080', 'forwardIn 9090']);
+    expect(run.stderr).to.contain('T: Forwarding port 8080 of the proxy pod to localhost:3000 here\nT: Forwarding port 9090 of the proxy pod to localhost:9090 here\n');
+  });
+
+  it('says each swap the cluster-side repair restored; live ones go to the log only', async () => {
+    const run = await runFakeSession({ swapRepairs: { restored: ['Restored Deployment echo to 2 replicas (session s1: its Lease is gone)'], alive: ['Deployment web is swapped by session s2, which is alive'] } });
+    expect(run.stderr).to.contain('T: Repaired: Restored Deployment echo to 2 replicas (session s1: its Lease is gone)\n');
+    expect(run.stderr).to.not.contain('Deployment web');
+  });
 });
