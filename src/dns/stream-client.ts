@@ -5,7 +5,7 @@
 // is opened on first use and again after it ends, so a pod-side idle timeout or a lost SSH channel
 // costs one reconnect.
 import type { Duplex } from 'node:stream';
-import { checkDnsMessage } from '../protocol/index.js';
+import { checkDnsMessage, countsFit } from '../protocol/index.js';
 import { Packet, type DnsPacket } from './records.js';
 
 export type OpenStream = () => Promise<Duplex>;
@@ -168,12 +168,8 @@ function questionKey(message: DnsPacket): string {
 
 /**
  * A frame that cannot be a DNS answer, so the stream's framing is lost: shorter than a header, a query
- * (QR clear), or more questions and records than its length can hold (a question takes at least 5
- * bytes, a record 11). Constant time, and it keeps a header that claims 65,535 records of each kind
- * from dns2's parser, which loops to the header's counts.
+ * (QR clear), or more questions and records than its length can hold. Constant time.
  */
 function outOfStep(message: Buffer): boolean {
-  if (message.length < 12 || (message[2] & 0x80) === 0) return true;
-  const records = message.readUInt16BE(6) + message.readUInt16BE(8) + message.readUInt16BE(10);
-  return 12 + 5 * message.readUInt16BE(4) + 11 * records > message.length;
+  return !countsFit(message) || (message[2] & 0x80) === 0;
 }

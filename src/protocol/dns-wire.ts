@@ -45,7 +45,7 @@ export function checkDnsMessage(bytes: Uint8Array, kind: 'query' | 'response'): 
   const records = count(6) + count(8) + count(10);
   if (qd !== 1) return formerr(`${qd} questions (exactly one is answered)`);
   // Constant time: the counts cannot fit the bytes there are.
-  if (DNS_HEADER_BYTES + MIN_QUESTION + records * MIN_RECORD > length) return formerr(`the header claims ${records} records in ${length} bytes`);
+  if (!countsFit(bytes)) return formerr(`the header claims ${records} records in ${length} bytes`);
   let at = skipName(bytes, DNS_HEADER_BYTES, length);
   if (at < 0 || at + 4 > length) return formerr('the question is malformed');
   at += 4;
@@ -60,6 +60,16 @@ export function checkDnsMessage(bytes: Uint8Array, kind: 'query' | 'response'): 
     at = data + rdlength;
   }
   return { ok: true };
+}
+
+/**
+ * Constant time: whether the questions and records the header counts can fit in the message's bytes
+ * (a question takes at least 5, a record 11). A header claiming 65,535 of each fails at once.
+ */
+export function countsFit(bytes: Uint8Array): boolean {
+  if (bytes.length < DNS_HEADER_BYTES) return false;
+  const count = (at: number) => (bytes[at] << 8) | bytes[at + 1];
+  return DNS_HEADER_BYTES + MIN_QUESTION * count(4) + MIN_RECORD * (count(6) + count(8) + count(10)) <= bytes.length;
 }
 
 /**

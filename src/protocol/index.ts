@@ -18,7 +18,7 @@ export {
   PROXY_SSH_USER, PROXY_CONTAINER, PROXY_UID,
 } from './pod.js';
 export { PROBE_PREFIX, PROBE_ANSWER, PROBE_SANITY_CHECK_SUFFIX } from './dns.js';
-export { checkDnsMessage, dnsErrorReply, skipName, DNS_MAX_QUERY_BYTES, WIRE_RCODE, type DnsCheck } from './dns-wire.js';
+export { checkDnsMessage, countsFit, dnsErrorReply, skipName, DNS_MAX_QUERY_BYTES, WIRE_RCODE, type DnsCheck } from './dns-wire.js';
 export {
   guardDnsServer, DNS_TCP_IDLE_MS, DNS_TCP_MAX_CLIENTS, DNS_TCP_MAX_IN_FLIGHT, DNS_MAX_CONCURRENT, type Dns2ServerLike,
 } from './dns-guard.js';
