@@ -130,6 +130,23 @@ describe('telepresence: valid sessions, help and version', () => {
     expect(result.code).to.equal(0);
     expect(result.stdout).to.match(/^usage: telepresence plan /);
   });
+
+  it('prints the repair help, and refuses an unknown repair flag in one line, exit 2', async () => {
+    const help = await runInProcess(['repair', '--help']);
+    expect([help.code, help.stdout.split('\n')[0]]).to.deep.equal([0, 'usage: telepresence repair [-h] [--context CONTEXT] [--namespace NAMESPACE]']);
+    expect(await runInProcess(['repair', '--swap-deployment', 'x'])).to.deep.equal({
+      code: 2, stdout: '', stderr: "telepresence: error: unrecognized arguments: --swap-deployment x; see 'telepresence repair --help'\n",
+    });
+  });
+
+  it('repair: a kubeconfig without a context is one line, and nothing is repaired', async function () {
+    this.timeout(20_000); // client-node loads
+    const result = await runInProcess(['repair'], { HOME: '/nonexistent', KUBECONFIG: '/nonexistent/kubeconfig' });
+    expect(result.stdout).to.equal('');
+    expect(result.stderr.split('\n').filter(Boolean)).to.have.length(1);
+    expect(result.stderr).to.match(/^telepresence: error: no Kubernetes context is selected/);
+    expect(result.code).to.equal(255);
+  });
 });
 
 describe('telepresence: internal errors', () => {
