@@ -1,7 +1,9 @@
 #!/bin/sh
 # Starts the proxy pod: writes the session's public key, makes host keys, starts sshd (as this
-# unprivileged user, logging to stderr), then becomes the SOCKS/DNS program. The variable names,
-# user and uid are src/protocol's (test/unit/proxy-pod/image-files.test.ts).
+# unprivileged user, logging to stderr), then becomes the SOCKS/DNS program. Without a key (the pod
+# of a Deployment that users share, `telepresence --deployment`) no key is authorized until a session
+# adds its own through the exec API. The variable names, user and uid are src/protocol's
+# (test/unit/proxy-pod/image-files.test.ts).
 set -eu
 
 fail() {
@@ -10,15 +12,22 @@ fail() {
 }
 
 key="${TELEPRESENCE_SSH_PUBKEY:-}"
-[ -n "$key" ] || fail "TELEPRESENCE_SSH_PUBKEY is empty: the pod spec must carry the session's OpenSSH public key"
-[ "$(printf '%s\n' "$key" | wc -l)" -eq 1 ] || fail "TELEPRESENCE_SSH_PUBKEY holds more than one line: give exactly one public key"
-printf '%s\n' "$key" | grep -Eq '^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+=*( [^ ]*)?$' \
-  || fail "TELEPRESENCE_SSH_PUBKEY is not an OpenSSH public key line (\"ssh-ed25519 AAAA... comment\"): $(printf '%.40s' "$key")"
+if [ -n "$key" ]; then
+  [ "$(printf '%s\n' "$key" | wc -l)" -eq 1 ] || fail "TELEPRESENCE_SSH_PUBKEY holds more than one line: give exactly one public key"
+  printf '%s\n' "$key" | grep -Eq '^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+=*( [^ ]*)?$' \
+    || fail "TELEPRESENCE_SSH_PUBKEY is not an OpenSSH public key line (\"ssh-ed25519 AAAA... comment\"): $(printf '%.40s' "$key")"
+else
+  echo "telepresence proxy: no TELEPRESENCE_SSH_PUBKEY: no key may log in until a session authorizes its own (telepresence --deployment)" >&2
+fi
+# The file holds the key line, or nothing.
+authorized() {
+  if [ -n "$key" ]; then printf '%s\n' "$key"; fi
+}
 
 ssh_dir=/home/telepresence/.ssh
 umask 077
 mkdir -p "$ssh_dir"
-printf '%s\n' "$key" > "$ssh_dir/authorized_keys"
+authorized > "$ssh_dir/authorized_keys"
 [ -s "$ssh_dir/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C telepresence-proxy -f "$ssh_dir/ssh_host_ed25519_key"
 
 # The privileged variant (runAsUser 0, for --expose of a port below 1024): only a root session may
@@ -27,7 +36,7 @@ set --
 if [ "$(id -u)" -eq 0 ]; then
   mkdir -p /root/.ssh /run/sshd
   chmod 0755 /run/sshd
-  printf '%s\n' "$key" > /root/.ssh/authorized_keys
+  authorized > /root/.ssh/authorized_keys
   # Options given with -o win over the file's.
   set -- -o PermitRootLogin=prohibit-password -o "AllowUsers=root telepresence"
 fi

@@ -63,7 +63,9 @@ export async function launchDeployment(target: Target, opts: LaunchOptions, prog
       progress(`Creating Service ${opts.name} for port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}`);
       await create(() => apis.core.createNamespacedService({ namespace, body: service }), 'Service', opts.name, namespace);
     }
-    const pod = await waitForProxyPod(apis, namespace, opts, progress, deadline, timeoutMs);
+    const pod = await waitForReadyPod(apis, namespace, {
+      deployment: opts.name, labelSelector: sessionSelector(opts.sessionId), container: opts.container, signal: opts.signal,
+    }, progress, deadline, timeoutMs);
     progress(`Pod ${pod.metadata!.name} is ready (IP ${pod.status!.podIP})`);
     return { podName: pod.metadata!.name!, podIp: pod.status!.podIP!, undo };
   } catch (err) {
@@ -89,17 +91,27 @@ async function create(call: () => Promise<unknown>, kind: string, name: string, 
   }
 }
 
-async function waitForProxyPod(apis: KubeApis, namespace: string, opts: LaunchOptions, progress: (line: string) => void, deadline: number, timeoutMs: number): Promise<V1Pod> {
-  const labelSelector = sessionSelector(opts.sessionId);
+/** Which pods to wait for: those of `deployment` that `labelSelector` selects. */
+export interface PodWait {
+  deployment: string;
+  labelSelector: string;
+  /** The container whose log explains a pod that does not start (default: the proxy's). */
+  container?: string;
+  signal?: AbortSignal;
+}
+
+/** A Running and Ready pod with an IP (the newest such, else waits for the newest), one progress line per pod. */
+export async function waitForReadyPod(apis: KubeApis, namespace: string, opts: PodWait, progress: (line: string) => void, deadline: number, timeoutMs: number): Promise<V1Pod> {
+  const { labelSelector } = opts;
   let announced = '';
   let current: V1Pod | undefined;
   let lastError = '';
-  progress(`Waiting for a pod of Deployment ${opts.name}`);
+  progress(`Waiting for a pod of Deployment ${opts.deployment}`);
   for (;;) {
-    if (opts.signal?.aborted) throw new ClusterError(`interrupted while waiting for the proxy pod of Deployment ${opts.name}`);
+    if (opts.signal?.aborted) throw new ClusterError(`interrupted while waiting for the proxy pod of Deployment ${opts.deployment}`);
     try {
       const pods = (await apis.core.listNamespacedPod({ namespace, labelSelector })).items.filter((p) => !p.metadata?.deletionTimestamp);
-      current = newest(pods);
+      current = newest(pods.filter((p) => isPodReady(p) && p.status?.podIP)) ?? newest(pods);
       lastError = '';
     } catch (err) {
       lastError = apiFailure(err).message;
@@ -112,13 +124,13 @@ async function waitForProxyPod(apis: KubeApis, namespace: string, opts: LaunchOp
       }
       if (isPodReady(current) && current.status?.podIP) return current;
       const hopeless = hopelessReason(current);
-      if (hopeless) throw await notReady(apis, namespace, current, opts.container, `cannot start (${hopeless})`);
+      if (hopeless) throw await notReady(apis, namespace, current, opts.container ?? PROXY_CONTAINER, `cannot start (${hopeless})`);
     }
     if (Date.now() >= deadline) {
       if (!current) {
-        throw new ClusterError(`no pod of the proxy Deployment ${opts.name} appeared within ${timeoutMs / 1000} s (timeouts.proxyPodReady)${lastError ? `: ${lastError}` : ''}`);
+        throw new ClusterError(`no pod of the proxy Deployment ${opts.deployment} appeared within ${timeoutMs / 1000} s (timeouts.proxyPodReady)${lastError ? `: ${lastError}` : ''}`);
       }
-      throw await notReady(apis, namespace, current, opts.container, `did not become ready within ${timeoutMs / 1000} s (timeouts.proxyPodReady)`);
+      throw await notReady(apis, namespace, current, opts.container ?? PROXY_CONTAINER, `did not become ready within ${timeoutMs / 1000} s (timeouts.proxyPodReady)`);
     }
     await pause(Math.min(250, Math.max(0, deadline - Date.now())), opts.signal);
   }

@@ -9,3 +9,13 @@ export const PROXY_IMAGE_VARIABLE = 'TELEPRESENCE_PROXY_IMAGE';
 export function defaultProxyImage(version: string): string {
   return `${PROXY_IMAGE_REPOSITORY}:${version.replace(/[^A-Za-z0-9_.-]/g, '-')}`;
 }
+
+/** How to build (and publish) the image of `version`: the part every "get the right image" hint shares. */
+export function proxyImageBuildHint(version: string): string {
+  return `with proxy-pod/build.sh (add --tag REGISTRY/${PROXY_IMAGE_REPOSITORY}:${version} --push for a cluster that pulls from a registry)`;
+}
+
+/** The fix when the launcher deploys the pod itself: build this release's image, or name one. */
+export function proxyImageFix(version: string): string {
+  return `build ${defaultProxyImage(version)} ${proxyImageBuildHint(version)} or set ${PROXY_IMAGE_VARIABLE} to an image of telepresence ${version}`;
+}

@@ -12,7 +12,9 @@
 //   the podinfo command, the SSH user, the uid, the probe prefix or its answer);
 // - a new REQUIRED PodInfo field, or a field the launcher starts to depend on;
 // - a pod that needs a new env variable to start, or a launcher that needs a new pod behaviour.
-export { POD_PROTOCOL_VERSION, podInfoProtocolVersion, type PodInfo } from './pod-info.js';
+export {
+  POD_PROTOCOL_VERSION, podInfoProtocolVersion, podProtocolMismatch, parsePodInfo, type PodInfo, type PodInfoAsker, type PodInfoCheck,
+} from './pod-info.js';
 export {
   SSH_PORT, SOCKS_PORT, DNS_PORT, POD_SERVICE_HOST, POD_ENV, POD_SETTING_VARIABLES, PODINFO_COMMAND,
   PROXY_SSH_USER, PROXY_CONTAINER, PROXY_UID,
@@ -22,4 +24,4 @@ export { checkDnsMessage, countsFit, dnsErrorReply, skipName, DNS_MAX_QUERY_BYTE
 export {
   guardDnsServer, DNS_TCP_IDLE_MS, DNS_TCP_MAX_CLIENTS, DNS_TCP_MAX_IN_FLIGHT, DNS_MAX_CONCURRENT, type Dns2ServerLike,
 } from './dns-guard.js';
-export { PROXY_IMAGE_REPOSITORY, PROXY_IMAGE_VARIABLE, defaultProxyImage } from './image.js';
+export { PROXY_IMAGE_REPOSITORY, PROXY_IMAGE_VARIABLE, defaultProxyImage, proxyImageBuildHint, proxyImageFix } from './image.js';

@@ -12,7 +12,10 @@ export const POD_SERVICE_HOST = '127.0.0.1';
 
 /** The variables the pod program and its entrypoint read (set in the pod spec, or by tests). */
 export const POD_ENV = {
-  /** Required: the session's one OpenSSH public key line, the only key sshd accepts. */
+  /**
+   * The session's one OpenSSH public key line (a new Deployment always has it). Empty or unset (a shared
+   * Deployment for --deployment): no key is authorized until a session adds its own through the exec API.
+   */
   sshPublicKey: 'TELEPRESENCE_SSH_PUBKEY',
   /** Where `serve` saves the start environment for `telepresence-podinfo` (SSH sessions lack it). */
   stateDir: 'TELEPRESENCE_STATE_DIR',

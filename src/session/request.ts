@@ -1,9 +1,8 @@
 // Step 1: the checks of the request that need nothing but this machine — the method can run here, the
-// proxy operation and every flag given are available with it (`Feature X not supported with method Y`),
+// flags given are available with it (`Feature X not supported with method Y`),
 // the command exists. Nothing is changed; flags this release accepts but does not act on say so.
 import type { SessionOptions } from '../config/index.js';
 import { UnsupportedError, UsageError } from '../errors.js';
-import { operationUnavailable } from '../kube/index.js';
 import { featureNotSupported, type Method, type MethodFeatures } from '../../methods/method.js';
 import { whichCommand } from '../../methods/preload-reach.js';
 import type { Session } from './session.js';
@@ -26,7 +25,7 @@ const FLAG_NEEDS: readonly FlagNeed[] = [
 export function checkRequest(s: Session): Method {
   const { options } = s;
   const method = s.deps.methodFor(options.method);
-  const unsupported = method.checkSupported() ?? operationUnavailable(options.deployment);
+  const unsupported = method.checkSupported();
   if (unsupported instanceof Error) throw unsupported;
   if (unsupported) throw new UnsupportedError(unsupported);
   for (const need of FLAG_NEEDS) {

@@ -191,8 +191,8 @@ describe('kube: proxy pod', function () {
     let err: unknown;
     const started = Date.now();
     try {
-      // An empty public key: the image's entrypoint refuses it and exits 1, so the pod restarts.
-      await deployProxy(target, { name: 'nokey', image: PROXY_IMAGE, sessionId, publicKey: '' }, () => undefined, 8_000);
+      // A malformed public key: the image's entrypoint refuses it and exits 1, so the pod restarts.
+      await deployProxy(target, { name: 'nokey', image: PROXY_IMAGE, sessionId, publicKey: 'ssh-ed25519 not-a-key!' }, () => undefined, 8_000);
     } catch (e) {
       err = e;
     }
@@ -200,7 +200,7 @@ describe('kube: proxy pod', function () {
     expect(Date.now() - started).to.be.within(8_000, 8_000 + 15_000);
     const message = (err as Error).message;
     expect(message).to.match(/^the proxy pod nokey-[a-z0-9]+-[a-z0-9]+ did not become ready within 8 s \(timeouts\.proxyPodReady\): phase Running; container telepresence /);
-    expect(message).to.include('TELEPRESENCE_SSH_PUBKEY is empty');
+    expect(message).to.include('TELEPRESENCE_SSH_PUBKEY is not an OpenSSH public key line');
     expect(await labelledTelepresence(fx)).to.deep.equal([]);
   });
 });

@@ -110,10 +110,30 @@ describe('proxy-pod image (docker, --network none)', function () {
     expect(r.exitCode).to.equal(0);
   });
 
-  it('refuses to start without a public key, saying why', async () => {
-    const r = await execa('docker', ['run', '--name', failing, '--network', 'none', TAG], { reject: false });
+  it('refuses to start with a malformed public key, saying why', async () => {
+    const r = await execa('docker', ['run', '--name', failing, '--network', 'none', '-e', 'TELEPRESENCE_SSH_PUBKEY=ssh-ed25519 not-base64!', TAG], { reject: false });
     expect(r.exitCode).to.equal(1);
-    expect(r.stderr).to.equal("telepresence proxy: TELEPRESENCE_SSH_PUBKEY is empty: the pod spec must carry the session's OpenSSH public key");
+    expect(r.stderr).to.equal('telepresence proxy: TELEPRESENCE_SSH_PUBKEY is not an OpenSSH public key line ("ssh-ed25519 AAAA... comment"): ssh-ed25519 not-base64!');
+  });
+
+  it('starts without a public key (--deployment): nobody logs in until a key line is added, which then logs in at once', async () => {
+    const keyless = `tp-proxy-test-keyless-${process.pid}`;
+    try {
+      await execa('docker', ['run', '-d', '--name', keyless, '--network', 'none', TAG]);
+      await until('sshd without a key', async () => (await logs(keyless)).includes('Server listening on 0.0.0.0 port 8022'));
+      expect((await logs(keyless)).split('\n')).to.include('telepresence proxy: no TELEPRESENCE_SSH_PUBKEY: no key may log in until a session authorizes its own (telepresence --deployment)');
+      expect((await execa('docker', ['exec', keyless, 'cat', '/home/telepresence/.ssh/authorized_keys'])).stdout).to.equal('');
+      await execa('docker', ['exec', '-i', keyless, 'sh', '-c', 'umask 077; cat > /tmp/good'], { input: fs.readFileSync(path.join(keys, 'good')) });
+      const login = () => execa('docker', ['exec', keyless, 'ssh', ...SSH_OPTS, '-i', '/tmp/good', 'telepresence@127.0.0.1', 'id -u'], { reject: false });
+      const before = await login();
+      expect([before.exitCode, before.stderr]).to.deep.equal([255, 'telepresence@127.0.0.1: Permission denied (publickey).']);
+      const pubkey = fs.readFileSync(path.join(keys, 'good.pub'), 'utf8').trim();
+      await execa('docker', ['exec', keyless, 'sh', '-c', 'printf "%s\\n" "$1" >> /home/telepresence/.ssh/authorized_keys', 'sh', pubkey]);
+      const after = await login();
+      expect([after.exitCode, after.stdout]).to.deep.equal([0, '1000']);
+    } finally {
+      await execa('docker', ['rm', '-f', keyless], { reject: false });
+    }
   });
 
   it('privileged variant (--user 0): root and telepresence both log in with the key and read pod info', async () => {
