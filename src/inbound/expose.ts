@@ -54,8 +54,15 @@ export async function exposePorts(tunnel: ForwardingTunnel, mappings: readonly P
   return { counts, close };
 }
 
+/**
+ * Joins a cluster connection (an SSH channel) to a new connection to the local port, byte for byte and with
+ * half-close, as TCP would: each side's end travels behind its data. Only an error, a refused local connect or
+ * an SSH channel that is gone ends the other side at once. (ssh2's destroy() sends CLOSE at once and drops what
+ * still waits for sshd's window: a 10 MB download through a relay that destroyed the channel when the local
+ * server closed came up 0.9 MB short.)
+ */
 function relay(stream: Duplex, m: PortMapping, counts: ExposeCounts, log: (line: string) => void): void {
-  const local = net.connect({ host: '127.0.0.1', port: m.workstationPort });
+  const local = net.connect({ host: '127.0.0.1', port: m.workstationPort, allowHalfOpen: true });
   local.setNoDelay(true);
   let connected = false;
   local.once('connect', () => {
@@ -72,6 +79,11 @@ function relay(stream: Duplex, m: PortMapping, counts: ExposeCounts, log: (line:
     stream.destroy();
   });
   stream.on('error', () => local.destroy());
-  stream.on('close', () => local.destroy());
-  local.on('close', () => stream.destroy());
+  // ssh2 emits 'close' after 'end' (so pipe() has ended `local`): what was handed to `local` still reaches
+  // the local server, then the connection goes, since nothing it sends can reach the cluster any more.
+  stream.on('close', () => (connected ? local.destroySoon() : local.destroy()));
+  // A clean close comes after both ends, so pipe() has ended the channel, which sends what it holds first.
+  local.on('close', (hadError) => {
+    if (hadError) stream.destroy();
+  });
 }

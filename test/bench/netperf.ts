@@ -4,6 +4,7 @@
 //     answers each byte it reads with one byte.
 //   NETPERF=client HOST=.. : BULK_RUNS downloads of BYTES bytes (the median counts), then REQUESTS
 //     sequential connect + one-byte request + first byte of the answer; prints {"mbps","p50","p99",..}.
+//     With WAIT_MS it first retries one such request for that long (a path that is still being set up).
 import net from 'node:net';
 
 const env = process.env;
@@ -13,6 +14,7 @@ const BYTES = Number(env.BYTES ?? 100 * 1024 * 1024);
 const REQUESTS = Number(env.REQUESTS ?? 200);
 const BULK_RUNS = Number(env.BULK_RUNS ?? 3);
 const TIMEOUT_MS = Number(env.TIMEOUT_MS ?? 120_000);
+const WAIT_MS = Number(env.WAIT_MS ?? 0);
 
 function serve(): void {
   const chunk = Buffer.alloc(256 * 1024, 0x62);
@@ -75,11 +77,29 @@ function firstByte(host: string): Promise<number> {
   });
 }
 
+/** Until WAIT_MS have passed, one request each 200 ms (each bounded by 1 s) until one is answered. */
+async function waitAnswered(host: string): Promise<void> {
+  for (const deadline = Date.now() + WAIT_MS; ;) {
+    const answered = await new Promise<boolean>((resolve) => {
+      const sock = net.connect(LAT_PORT, host, () => sock.write('x'));
+      const done = (ok: boolean): void => { clearTimeout(timer); sock.destroy(); resolve(ok); };
+      const timer = setTimeout(() => done(false), 1000);
+      sock.once('data', () => done(true));
+      sock.once('error', () => done(false));
+      sock.once('close', () => done(false));
+    });
+    if (answered) return;
+    if (Date.now() > deadline) throw new Error(`netperf client: ${host}:${LAT_PORT} did not answer within ${WAIT_MS} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 
 async function client(): Promise<void> {
   const host = env.HOST;
   if (!host) throw new Error('netperf client: set HOST to the server address');
+  if (WAIT_MS > 0) await waitAnswered(host);
   const rates: number[] = [];
   for (let i = 0; i < BULK_RUNS; i++) rates.push(BYTES / (1024 * 1024) / await bulk(host));
   rates.sort((a, b) => a - b);

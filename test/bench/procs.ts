@@ -18,8 +18,11 @@ export interface Background {
   stop(): Promise<void>;
 }
 
-/** Starts `command` and resolves once `ready` matches its stdout+stderr (so far), or fails at the deadline. */
-export function startUntil(command: string, args: string[], ready: RegExp, env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<Background> {
+/**
+ * Starts `command` and resolves once `ready` matches its stdout+stderr (so far), or fails at the deadline;
+ * `ready` null: once it has started (a command that prints nothing; the caller checks what it serves).
+ */
+export function startUntil(command: string, args: string[], ready: RegExp | null, env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<Background> {
   const proc = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
@@ -39,13 +42,19 @@ export function startUntil(command: string, args: string[], ready: RegExp, env: 
     const timer = setTimeout(() => void bg.stop().then(() => reject(new Error(`${command} not ready after ${timeoutMs} ms: ${out.slice(-2000)}`))), timeoutMs);
     const onData = (d: Buffer): void => {
       out += d.toString();
-      if (ready.test(out)) {
+      if (ready?.test(out)) {
         clearTimeout(timer);
         resolve(bg);
       }
     };
     proc.stdout!.on('data', onData);
     proc.stderr!.on('data', onData);
+    if (ready === null) {
+      proc.once('spawn', () => {
+        clearTimeout(timer);
+        resolve(bg);
+      });
+    }
     proc.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`${command} exited (${code}) before it was ready: ${out.slice(-2000)}`));

@@ -6,42 +6,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { NETPERF, netperfPod, RUN_TIMEOUT_MS, runClientPod, SIZES } from './netperf-pods.js';
 import { must, parseResult, ROOT, runBounded, startUntil, type NetperfResult } from './procs.js';
 import { startSshuttle } from './sshuttle.js';
 
 const NS = 'tp-bench-tput';
-const ECHO_IMAGE = 'telepresence-test/echo:dev';
-const NETPERF = path.join(ROOT, 'dist/test/bench/netperf.js');
-const BYTES = Number(process.env.BENCH_BYTES ?? 100 * 1024 * 1024);
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
-const BULK_RUNS = Number(process.env.BENCH_BULK_RUNS ?? 3);
-const RUN_TIMEOUT_MS = 600_000;
+const BYTES = Number(SIZES.BYTES);
+const REQUESTS = Number(SIZES.REQUESTS);
+const BULK_RUNS = Number(SIZES.BULK_RUNS);
 // sshuttle-nlc: sshuttle --no-latency-control (no cap on data in flight), for reference; the aims use sshuttle.
 const ALL = ['direct', 'port-forward', 'vpn-tcp', 'inject-tcp', 'sshuttle', 'sshuttle-nlc'] as const;
 type Variant = (typeof ALL)[number];
-
-/** A pod running netperf.js's compiled text with node (echo image) in `mode`. */
-function netperfPod(name: string, vars: Record<string, string>, restart: 'Always' | 'Never'): string {
-  const env = Object.entries({ ...vars, BYTES: String(BYTES), REQUESTS: String(REQUESTS), BULK_RUNS: String(BULK_RUNS) }).map(([n, value]) => ({ name: n, value }));
-  return JSON.stringify({
-    apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: name } },
-    spec: { restartPolicy: restart, containers: [{ name: 'netperf', image: ECHO_IMAGE, imagePullPolicy: 'Never', env,
-      command: ['/usr/local/bin/node', '--input-type=module', '-e', fs.readFileSync(NETPERF, 'utf8')],
-      ...(restart === 'Always' ? { readinessProbe: { tcpSocket: { port: 9002 }, periodSeconds: 1 } } : {}) }] },
-  });
-}
-
-async function direct(env: NodeJS.ProcessEnv, host: string): Promise<NetperfResult> {
-  must('kubectl', ['-n', NS, 'apply', '-f', '-'], { env, input: netperfPod('netperf-client', { NETPERF: 'client', HOST: host }, 'Never') });
-  // Poll the pod's phase (bounded) rather than wait for one phase: a failed client must end the wait too.
-  for (const deadline = Date.now() + RUN_TIMEOUT_MS; ;) {
-    const phase = must('kubectl', ['-n', NS, 'get', 'pod', 'netperf-client', '-o', 'jsonpath={.status.phase}'], { env });
-    if (phase === 'Succeeded' || phase === 'Failed') break;
-    if (Date.now() > deadline) throw new Error(`direct: the client pod is still ${phase} after ${RUN_TIMEOUT_MS} ms`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return parseResult('direct', must('kubectl', ['-n', NS, 'logs', 'netperf-client'], { env }));
-}
 
 async function portForward(env: NodeJS.ProcessEnv, clientEnv: NodeJS.ProcessEnv): Promise<NetperfResult> {
   const pf = await startUntil('kubectl', ['-n', NS, 'port-forward', 'pod/netperf-server', ':9001', ':9002'],
@@ -84,7 +59,7 @@ async function main(): Promise<void> {
     for (const v of picked) {
       console.error(`bench: ${v} ...`);
       try {
-        if (v === 'direct') results.set(v, await direct(env, host));
+        if (v === 'direct') results.set(v, await runClientPod(env, NS, 'netperf-client', { HOST: host }));
         else if (v === 'port-forward') results.set(v, await portForward(env, clientEnv));
         else if (v === 'vpn-tcp' || v === 'inject-tcp') results.set(v, await underTelepresence(v, clientEnv, path.join(dir, `${v}.log`)));
         else {

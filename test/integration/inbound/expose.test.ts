@@ -77,6 +77,32 @@ describe('--expose: SSH remote forwards to local ports (real sshd on 127.0.0.1)'
     }
   });
 
+  it('a 16 MB answer that the local server ends at once reaches a client that reads late, whole', async () => {
+    // The server writes everything and closes before the channel can send it: what waits for sshd's window
+    // (the client does not read for 300 ms) must still go out before the channel's end.
+    const big = 16 * 2 ** 20;
+    const sender = net.createServer((s) => s.end(Buffer.alloc(big, 7)));
+    await new Promise<void>((r) => sender.listen(0, '127.0.0.1', r));
+    const remote = await freePort();
+    const exposed = await exposePorts(tunnel, [{ workstationPort: (sender.address() as net.AddressInfo).port, podPort: remote }], () => undefined);
+    try {
+      const got = await new Promise<number>((resolve, reject) => {
+        let n = 0;
+        const s = net.connect(remote, '127.0.0.1', () => {
+          s.pause();
+          setTimeout(() => s.resume(), 300);
+        });
+        s.on('data', (d: Buffer) => (n += d.length));
+        s.on('error', reject);
+        s.on('close', () => resolve(n));
+      });
+      expect(got).to.equal(big);
+    } finally {
+      await exposed.close();
+      sender.close();
+    }
+  });
+
   it('a remote port that is taken fails the call, and the forwards made before it are stopped', async () => {
     const [first, taken] = [await freePort(), await freePort()];
     // sshd binds "localhost" (GatewayPorts no): both loopback addresses must be taken.
