@@ -7,6 +7,7 @@ import type { Repairer } from '../../../src/changes.js';
 import { createSessionParser } from '../../../src/cli/session-parser.js';
 import { resolveSessionOptions } from '../../../src/cli/options.js';
 import { defaultConfig } from '../../../src/config/index.js';
+import type { MissingPiece } from '../../../src/engine/mount.js';
 import type { Cluster } from '../../../src/kube/index.js';
 import { runSession } from '../../../src/session/run.js';
 import type { SessionDeps } from '../../../src/session/session.js';
@@ -34,6 +35,8 @@ export interface FakeOptions {
   clusterRepairers?: Repairer<never>[];
   hostRepairers?: Repairer<never>[];
   argv?: string[];
+  /** What the fake workstation lacks for sshfs (default: nothing). */
+  missingPiece?: MissingPiece;
 }
 
 export async function runFakeSession(o: FakeOptions = {}): Promise<FakeRun> {
@@ -89,7 +92,7 @@ export async function runFakeSession(o: FakeOptions = {}): Promise<FakeRun> {
     },
     methodFor: () => method,
     volumes: {
-      missing: () => null,
+      missing: () => o.missingPiece ?? null,
       mount: async (_tunnel, mo) => {
         step('mount');
         return { mountPoint: mo.mountPoint, unmount: async () => { events.push('undo mount'); return 'unmounted' as const; } };
