@@ -35,10 +35,12 @@ export interface SshfsArgsOptions {
  * sshfs in passive mode speaks sftp on its stdin/stdout (our channel); in the foreground, so that its
  * exit is seen. No default_permissions: the pod's sshd (as the pod's user) decides what may be read,
  * so modes and owners show as the pod has them and the invoking user reads what the pod's user can.
- * transform_symlinks: an absolute link in the pod points into the mount, not at this workstation's file.
+ * transform_symlinks: an absolute link in the pod (/var/run -> /run) points into the mount, not at this
+ * workstation's file; no_contain_symlinks: Debian's sshfs otherwise refuses (EPERM) every link with a `..`,
+ * the transformed ones included.
  */
 export function sshfsArgs(o: SshfsArgsOptions): string[] {
-  const opts = ['passive', `fsname=${o.fsname}`, 'subtype=sshfs', 'transform_symlinks', ...(o.allowOther ? ['allow_other'] : [])];
+  const opts = ['passive', `fsname=${o.fsname}`, 'subtype=sshfs', 'transform_symlinks', 'no_contain_symlinks', ...(o.allowOther ? ['allow_other'] : [])];
   return ['-f', '-o', opts.join(','), 'pod:/', o.mountPoint];
 }
 

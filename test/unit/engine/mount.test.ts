@@ -20,9 +20,9 @@ describe('engine: mounts', () => {
 
   it('sshfs: passive and in the foreground, named for the session, no allow_other unless under sudo', () => {
     expect(sshfsArgs({ mountPoint: '/tmp/tel-1/fs', fsname: 'telepresence-abc', allowOther: false })).to.deep.equal([
-      '-f', '-o', 'passive,fsname=telepresence-abc,subtype=sshfs,transform_symlinks', 'pod:/', '/tmp/tel-1/fs',
+      '-f', '-o', 'passive,fsname=telepresence-abc,subtype=sshfs,transform_symlinks,no_contain_symlinks', 'pod:/', '/tmp/tel-1/fs',
     ]);
-    expect(sshfsArgs({ mountPoint: '/m', fsname: 'telepresence-abc', allowOther: true })[2]).to.equal('passive,fsname=telepresence-abc,subtype=sshfs,transform_symlinks,allow_other');
+    expect(sshfsArgs({ mountPoint: '/m', fsname: 'telepresence-abc', allowOther: true })[2]).to.equal('passive,fsname=telepresence-abc,subtype=sshfs,transform_symlinks,no_contain_symlinks,allow_other');
   });
 
   const head = "Warning: the pod's volumes are not mounted ($TELEPRESENCE_ROOT is empty):";
