@@ -1,6 +1,7 @@
 // The pod's root on the workstation: sshfs in passive mode, its stdin/stdout piped to an `sftp`
 // subsystem channel of the session's SSH connection (no second login; the key never leaves memory).
-// Ready once the kernel lists the mount; unmount() detaches it, lazily when busy, and ends sshfs.
+// Ready once the kernel lists the mount; unmount() detaches it, lazily when busy, and ends sshfs. The
+// journal entry and its repairer unmount what a dead session left.
 import { rmdirSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import type { Repairer } from '../changes.js';
