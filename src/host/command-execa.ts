@@ -68,7 +68,7 @@ export const execaRunner: HostCommandRunner = {
   },
 
   async start(file, args, opts = {}) {
-    const child = execa(file, [...args], { reject: false, buffer: false, stdin: 'ignore', ...(opts.env ? { env: opts.env } : {}) });
+    const child = execa(file, [...args], { reject: false, buffer: false, stdin: opts.pipeStdin ? 'pipe' : 'ignore', ...(opts.env ? { env: opts.env } : {}) });
     if (child.pid === undefined) {
       // Not spawned: execa settles with the reason (ENOENT, EACCES) on a later tick.
       throw startError(file, args, (await child) as SpawnFailure);
@@ -79,6 +79,7 @@ export const execaRunner: HostCommandRunner = {
     );
     const running: RunningCommand = {
       pid: child.pid,
+      ...(opts.pipeStdin && child.stdin ? { stdin: child.stdin } : {}),
       stdout: child.stdout,
       stderr: child.stderr,
       kill: (signal = 'SIGTERM') => void child.kill(signal),

@@ -16,6 +16,12 @@ export interface CommandOptions {
   timeoutMs?: number;
 }
 
+/** How a long-running command starts. */
+export interface StartOptions extends Pick<CommandOptions, 'env'> {
+  /** A pipe for its stdin (sshfs in passive mode speaks sftp on stdin/stdout); default: ignored. */
+  pipeStdin?: boolean;
+}
+
 export interface CommandResult {
   /** The command's exit code; 128 + N when signal N killed it. */
   exitCode: number;
@@ -31,6 +37,8 @@ export interface CommandExit {
 /** A long-running command (kubectl port-forward). Read its streams at once: they are not buffered. */
 export interface RunningCommand {
   readonly pid: number;
+  /** Only with StartOptions.pipeStdin. */
+  readonly stdin?: NodeJS.WritableStream;
   readonly stdout: NodeJS.ReadableStream;
   readonly stderr: NodeJS.ReadableStream;
   kill(signal?: NodeJS.Signals): void;
@@ -42,7 +50,7 @@ export interface HostCommandRunner {
   /** Runs to the end; a non-zero exit is a result. Not installed or not startable: a HostError. */
   run(file: string, args: readonly string[], opts?: CommandOptions): Promise<CommandResult>;
   /** Starts and returns once it runs (its pid is known). Not installed: a HostError. */
-  start(file: string, args: readonly string[], opts?: Pick<CommandOptions, 'env'>): Promise<RunningCommand>;
+  start(file: string, args: readonly string[], opts?: StartOptions): Promise<RunningCommand>;
 }
 
 let current: HostCommandRunner = execaRunner;
@@ -91,7 +99,7 @@ export async function runChecked(file: string, args: readonly string[], opts?: C
   return result.stdout;
 }
 
-export async function startHostCommand(file: string, args: readonly string[], opts?: Pick<CommandOptions, 'env'>): Promise<RunningCommand> {
+export async function startHostCommand(file: string, args: readonly string[], opts?: StartOptions): Promise<RunningCommand> {
   const line = commandLine(file, args);
   const t0 = Date.now();
   let child: RunningCommand;

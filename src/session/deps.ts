@@ -1,6 +1,8 @@
 // The real parts a session talks to: the cluster (src/kube), the tunnel (src/tunnel), the methods,
-// the user process, the journal directory and the host's repairers. Unit tests pass fakes instead.
+// the user process, sshfs, the journal directory and the host's repairers. Unit tests pass fakes instead.
+import { missingFusePiece } from '../host/fuse.js';
 import { resolverRepairer } from '../host/resolver.js';
+import { mountPodRoot, mountRepairer } from '../inbound/mount.js';
 import { openCluster } from '../kube/index.js';
 import { connectToProxy } from '../tunnel/connect.js';
 import { portForwardRepairer } from '../tunnel/port-forward.js';
@@ -17,7 +19,8 @@ export function defaultDeps(env: NodeJS.ProcessEnv): SessionDeps {
     methodFor,
     startUserProcess: (launch) => UserProcess.start(launch),
     generateKey: generateSessionKey,
+    volumes: { missing: missingFusePiece, mount: mountPodRoot },
     journalDir: journalDir(env),
-    hostRepairers: [portForwardRepairer, resolverRepairer, ...methodRepairers],
+    hostRepairers: [portForwardRepairer, resolverRepairer, mountRepairer, ...methodRepairers],
   };
 }

@@ -9,10 +9,11 @@ import type { Method } from '../../methods/method.js';
 import { readPodInfo } from './pod-info.js';
 import type { PodConnection, Session } from './session.js';
 
-export async function podEnvironment(s: Session, connection: PodConnection, pod: ProxyPod, method: Method): Promise<Record<string, string>> {
+/** `root`: where the pod's root is mounted ($TELEPRESENCE_ROOT), '' when it is not. */
+export async function podEnvironment(s: Session, connection: PodConnection, pod: ProxyPod, method: Method, root = ''): Promise<Record<string, string>> {
   const info = await readPodInfo(connection.tunnel, proxyImage(s.env));
   const env = clusterEnvironment(info.env, {
-    pod: pod.podName, container: PROXY_CONTAINER, method: method.name, mounts: info.mountpoints.join(':'), root: '',
+    pod: pod.podName, container: PROXY_CONTAINER, method: method.name, mounts: info.mountpoints.join(':'), root,
   });
   const { envJson, envFile } = s.options;
   if (envJson) writeFileSync(envJson, formatEnvJson(env));

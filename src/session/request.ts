@@ -5,6 +5,7 @@ import type { SessionOptions } from '../config/index.js';
 import { UnsupportedError, UsageError } from '../errors.js';
 import { featureNotSupported, type Method, type MethodFeatures } from '../../methods/method.js';
 import { whichCommand } from '../../methods/preload-reach.js';
+import { checkMountPath } from './mount.js';
 import type { Session } from './session.js';
 
 interface FlagNeed {
@@ -37,8 +38,6 @@ export function checkRequest(s: Session): Method {
   if (options.localCluster) {
     s.warn('Warning: --local-cluster is ignored in this release: the DNS and connect recursion checks of local clusters come in a later one');
   }
-  if (typeof options.mount === 'string') {
-    s.warn(`Warning: --mount ${options.mount} is ignored: this release does not mount the pod's volumes yet (TELEPRESENCE_ROOT is empty)`);
-  }
+  checkMountPath(options.mount);
   return method;
 }

@@ -1,6 +1,6 @@
 // One run of a session, as its list of steps: check the request, find the cluster, repair what dead
-// sessions left, check the proxy operation, journal, method preflight, proxy pod, tunnel, environment,
-// method set-up, user process. One undo stack is unwound on every exit path (normal exit, Ctrl-C,
+// sessions left, check the proxy operation, journal, method preflight, proxy pod, tunnel, the pod's
+// volumes, environment, method set-up, user process. One undo stack is unwound on every exit path (normal exit, Ctrl-C,
 // SIGTERM, SIGHUP, a lost connection); what must survive a SIGKILL is in the journal.
 import { randomBytes } from 'node:crypto';
 import type { Config, SessionOptions } from '../config/index.js';
@@ -10,6 +10,7 @@ import { connectToPod } from './connect.js';
 import { defaultDeps } from './deps.js';
 import { podEnvironment } from './environment.js';
 import { exposeInbound } from './inbound.js';
+import { mountVolumes } from './mount.js';
 import { SessionJournal } from './journal.js';
 import { launchUserProcess } from './launch.js';
 import { preflightMethod, prepareMethod } from './method.js';
@@ -59,7 +60,8 @@ async function steps(s: Session): Promise<number> {
   const key = s.deps.generateKey(sessionId);
   const pod = await startProxy(s, operation, method, sessionId, key, journal, cluster.namespace);
   const connection = await connectToPod(s, cluster, pod, key, journal);
-  const clusterEnv = await podEnvironment(s, connection, pod, method);
+  const root = await mountVolumes(s, connection, sessionId, journal);
+  const clusterEnv = await podEnvironment(s, connection, pod, method, root);
   await prepareMethod(s, method, cluster, connection, journal);
   await exposeInbound(s, connection, pod.automaticPorts ?? []);
   return launchUserProcess(s, method, clusterEnv, connection, cluster.context);

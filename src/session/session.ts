@@ -2,6 +2,8 @@
 // and the parts it talks to (SessionDeps: the real cluster and tunnel, or fakes in unit tests).
 import type { ChangeJournal, Repairer } from '../changes.js';
 import type { Config, MethodName, SessionOptions } from '../config/index.js';
+import type { MissingPiece } from '../engine/mount.js';
+import type { MountFailure, MountOptions, PodMount, SftpOpener } from '../inbound/mount.js';
 import type { Cluster, ClusterTargetOptions } from '../kube/index.js';
 import type { Log } from '../log.js';
 import type { ConnectTimeouts, ProxyConnection } from '../tunnel/connect.js';
@@ -18,7 +20,7 @@ export interface Terminal {
 
 /** The tunnel to the proxy pod as the session uses it. */
 export interface PodConnection {
-  tunnel: Pick<ProxyConnection['tunnel'], 'openStream' | 'exec' | 'forwardIn'>;
+  tunnel: Pick<ProxyConnection['tunnel'], 'openStream' | 'exec' | 'forwardIn' | 'openSubsystem'>;
   /** Resolves with the reason when the connection is lost (never after close()). */
   lost: Promise<string>;
   close(): void;
@@ -37,6 +39,11 @@ export interface SessionDeps {
   methodFor(name: MethodName): Method;
   startUserProcess(launch: UserProcessLaunch): Promise<RunningUserProcess>;
   generateKey(sessionId: string): SessionKey;
+  /** sshfs on this workstation: what it lacks, and mounting the pod's root over an sftp channel. */
+  volumes: {
+    missing(env: NodeJS.ProcessEnv, isRoot: boolean): MissingPiece | null;
+    mount(tunnel: SftpOpener, o: MountOptions): Promise<PodMount | MountFailure>;
+  };
   /** Where this workstation keeps its session journals. */
   journalDir: string;
   /** Repairers of the journal kinds that live on the host (the cluster brings its own). */

@@ -1,5 +1,6 @@
 // The SSH connection to the proxy pod's sshd (through the port-forward): one direct-tcpip channel per
-// outbound TCP connection, remote forwards for --expose, exec for pod info. Loss is reported once.
+// outbound TCP connection, remote forwards for --expose, exec for pod info, sftp for the volumes.
+// Loss is reported once.
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
@@ -94,6 +95,16 @@ export class SshTunnel extends EventEmitter {
   requestInteractive(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.client.exec('exec cat >/dev/null', { pty: true }, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  /** A channel to an sshd subsystem (`sftp`: sshfs speaks it over this very connection, no second login). */
+  openSubsystem(name: string): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      this.client.subsys(name, (err, channel) => {
+        if (err) reject(new ClusterError(`cannot open the ${name} subsystem of the proxy pod's sshd: ${err.message}`));
+        else resolve(channel);
+      });
     });
   }
 

@@ -99,7 +99,8 @@ export class SwapDeploymentOperation implements ProxyOperation {
       const line = await restoreSwap(apis, namespace, name, ctx.sessionId);
       if (line) ctx.progress(line);
     });
-    await recordSwap(apis, namespace, original, { sessionId: ctx.sessionId, replicas, lease, copy });
+    const recorded = await recordSwap(apis, namespace, name, { sessionId: ctx.sessionId, lease, copy });
+    if (recorded !== replicas) ctx.progress(`Deployment ${name} was scaled to ${replicasText(recorded)} meanwhile: that count is restored at exit`);
     await waitForOriginalPods(apis, namespace, original, ctx);
     return {
       podName: proxy.podName, podIp: proxy.podIp, sshUser: needsPrivileged(exposePorts) ? 'root' : PROXY_SSH_USER, automaticPorts,

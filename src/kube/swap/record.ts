@@ -20,26 +20,40 @@ export function readDeployment(apis: KubeApis, namespace: string, name: string):
   return nullIfNotFound(apis.apps.readNamespacedDeployment({ namespace, name }));
 }
 
-/** Annotates the original with the record and scales it to 0, unless it changed since `original` was read. */
-export async function recordSwap(apis: KubeApis, namespace: string, original: V1Deployment, record: SwapRecord): Promise<void> {
-  const name = original.metadata!.name!;
-  try {
-    await mergePatch(apis, namespace, name, {
-      metadata: {
-        resourceVersion: original.metadata!.resourceVersion,
-        annotations: {
-          [SWAP_ANNOTATIONS.session]: record.sessionId,
-          [SWAP_ANNOTATIONS.replicas]: String(record.replicas),
-          [SWAP_ANNOTATIONS.lease]: record.lease,
-          [SWAP_ANNOTATIONS.copy]: record.copy,
+/**
+ * Annotates the original with the record and scales it to 0, read afresh just before: its status moves
+ * while the copy starts (a rollout finishing, pods coming back after a restore), so a conflict is read
+ * again and retried; a change that matters (deleted, swapped by another session, scaled to 0) stops it.
+ * Resolves with the replica count recorded.
+ */
+export async function recordSwap(apis: KubeApis, namespace: string, name: string, record: Omit<SwapRecord, 'replicas'>): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const current = await readDeployment(apis, namespace, name);
+    if (!current) throw new ClusterError(`Deployment ${name} was deleted from namespace "${namespace}" while it was being swapped`);
+    const other = readSwapRecord(current);
+    if (other && other.sessionId !== record.sessionId) throw new ClusterError(`Deployment ${name} was swapped by telepresence session ${other.sessionId} while this session was swapping it: run telepresence again once that session ended`);
+    const replicas = current.spec?.replicas ?? 1;
+    if (replicas === 0) throw new ClusterError(`Deployment ${name} was scaled to 0 while it was being swapped: there is nothing to swap; scale it up and run telepresence again`);
+    try {
+      await mergePatch(apis, namespace, name, {
+        metadata: {
+          resourceVersion: current.metadata!.resourceVersion,
+          annotations: {
+            [SWAP_ANNOTATIONS.session]: record.sessionId,
+            [SWAP_ANNOTATIONS.replicas]: String(replicas),
+            [SWAP_ANNOTATIONS.lease]: record.lease,
+            [SWAP_ANNOTATIONS.copy]: record.copy,
+          },
         },
-      },
-      spec: { replicas: 0 },
-    });
-  } catch (err) {
-    const f = apiFailure(err);
-    if (f.code === 409) throw new ClusterError(`Deployment ${name} changed while it was being swapped (another run or a rollout): run telepresence again`);
-    throw new ClusterError(`cannot scale Deployment ${name} to 0 in namespace "${namespace}": ${f.message}`);
+        spec: { replicas: 0 },
+      });
+      return replicas;
+    } catch (err) {
+      const f = apiFailure(err);
+      if (f.code === 409 && attempt < 10) continue;
+      if (f.code === 409) throw new ClusterError(`Deployment ${name} kept changing while it was being swapped (another run or a rollout): run telepresence again`);
+      throw new ClusterError(`cannot scale Deployment ${name} to 0 in namespace "${namespace}": ${f.message}`);
+    }
   }
 }
 

@@ -157,9 +157,15 @@ describe('--swap-deployment (e2e, inject-tcp)', function () {
     const s = await swapIn(tmpDir());
     await kill9(s);
     expect((await read()).spec?.replicas).to.equal(0);
-    const next = await telepresence([...args(s.env.HOME), '--new-deployment', `next-${s.record.sessionId}`, '--run', 'true'], s.env);
+    // The next run swaps the same Deployment again: its pods come back (the status moves) while the copy starts.
+    const next = await telepresence([...args(s.env.HOME), '--swap-deployment', 'echo', '--run', 'true'], s.env);
     expect(next.exitCode, next.stderr).to.equal(0);
-    expect(next.stderr).to.include('T: Repaired: Restored Deployment echo to 2 replicas');
+    const progress = next.stderr.split('\n').filter((l) => l.startsWith('T: ') && /Restored|Swapping/.test(l));
+    expect(progress).to.deep.equal([
+      'T: Repaired: Restored Deployment echo to 2 replicas',
+      'T: Swapping Deployment echo (2 replicas) for a proxy pod',
+      'T: Restored Deployment echo to 2 replicas',
+    ]);
     await expectRestored();
   });
 

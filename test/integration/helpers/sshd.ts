@@ -1,5 +1,5 @@
 // A real OpenSSH sshd on 127.0.0.1 for tests: a fresh host key, only the given public key authorized
-// (as root), TCP forwarding allowed. stop() kills it and removes its directory.
+// (as root), TCP forwarding and the sftp subsystem allowed. stop() kills it and removes its directory.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -32,7 +32,7 @@ export async function startTestSshd(authorizedKey: string): Promise<TestSshd> {
   writeFileSync(path.join(dir, 'sshd_config'), [
     `ListenAddress 127.0.0.1:${port}`, `HostKey ${dir}/host_key`, `AuthorizedKeysFile ${dir}/authorized_keys`,
     'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'PermitRootLogin prohibit-password',
-    'StrictModes no', 'UsePAM no', 'PidFile none', 'AllowTcpForwarding yes',
+    'StrictModes no', 'UsePAM no', 'PidFile none', 'AllowTcpForwarding yes', 'Subsystem sftp /usr/lib/openssh/sftp-server',
   ].join('\n') + '\n');
   const sshd = execa('/usr/sbin/sshd', ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { reject: false });
   await untilListening(port, 10_000);

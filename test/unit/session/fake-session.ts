@@ -7,13 +7,14 @@ import type { Repairer } from '../../../src/changes.js';
 import { createSessionParser } from '../../../src/cli/session-parser.js';
 import { resolveSessionOptions } from '../../../src/cli/options.js';
 import { defaultConfig } from '../../../src/config/index.js';
+import type { MissingPiece } from '../../../src/engine/mount.js';
 import type { Cluster } from '../../../src/kube/index.js';
 import { runSession } from '../../../src/session/run.js';
 import type { SessionDeps } from '../../../src/session/session.js';
 import type { Method } from '../../../methods/method.js';
 import { POD_PROTOCOL_VERSION } from '../../../src/protocol/index.js';
 
-export const STEPS = ['openCluster', 'check', 'preflight', 'apply', 'connect', 'podinfo', 'prepare', 'startUserProcess'] as const;
+export const STEPS = ['openCluster', 'check', 'preflight', 'apply', 'connect', 'mount', 'podinfo', 'prepare', 'startUserProcess'] as const;
 export type Step = (typeof STEPS)[number];
 
 export interface FakeRun {
@@ -22,6 +23,8 @@ export interface FakeRun {
   stderr: string;
   events: string[];
   journalDir: string;
+  /** The user process's environment (when it started). */
+  userEnv: Record<string, string> | null;
 }
 
 export const POD_INFO = JSON.stringify({ protocolVersion: POD_PROTOCOL_VERSION, env: { FROM_POD: 'yes' }, hostname: 'p', hosts: '', resolv: '', mountpoints: [] });
@@ -36,10 +39,13 @@ export interface FakeOptions {
   automaticPorts?: number[];
   /** What the cluster-side repair of expired swaps reports. */
   swapRepairs?: { restored: string[]; alive: string[] };
+  /** What the fake workstation lacks for sshfs (default: nothing). */
+  missingPiece?: MissingPiece;
 }
 
 export async function runFakeSession(o: FakeOptions = {}): Promise<FakeRun> {
   const events: string[] = [];
+  let userEnv: Record<string, string> | null = null;
   const step = (name: Step) => {
     events.push(name);
     if (o.failAt === name) throw new Error(`${name} failed`);
@@ -77,6 +83,7 @@ export async function runFakeSession(o: FakeOptions = {}): Promise<FakeRun> {
       return {
         tunnel: {
           openStream: () => Promise.reject(new Error('no streams in this fake')),
+          openSubsystem: () => Promise.reject(new Error('no subsystems in this fake')),
           exec: async () => { step('podinfo'); return POD_INFO; },
           forwardIn: async (_addr, port) => {
             events.push(`forwardIn ${port}`);
@@ -88,9 +95,17 @@ export async function runFakeSession(o: FakeOptions = {}): Promise<FakeRun> {
       };
     },
     methodFor: () => method,
+    volumes: {
+      missing: () => o.missingPiece ?? null,
+      mount: async (_tunnel, mo) => {
+        step('mount');
+        return { mountPoint: mo.mountPoint, unmount: async () => { events.push('undo mount'); return 'unmounted' as const; } };
+      },
+    },
     startUserProcess: async (launch) => {
       step('startUserProcess');
       events.push(`user env FROM_POD=${launch.env.FROM_POD}`);
+      userEnv = launch.env;
       return { exited: Promise.resolve(7), signal: () => undefined, stop: async () => 7 };
     },
     generateKey: () => ({ privateKey: 'private', publicKey: 'ssh-ed25519 AAAA fake' }),
@@ -104,8 +119,8 @@ export async function runFakeSession(o: FakeOptions = {}): Promise<FakeRun> {
   const terminal = { stdout: () => undefined, stderr: (t: string) => { stderr += t; } };
   try {
     const code = await runSession(options, defaultConfig(), terminal, { PATH: process.env.PATH }, deps);
-    return { code, error: null, stderr, events, journalDir: deps.journalDir };
+    return { code, error: null, stderr, events, journalDir: deps.journalDir, userEnv };
   } catch (err) {
-    return { code: null, error: (err as Error).message, stderr, events, journalDir: deps.journalDir };
+    return { code: null, error: (err as Error).message, stderr, events, journalDir: deps.journalDir, userEnv };
   }
 }

@@ -6,7 +6,7 @@ import { runFakeSession, STEPS, type Step } from './fake-session.js';
 
 /** The undo each step registers (none for steps that change nothing). */
 const UNDO_OF: Partial<Record<Step, string>> = {
-  preflight: 'undo preflight', apply: 'undo proxy', connect: 'undo connection', prepare: 'undo method',
+  preflight: 'undo preflight', apply: 'undo proxy', connect: 'undo connection', mount: 'undo mount', prepare: 'undo method',
 };
 
 describe('session steps (fake cluster and tunnel)', () => {
@@ -16,7 +16,7 @@ describe('session steps (fake cluster and tunnel)', () => {
     expect(run.code).to.equal(7);
     expect(run.events).to.deep.equal([
       ...STEPS.slice(0, -1), 'startUserProcess', 'user env FROM_POD=yes',
-      'undo method', 'undo connection', 'undo proxy', 'undo preflight',
+      'undo method', 'undo mount', 'undo connection', 'undo proxy', 'undo preflight',
     ]);
     expect(run.stderr).to.contain("T: Starting proxy with method 'inject-tcp' in namespace ns (deployment telepresence-");
     expect(run.stderr).to.contain('T: Setup complete. Launching your command.');
@@ -52,7 +52,7 @@ describe('session steps (fake cluster and tunnel)', () => {
     expect(run.error).to.equal(null);
     expect(run.events).to.deep.equal([
       ...STEPS.slice(0, -1), 'forwardIn 8080', 'forwardIn 80', 'startUserProcess', 'user env FROM_POD=yes',
-      'undo forwardIn 8080', 'undo forwardIn 80', 'undo method', 'undo connection', 'undo proxy', 'undo preflight',
+      'undo forwardIn 8080', 'undo forwardIn 80', 'undo method', 'undo mount', 'undo connection', 'undo proxy', 'undo preflight',
     ]);
     expect(run.stderr).to.contain('T: Forwarding port 8080 of the proxy pod to localhost:8080 here\nT: Forwarding port 80 of the proxy pod to localhost:9090 here\n');
   });
