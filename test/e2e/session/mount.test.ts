@@ -89,8 +89,11 @@ describe('the pod volumes on the workstation (e2e, --swap-deployment, inject-tcp
       `echo from-the-workstation > ${R}/scratch/here`,
       // The test writes /scratch/there in the pod once it read ours.
       `for i in $(seq 100); do [ -e ${R}/scratch/there ] && break; sleep 0.2; done; cat ${R}/scratch/there`,
+      // As under sudo (SUDO_UID 65534): the invoking user reads the mount, another user does not.
+      `setpriv --reuid 65534 --regid 65534 --clear-groups cat ${R}/etc/config/greeting 2>/dev/null; echo`,
+      `setpriv --reuid 1234 --regid 1234 --clear-groups ls ${R} >/dev/null 2>&1 && echo other-reads || echo other-refused`,
     ].join('\n');
-    const { child } = await launchedSession([...args(dir), '--env-json', envJson, '--run', 'sh', '-c', script]);
+    const { child } = await launchedSession([...args(dir), '--env-json', envJson, '--run', 'sh', '-c', script], { SUDO_UID: '65534', SUDO_GID: '65534' });
     const pod = await waitFor('the pod name', 30_000, () => /^pod=(\S+)$/m.exec(fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '')?.[1]);
     const ours = await waitFor('the file written here, in the pod', 30_000, async () => {
       const r = await execa('kubectl', ['--kubeconfig', fx.kubeconfig, '-n', fx.namespace, 'exec', pod, '--', 'cat', '/scratch/here'], { reject: false });
@@ -112,7 +115,7 @@ describe('the pod volumes on the workstation (e2e, --swap-deployment, inject-tcp
     expect(lines.slice(3, 7)).to.deep.equal(['hello from the configmap', 's3cret', 'tier="vol"', 'token-readable']);
     const [source, fstype] = lines[7].split(/\s+/);
     expect([source.startsWith('telepresence-'), fstype]).to.deep.equal([true, 'fuse.sshfs']);
-    expect(lines[8]).to.equal('from-the-pod');
+    expect(lines.slice(8)).to.deep.equal(['from-the-pod', 'hello from the configmap', 'other-refused']);
     const env = JSON.parse(fs.readFileSync(envJson, 'utf8')) as Record<string, string>;
     expect([env.TELEPRESENCE_ROOT, env.TELEPRESENCE_MOUNTS]).to.deep.equal([root, lines[1].slice('mounts='.length)]);
     expect(await sessionMounts(source.slice('telepresence-'.length))).to.deep.equal([]);
