@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { freePort } from '../helpers/ports.js';
-import { NETPERF, netperfPod, runClientPod, SIZES } from './netperf-pods.js';
+import { formatResult, NETPERF, netperfPod, runClientPod, SIZES, startBench } from './netperf-pods.js';
 import { must, ROOT, startUntil, type Background, type NetperfResult } from './procs.js';
 
 const NS = 'tp-bench-in';
@@ -105,15 +105,8 @@ async function viaSshR(env: NodeJS.ProcessEnv, dir: string, v: 'ssh-r' | 'ssh-r-
   }
 }
 
-const fmt = (r: NetperfResult | string): string =>
-  (typeof r === 'string' ? `| ${r} | | | |` : `| ${r.mbps.toFixed(1)} | ${r.rates.map((x) => x.toFixed(1)).join(' / ')} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} |`);
-
 async function main(): Promise<void> {
-  const picked = (process.env.BENCH_VARIANTS?.split(',') ?? [...ALL]) as Variant[];
-  for (const v of picked) if (!ALL.includes(v)) throw new Error(`BENCH_VARIANTS: unknown variant ${v} (use ${ALL.join(',')})`);
-  const kubeconfig = must(process.execPath, [path.join(ROOT, 'dist/test/cluster/cli.js'), 'up']).trim().split('\n').pop()!;
-  const env = { ...process.env, KUBECONFIG: kubeconfig };
-  must('sh', ['proxy-pod/build.sh']);
+  const { picked, env } = startBench(ALL);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-bench-in-'));
   const results = new Map<Variant, NetperfResult | string>();
   must('kubectl', ['create', 'namespace', NS], { env });
@@ -134,7 +127,7 @@ async function main(): Promise<void> {
   console.log(`inbound, a client pod to a server on this workstation: throughput: median of ${SIZES.BULK_RUNS} downloads of ` +
     `${(Number(SIZES.BYTES) / 1048576).toFixed(0)} MB; latency: connect + 1-byte request + first byte, ${SIZES.REQUESTS} sequential requests`);
   console.log('| path | MB/s | each run MB/s | p50 ms | p99 ms |\n|---|---|---|---|---|');
-  for (const v of picked) console.log(`| ${LABELS[v]} ${fmt(results.get(v) ?? 'not run')}`);
+  for (const v of picked) console.log(`| ${LABELS[v]} ${formatResult(results.get(v) ?? 'not run')}`);
   const ours = results.get('expose');
   const tp1 = results.get('ssh-r');
   if (typeof ours === 'object' && typeof tp1 === 'object') {

@@ -38,3 +38,17 @@ export async function runClientPod(env: NodeJS.ProcessEnv, namespace: string, na
   }
   return parseResult(name, must('kubectl', ['-n', namespace, 'logs', name], { env }));
 }
+
+/** One table row's cells: the median MB/s, each run's, p50 and p99 (or the reason the variant failed). */
+export const formatResult = (r: NetperfResult | string): string =>
+  (typeof r === 'string' ? `| ${r} | | | |` : `| ${r.mbps.toFixed(1)} | ${r.rates.map((x) => x.toFixed(1)).join(' / ')} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} |`);
+
+/** The variants BENCH_VARIANTS picks (all by default; an unknown one throws), the cluster up, the proxy image built. */
+export function startBench<V extends string>(all: readonly V[]): { picked: V[]; env: NodeJS.ProcessEnv } {
+  const picked = (process.env.BENCH_VARIANTS?.split(',') ?? [...all]) as V[];
+  for (const v of picked) if (!all.includes(v)) throw new Error(`BENCH_VARIANTS: unknown variant ${v} (use ${all.join(',')})`);
+  const kubeconfig = must(process.execPath, [path.join(ROOT, 'dist/test/cluster/cli.js'), 'up']).trim().split('\n').pop()!;
+  const env = { ...process.env, KUBECONFIG: kubeconfig };
+  must('sh', ['proxy-pod/build.sh']);
+  return { picked, env };
+}

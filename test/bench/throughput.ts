@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { NETPERF, netperfPod, RUN_TIMEOUT_MS, runClientPod, SIZES } from './netperf-pods.js';
+import { formatResult, NETPERF, netperfPod, RUN_TIMEOUT_MS, runClientPod, SIZES, startBench } from './netperf-pods.js';
 import { must, parseResult, ROOT, runBounded, startUntil, type NetperfResult } from './procs.js';
 import { startSshuttle } from './sshuttle.js';
 
@@ -37,15 +37,8 @@ function underTelepresence(method: string, clientEnv: NodeJS.ProcessEnv, logfile
     .then((out) => parseResult(method, out));
 }
 
-const fmt = (r: NetperfResult | string): string =>
-  (typeof r === 'string' ? `| ${r} | | | |` : `| ${r.mbps.toFixed(1)} | ${r.rates.map((x) => x.toFixed(1)).join(' / ')} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} |`);
-
 async function main(): Promise<void> {
-  const picked = (process.env.BENCH_VARIANTS?.split(',') ?? [...ALL]) as Variant[];
-  for (const v of picked) if (!ALL.includes(v)) throw new Error(`BENCH_VARIANTS: unknown variant ${v} (use ${ALL.join(',')})`);
-  const kubeconfig = must(process.execPath, [path.join(ROOT, 'dist/test/cluster/cli.js'), 'up']).trim().split('\n').pop()!;
-  const env = { ...process.env, KUBECONFIG: kubeconfig };
-  must('sh', ['proxy-pod/build.sh']);
+  const { picked, env } = startBench(ALL);
   if (picked.some((v) => v.startsWith('sshuttle'))) must('sh', ['test/bench/proxy-python/build.sh']);
   const subnets = JSON.parse(fs.readFileSync('/run/tp-cluster/settings.json', 'utf8')) as { podSubnet: string; serviceSubnet: string };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-bench-tput-'));
@@ -82,7 +75,7 @@ async function main(): Promise<void> {
   }
   console.log(`throughput: median of ${BULK_RUNS} downloads of ${(BYTES / 1048576).toFixed(0)} MB; latency: connect + 1-byte request + first byte, ${REQUESTS} sequential requests`);
   console.log('| path | MB/s | each run MB/s | p50 ms | p99 ms |\n|---|---|---|---|---|');
-  for (const v of picked) console.log(`| ${v} ${fmt(results.get(v) ?? 'not run')}`);
+  for (const v of picked) console.log(`| ${v} ${formatResult(results.get(v) ?? 'not run')}`);
   const vpn = results.get('vpn-tcp');
   const ssh = results.get('sshuttle');
   if (typeof vpn === 'object' && typeof ssh === 'object') {
