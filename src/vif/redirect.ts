@@ -12,6 +12,7 @@ import {
   buildRst, buildRst6, buildTcpRst, buildUdp, intToIpv4, ipv4ToInt, parseIpv4, rewriteTcp, seqEnd,
   PROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN, type Ipv4Packet,
 } from './ipv4.js';
+import { HandOff } from './handoff.js';
 import { splice } from './splice.js';
 
 /** Opens a stream to destIp:destPort in the cluster (an SSH direct-tcpip channel in a session). */
@@ -56,8 +57,8 @@ export class RedirectStack {
   private readonly sockets = new Map<Flow, net.Socket>();
   /** Fails the dials in progress, when the stack closes. */
   private readonly pendingDials = new Set<() => void>();
-  /** DNS datagrams handed on but not yet taken by the handler (bounded: a flood is dropped here). */
-  private dnsQueued = 0;
+  /** DNS datagrams handed to the handler off the packet path (bounded: a flood is dropped here). */
+  private readonly dnsHandOff: HandOff;
   private sweeper: NodeJS.Timeout | null = null;
   private readonly now: () => number;
   private closing: Promise<void> | null = null;
@@ -66,6 +67,7 @@ export class RedirectStack {
     this.nat = new NatTable(opts.pool);
     this.now = opts.now ?? Date.now;
     this.server = net.createServer({ allowHalfOpen: true }, (socket) => this.onAccepted(socket));
+    this.dnsHandOff = new HandOff(MAX_QUEUED_DNS, (err) => opts.log(`vif: DNS handler failed: ${err.message}`));
   }
 
   /** Binds the listener to T (the TUN must have its address) and starts the expiry sweep. */
@@ -97,6 +99,7 @@ export class RedirectStack {
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.sweeper) clearInterval(this.sweeper);
+      this.dnsHandOff.stop();
       for (const fail of [...this.pendingDials]) fail();
       const listenerClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
       for (const flow of [...this.nat.flows()]) this.reset(flow);
@@ -242,17 +245,7 @@ export class RedirectStack {
     const reply = (answer: Uint8Array) => this.send(buildUdp(dns.ip, dns.port, src, sport, answer));
     // Never on the packet path: the handler runs after this read, so a slow or bad query cannot
     // delay the TCP packets read with it.
-    if (this.dnsQueued >= MAX_QUEUED_DNS) return this.drop();
-    this.dnsQueued += 1;
-    setImmediate(() => {
-      this.dnsQueued -= 1;
-      if (this.closing) return;
-      try {
-        dns.onDnsPacket(query, reply, { ip: intToIpv4(src), port: sport });
-      } catch (err) {
-        this.opts.log(`vif: DNS handler failed: ${(err as Error).message}`);
-      }
-    });
+    if (!this.dnsHandOff.offer(() => dns.onDnsPacket(query, reply, { ip: intToIpv4(src), port: sport }))) this.drop();
   }
 
   private sweep(): void {
