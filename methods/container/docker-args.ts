@@ -17,6 +17,8 @@ export interface DockerRunSplit {
   readonly tty: boolean;
   /** Whether --init was given with any value: the method adds --init only when it was not. */
   readonly init: boolean;
+  /** -d/--detach as given: `docker run` then returns at once, so the user container's exit is not the run's. */
+  readonly detach: boolean;
   /** The --name the user gave, so the method can record and remove that container; null when none. */
   readonly name: string | null;
 }
@@ -69,6 +71,7 @@ export function splitDockerRunArgs(dockerRunArgs: readonly string[]): DockerRunS
   let interactive = false;
   let tty = false;
   let init = false;
+  let detach = false;
   let name: string | null = null;
 
   /** Records one flag; true when it stays with the user's container, false when it moved to the sidecar. */
@@ -87,6 +90,9 @@ export function splitDockerRunArgs(dockerRunArgs: readonly string[]): DockerRunS
         break;
       case 'tty':
         tty = on;
+        break;
+      case 'detach':
+        detach = on;
         break;
       case 'init':
         init = true;
@@ -157,7 +163,7 @@ export function splitDockerRunArgs(dockerRunArgs: readonly string[]): DockerRunS
 
   const image = argv[i];
   if (image === undefined || image === '') throw new UsageError(`--docker-run: no image given ${USAGE}`);
-  return { sidecarPublish, userFlags, image, args: argv.slice(i + 1), interactive, tty, init, name };
+  return { sidecarPublish, userFlags, image, args: argv.slice(i + 1), interactive, tty, init, detach, name };
 }
 
 /** What the method adds around the user's arguments. */
@@ -172,6 +178,8 @@ export interface ContainerRunSettings {
   /** The pod's environment (VNAT-translated when VNAT is on), then the TELEPRESENCE_* variables. */
   readonly podEnv: Readonly<Record<string, string>>;
   readonly telepresenceEnv: Readonly<Record<string, string>>;
+  /** A name for the user's container when the user gave no --name, so the journal can find and remove it. */
+  readonly userContainerName?: string;
 }
 
 /** The two `docker` argv lists (each starting with 'run'): the sidecar first, then the user's container. */
@@ -192,6 +200,7 @@ export function buildDockerRunArgv(split: DockerRunSplit, settings: ContainerRun
     '--network',
     `container:${settings.sidecarName}`,
     ...(split.init ? [] : ['--init']),
+    ...(split.name === null && settings.userContainerName !== undefined ? ['--name', settings.userContainerName] : []),
     ...env(settings.podEnv),
     ...env(settings.telepresenceEnv),
     ...split.userFlags,

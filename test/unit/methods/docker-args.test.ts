@@ -5,7 +5,7 @@ import { UsageError } from '../../../src/errors.js';
 import { buildDockerRunArgv, splitDockerRunArgs, type DockerRunSplit } from '../../../methods/container/docker-args.js';
 import { isKnownBoolean, takesValue } from '../../../methods/container/docker-flags.js';
 
-const NONE: DockerRunSplit = { sidecarPublish: [], userFlags: [], image: '', args: [], interactive: false, tty: false, init: false, name: null };
+const NONE: DockerRunSplit = { sidecarPublish: [], userFlags: [], image: '', args: [], interactive: false, tty: false, init: false, detach: false, name: null };
 
 describe('container method: splitting --docker-run arguments', () => {
   const cases: { argv: string[]; want: Partial<DockerRunSplit> }[] = [
@@ -13,7 +13,8 @@ describe('container method: splitting --docker-run arguments', () => {
     { argv: ['--rm', 'nginx:latest'], want: { userFlags: ['--rm'], image: 'nginx:latest' } },
     // bundles of booleans
     { argv: ['-it', 'alpine'], want: { userFlags: ['-it'], image: 'alpine', interactive: true, tty: true } },
-    { argv: ['-itd', 'alpine'], want: { userFlags: ['-itd'], image: 'alpine', interactive: true, tty: true } },
+    { argv: ['-itd', 'alpine'], want: { userFlags: ['-itd'], image: 'alpine', interactive: true, tty: true, detach: true } },
+    { argv: ['--detach=false', 'alpine'], want: { userFlags: ['--detach=false'], image: 'alpine' } },
     { argv: ['-i', '-t', 'alpine'], want: { userFlags: ['-i', '-t'], image: 'alpine', interactive: true, tty: true } },
     { argv: ['-t', 'alpine'], want: { userFlags: ['-t'], image: 'alpine', tty: true } },
     { argv: ['--interactive', '--tty', 'alpine'], want: { userFlags: ['--interactive', '--tty'], image: 'alpine', interactive: true, tty: true } },
@@ -173,6 +174,16 @@ describe('container method: the two docker run argv lists', () => {
         '-it', '-e', 'DB_HOST=mine', 'alpine', 'sh', '-c', 'x',
       ],
     });
+  });
+
+  it('names the user container when the user did not, and keeps the name the user gave', () => {
+    const bare = { ...settings, podEnv: {}, telepresenceEnv: {}, userContainerName: 'tp-user-1' };
+    expect(buildDockerRunArgv(splitDockerRunArgs(['alpine']), bare).user).to.deep.equal([
+      'run', '--network', 'container:tp-sidecar-1', '--init', '--name', 'tp-user-1', 'alpine',
+    ]);
+    expect(buildDockerRunArgv(splitDockerRunArgs(['--name=mine', 'alpine']), bare).user).to.deep.equal([
+      'run', '--network', 'container:tp-sidecar-1', '--init', '--name=mine', 'alpine',
+    ]);
   });
 
   it('adds no --init when the user gave one, with any value', () => {
