@@ -1,4 +1,5 @@
 // The --method registry: each name to its method. Methods that are not built yet say so in one line.
+import { containersRepairer } from './container/containers.js';
 import { hostLockRepairer } from './host-lock.js';
 import { InjectTcpMethod } from './inject-tcp.js';
 import type { Method, MethodFeatures, MethodName } from './method.js';
@@ -32,5 +33,5 @@ export function methodFor(name: MethodName): Method {
   }
 }
 
-/** Repairers of the journal kinds the methods write (shared whole-host pieces). */
-export const methodRepairers = [hostLockRepairer];
+/** Repairers of the journal kinds the methods write (the whole-host lock, the container method's containers). */
+export const methodRepairers = [hostLockRepairer, containersRepairer];
