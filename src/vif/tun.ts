@@ -10,6 +10,8 @@ interface TunAddon {
   open(name: string, mtu: number, blocking?: boolean): { fd: number; name: string };
   /** The same, with the device created inside the network namespace of nsPath (on a short-lived thread). */
   openInNetns(nsPath: string, name: string, mtu: number, blocking?: boolean): { fd: number; name: string };
+  /** A TCP socket created inside the network namespace of nsPath, bound to ip:port, not yet listening. */
+  tcpSocketInNetns(nsPath: string, ip: string, port: number): number;
   read(fd: number, buf: Buffer): number;
   write(fd: number, buf: Uint8Array, length: number): number;
   watch(fd: number, onReadable: (status: number) => void): object;
@@ -81,6 +83,20 @@ export function openTunInNetns(nsPath: string, name: string, mtu: number, mode: 
     throw new HostError(`cannot create the TUN device ${name || 'tp%d'} in the network namespace ${nsPath} (${reason}): it needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN) and a network namespace file such as /run/netns/NAME or /proc/PID/ns/net`, { value: nsPath });
   }
   return tunDevice(tun, opened, mtu, mode);
+}
+
+/**
+ * A TCP socket of the namespace at nsPath bound to ip:port (0: the kernel picks), for
+ * `net.Server.listen({ fd })`: the VIF's listener must live where its TUN lives, since the
+ * redirected SYNs arrive in that namespace.
+ */
+export function tcpSocketInNetns(nsPath: string, ip: string, port: number): number {
+  try {
+    return loadTunAddon().tcpSocketInNetns(nsPath, ip, port);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new HostError(`cannot bind the VIF listener ${ip}:${port} in the network namespace ${nsPath} (${reason}): it needs root (CAP_SYS_ADMIN) and the TUN's address configured there first`, { value: nsPath });
+  }
 }
 
 function tunDevice(tun: TunAddon, opened: { fd: number; name: string }, mtu: number, mode: TunReadMode): TunDevice {

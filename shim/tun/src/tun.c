@@ -17,6 +17,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -127,17 +129,24 @@ static napi_value tun_open(napi_env env, napi_callback_info info) {
   return opened(env, fd, out);
 }
 
-// What the namespace thread gets and gives back.
-typedef struct {
+// What the namespace thread gets and gives back: `work` runs inside the namespace and returns an
+// fd, or -1 with what/err set.
+typedef struct netns_job netns_job_t;
+struct netns_job {
   const char *ns_path;
+  int (*work)(netns_job_t *job);
+  // TUN
   const char *name;
   int32_t mtu;
   bool blocking;
-  int fd;
   char out_name[IFNAMSIZ];
+  // TCP listener
+  struct sockaddr_in addr;
+  // result
+  int fd;
   char what[PATH_MAX + 32];
   int err;
-} netns_job_t;
+};
 
 // Runs on its own short-lived thread: setns(CLONE_NEWNET) changes only the calling thread's
 // namespace, and the thread ends right after, so no Node thread ever leaves the host namespace.
@@ -158,10 +167,40 @@ static void *netns_thread(void *arg) {
     return NULL;
   }
   close(nsfd);
-  const char *what = NULL;
-  job->fd = open_tun(job->name, job->mtu, job->blocking, job->out_name, &what, &job->err);
-  if (job->fd < 0) snprintf(job->what, sizeof job->what, "%s in %s", what, job->ns_path);
+  job->fd = job->work(job);
   return NULL;
+}
+
+// False (an error thrown, naming what failed and the errno text) when the job gave no fd.
+static bool run_in_netns(napi_env env, netns_job_t *job) {
+  pthread_t thread;
+  int rc = pthread_create(&thread, NULL, netns_thread, job);
+  if (rc != 0) {
+    throw_errno(env, "pthread_create", rc);
+    return false;
+  }
+  pthread_join(thread, NULL);
+  if (job->fd >= 0) return true;
+  throw_errno(env, job->what, job->err);
+  return false;
+}
+
+static bool get_ns_path(napi_env env, napi_value value, const char *fn, char ns_path[PATH_MAX]) {
+  size_t plen = 0;
+  if (napi_get_value_string_utf8(env, value, ns_path, PATH_MAX, &plen) != napi_ok || plen == 0) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "tun.node %s: the namespace path must be a non-empty string", fn);
+    napi_throw_type_error(env, NULL, msg);
+    return false;
+  }
+  return true;
+}
+
+static int tun_work(netns_job_t *job) {
+  const char *what = NULL;
+  int fd = open_tun(job->name, job->mtu, job->blocking, job->out_name, &what, &job->err);
+  if (fd < 0) snprintf(job->what, sizeof job->what, "%s in %s", what, job->ns_path);
+  return fd;
 }
 
 // openInNetns(nsPath: string, name: string, mtu: number, blocking?: boolean) -> { fd, name }: the
@@ -172,25 +211,66 @@ static napi_value tun_open_in_netns(napi_env env, napi_callback_info info) {
   napi_value argv[4];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   char ns_path[PATH_MAX];
-  size_t plen = 0;
-  if (napi_get_value_string_utf8(env, argv[0], ns_path, sizeof ns_path, &plen) != napi_ok || plen == 0) {
-    napi_throw_type_error(env, NULL, "tun.node openInNetns: the namespace path must be a non-empty string");
-    return NULL;
-  }
+  if (!get_ns_path(env, argv[0], "openInNetns", ns_path)) return NULL;
   char name[IFNAMSIZ];
   if (!get_ifname(env, argv[1], "openInNetns", name)) return NULL;
   netns_job_t job;
   memset(&job, 0, sizeof job);
   job.ns_path = ns_path;
+  job.work = tun_work;
   job.name = name;
   CHECK(napi_get_value_int32(env, argv[2], &job.mtu));
   if (argc > 3) napi_get_value_bool(env, argv[3], &job.blocking);
-  pthread_t thread;
-  int rc = pthread_create(&thread, NULL, netns_thread, &job);
-  if (rc != 0) return throw_errno(env, "pthread_create", rc);
-  pthread_join(thread, NULL);
-  if (job.fd < 0) return throw_errno(env, job.what, job.err);
+  if (!run_in_netns(env, &job)) return NULL;
   return opened(env, job.fd, job.out_name);
+}
+
+static int tcp_work(netns_job_t *job) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) {
+    job->err = errno;
+    snprintf(job->what, sizeof job->what, "socket in %s", job->ns_path);
+    return -1;
+  }
+  if (bind(fd, (struct sockaddr *)&job->addr, sizeof job->addr) < 0) {
+    job->err = errno;
+    char ip[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &job->addr.sin_addr, ip, sizeof ip);
+    snprintf(job->what, sizeof job->what, "bind %s:%u in %s", ip, ntohs(job->addr.sin_port), job->ns_path);
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// tcpSocketInNetns(nsPath: string, ip: string, port: number) -> fd: a TCP socket of that namespace,
+// bound to ip:port (0: the kernel picks), for net.Server.listen({ fd }). A socket belongs to the
+// namespace it was created in, whichever thread uses it later.
+static napi_value tun_tcp_socket_in_netns(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char ns_path[PATH_MAX];
+  if (!get_ns_path(env, argv[0], "tcpSocketInNetns", ns_path)) return NULL;
+  char ip[64] = {0};
+  size_t len = 0;
+  CHECK(napi_get_value_string_utf8(env, argv[1], ip, sizeof ip, &len));
+  int32_t port = 0;
+  CHECK(napi_get_value_int32(env, argv[2], &port));
+  netns_job_t job;
+  memset(&job, 0, sizeof job);
+  job.ns_path = ns_path;
+  job.work = tcp_work;
+  job.addr.sin_family = AF_INET;
+  if (port < 0 || port > 65535 || inet_pton(AF_INET, ip, &job.addr.sin_addr) != 1) {
+    napi_throw_range_error(env, NULL, "tun.node tcpSocketInNetns: an IPv4 address and a port from 0 to 65535");
+    return NULL;
+  }
+  job.addr.sin_port = htons((uint16_t)port);
+  if (!run_in_netns(env, &job)) return NULL;
+  napi_value jfd;
+  CHECK(napi_create_int32(env, job.fd, &jfd));
+  return jfd;
 }
 
 // read(fd, buffer) -> bytes read, or -1 when no packet is waiting (EAGAIN). One packet per call.
@@ -332,6 +412,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"open", NULL, tun_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"openInNetns", NULL, tun_open_in_netns, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"tcpSocketInNetns", NULL, tun_tcp_socket_in_netns, NULL, NULL, NULL, napi_enumerable, NULL},
       {"read", NULL, tun_read, NULL, NULL, NULL, napi_enumerable, NULL},
       {"write", NULL, tun_write, NULL, NULL, NULL, napi_enumerable, NULL},
       {"watch", NULL, tun_watch, NULL, NULL, NULL, napi_enumerable, NULL},

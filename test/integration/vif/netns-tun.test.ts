@@ -3,6 +3,7 @@
 // written here arrive there, and the failures name the namespace path and the errno text. The
 // namespace holds only lo and the TUN, so nothing leaves the machine.
 import { randomBytes } from 'node:crypto';
+import { closeSync } from 'node:fs';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
@@ -11,7 +12,7 @@ import { HostError } from '../../../src/errors.js';
 import { UndoStack } from '../../../src/session/undo.js';
 import { configureDevice, netnsIpRunner } from '../../../src/vif/device.js';
 import { buildUdp, ipv4ToInt, parseIpv4, PROTO_TCP, PROTO_UDP, TCP_SYN } from '../../../src/vif/ipv4.js';
-import { openTunInNetns, type TunDevice } from '../../../src/vif/tun.js';
+import { openTunInNetns, tcpSocketInNetns, type TunDevice } from '../../../src/vif/tun.js';
 import { waitFor } from '../../helpers/poll.js';
 
 const NS = `tp-test-${randomBytes(3).toString('hex')}`;
@@ -121,6 +122,22 @@ describe(`VIF: a TUN opened inside another network namespace (root, netns ${NS})
     const r = await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, '-e', script], { reject: false });
     expect(r.stdout).to.match(new RegExp(`^cannot create the TUN device tpnt9 in the network namespace ${NS_PATH} \\(setns ${NS_PATH}: Operation not permitted\\): `));
     expect(await ip(['-n', NS, '-o', 'link', 'show'])).not.to.include('tpnt9:');
+  });
+
+  it('tcpSocketInNetns: a socket bound inside the namespace; an address not there is named with its errno text', () => {
+    const fd = tcpSocketInNetns(NS_PATH, '198.19.7.1', 0);
+    expect(fd).to.be.above(2);
+    closeSync(fd);
+    let err: unknown = null;
+    try {
+      closeSync(tcpSocketInNetns(NS_PATH, '198.19.99.1', 0));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(HostError);
+    expect((err as HostError).message).to.match(
+      new RegExp(`^cannot bind the VIF listener 198\\.19\\.99\\.1:0 in the network namespace ${NS_PATH} \\(bind 198\\.19\\.99\\.1:0 in ${NS_PATH}: Cannot assign requested address\\): `),
+    );
   });
 
   it('closing the fd removes the device, with its routes, from the namespace', async () => {
