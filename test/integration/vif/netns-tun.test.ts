@@ -92,6 +92,27 @@ describe(`VIF: a TUN opened inside another network namespace (root, netns ${NS})
     await server;
   });
 
+  it("by a process's /proc/PID/ns/net (a container's namespace): opened and configured there through nsenter", async () => {
+    // A process inside the namespace, as a container's would be; it waits on its stdin.
+    const holder = execa('ip', ['netns', 'exec', NS, process.execPath, '-e', "process.stdin.on('data', () => {})"], { reject: false, stdin: 'pipe' });
+    const nsOfPid = await waitFor('the holder process in the namespace', 5000, async () => {
+      const pids = String((await execa('ip', ['netns', 'pids', NS])).stdout).split('\n').filter(Boolean);
+      return pids.length > 0 ? `/proc/${pids[0]}/ns/net` : undefined;
+    });
+    const second = openTunInNetns(nsOfPid, 'tpnt1', 1400);
+    try {
+      const local = new UndoStack();
+      await configureDevice({ name: 'tpnt1', address: '198.19.9.1/24', routes: [] }, local, netnsIpRunner(nsOfPid));
+      expect(await ip(['-n', NS, '-o', '-4', 'addr', 'show', 'dev', 'tpnt1'])).to.match(/^\d+: tpnt1 +inet 198\.19\.9\.1\/24 scope global tpnt1/);
+      expect(await ip(['-o', 'link', 'show'])).not.to.include('tpnt1:');
+      expect(await local.unwind()).to.deep.equal([]);
+    } finally {
+      second.close();
+      holder.kill();
+      await holder;
+    }
+  });
+
   const failures: [string, string, string, RegExp][] = [
     ['a path that is not there', '/run/netns/tp-no-such-ns', DEV,
       /^cannot create the TUN device tpnt0 in the network namespace \/run\/netns\/tp-no-such-ns \(open \/run\/netns\/tp-no-such-ns: No such file or directory\): /],
