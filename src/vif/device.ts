@@ -1,4 +1,5 @@
-// Host side of the VIF: the TUN's address, link state and routes, set with `ip` through the host runner.
+// The VIF's TUN configuration: its address, link state and routes, set with `ip` through the host
+// runner, on the host or (netnsIpRunner) inside the network namespace the TUN was opened in.
 // Every change registers its undo the moment it is made. No rp_filter change is needed: the fake
 // sources lie in the TUN's own subnet and the destinations are routed to the TUN, so replies pass
 // strict reverse-path filtering (tested with rp_filter 1 and 0).
@@ -13,6 +14,24 @@ export type IpRunner = (args: string[]) => Promise<void>;
 export const runIp: IpRunner = async (args) => {
   await runChecked('ip', args);
 };
+
+/**
+ * The `ip` command line that acts inside the network namespace of nsPath: `ip -n NAME` for a named
+ * namespace (/run/netns/NAME), else `nsenter --net=PATH ip` (a container's /proc/PID/ns/net).
+ */
+export function netnsIpCommand(nsPath: string, args: readonly string[]): { file: string; args: string[] } {
+  const named = /^\/run\/netns\/([^/]+)$/.exec(nsPath);
+  if (named) return { file: 'ip', args: ['-n', named[1], ...args] };
+  return { file: 'nsenter', args: [`--net=${nsPath}`, 'ip', ...args] };
+}
+
+/** An IpRunner for a TUN opened with openTunInNetns(nsPath, ...): configureDevice then never touches the host. */
+export function netnsIpRunner(nsPath: string): IpRunner {
+  return async (args) => {
+    const cmd = netnsIpCommand(nsPath, args);
+    await runChecked(cmd.file, cmd.args);
+  };
+}
 
 export interface DeviceConfig {
   name: string;

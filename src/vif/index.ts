@@ -2,13 +2,15 @@
 // the redirect listener and start moving packets. Everything lands on the caller's undo stack;
 // even a SIGKILL leaves nothing behind, since the kernel deletes a TUN (and its routes) with its fd.
 import { UsageError } from '../errors.js';
-import { configureDevice, runIp, type IpRunner, type UndoRegistry } from './device.js';
+import { configureDevice, netnsIpRunner, runIp, type IpRunner, type UndoRegistry } from './device.js';
 import { ipv4ToInt, intToIpv4 } from './ipv4.js';
 import { RedirectStack, type Connector, type DnsPacketHandler, type RedirectStats } from './redirect.js';
-import { openTun, type TunReadMode } from './tun.js';
+import { openTun, openTunInNetns, tcpSocketInNetns, type TunReadMode } from './tun.js';
 
 export type { Connector, DnsPacketHandler, RedirectStats } from './redirect.js';
 export type { UndoRegistry, IpRunner } from './device.js';
+export { netnsIpCommand, netnsIpRunner } from './device.js';
+export { openTunInNetns, tcpSocketInNetns } from './tun.js';
 
 export interface VifOptions {
   /** Device name; empty or absent: the kernel picks tp0, tp1, ... */
@@ -30,6 +32,12 @@ export interface VifOptions {
   natLingerMs?: number;
   /** Default 20 s: dialling the cluster longer than this resets the client. */
   connectTimeoutMs?: number;
+  /**
+   * A network namespace file (/run/netns/NAME, /proc/PID/ns/net): TUN, address, routes and listener
+   * live there and the host's are not touched; the process itself stays in its own namespace.
+   */
+  netns?: string;
+  /** Default: `ip` on the host, or inside `netns` (netnsIpRunner). */
   ip?: IpRunner;
   /** Default 'poll' (see src/vif/tun.ts; 'threadpool' is measured slower). */
   readMode?: TunReadMode;
@@ -70,12 +78,15 @@ export async function startVif(opts: VifOptions): Promise<Vif> {
   const dnsIp = opts.dns ? ipv4ToInt(opts.dns.ip) : null;
   if (opts.dns && dnsIp === null) throw new UsageError(`VIF DNS address "${opts.dns.ip}" is not an IPv4 address`);
   const log = opts.log ?? (() => {});
-  const tun = openTun(opts.name ?? '', opts.mtu ?? 65000, opts.readMode);
+  const { netns } = opts;
+  const tun = netns === undefined ? openTun(opts.name ?? '', opts.mtu ?? 65000, opts.readMode) : openTunInNetns(netns, opts.name ?? '', opts.mtu ?? 65000, opts.readMode);
   opts.undo.push(`close TUN ${tun.name}`, () => tun.close());
-  await configureDevice({ name: tun.name, address: opts.address, routes: opts.routes }, opts.undo, opts.ip ?? runIp);
+  await configureDevice({ name: tun.name, address: opts.address, routes: opts.routes }, opts.undo, opts.ip ?? (netns === undefined ? runIp : netnsIpRunner(netns)));
   const stack = new RedirectStack(
     {
       address: subnet.address,
+      // Bound after the address is configured; the net.Server owns and closes the fd from here on.
+      listenFd: netns === undefined ? undefined : tcpSocketInNetns(netns, intToIpv4(subnet.address), 0),
       pool: { first: subnet.first, last: subnet.last, exclude: dnsIp === null ? [subnet.address] : [subnet.address, dnsIp] },
       connect: opts.connect,
       translate: opts.translate,
@@ -89,7 +100,7 @@ export async function startVif(opts: VifOptions): Promise<Vif> {
   const listenPort = await stack.listen();
   opts.undo.push('stop the VIF listener', () => stack.close());
   tun.start((buf, n) => stack.onPacket(buf, n));
-  log(`vif: ${tun.name} ${opts.address} mtu ${tun.mtu}, listener ${intToIpv4(subnet.address)}:${listenPort}, routes ${opts.routes.join(' ') || '(none)'}`);
+  log(`vif: ${tun.name}${netns === undefined ? '' : ` in ${netns}`} ${opts.address} mtu ${tun.mtu}, listener ${intToIpv4(subnet.address)}:${listenPort}, routes ${opts.routes.join(' ') || '(none)'}`);
   return {
     name: tun.name,
     address: intToIpv4(subnet.address),

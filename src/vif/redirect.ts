@@ -24,6 +24,8 @@ export type DnsPacketHandler = (query: Buffer, reply: (answer: Uint8Array) => vo
 export interface RedirectOptions {
   /** The TUN's own address T, where the listener binds. */
   address: number;
+  /** A TCP socket already bound to T in the TUN's namespace (tcpSocketInNetns); without it the listener binds T here. */
+  listenFd?: number;
   pool: FakePool;
   connect: Connector;
   /** VNAT: the cluster IP behind a destination (identity when absent). */
@@ -74,7 +76,8 @@ export class RedirectStack {
   async listen(): Promise<number> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen({ host: intToIpv4(this.opts.address), port: 0, backlog: 1024 }, () => {
+      const where = this.opts.listenFd === undefined ? { host: intToIpv4(this.opts.address), port: 0 } : { fd: this.opts.listenFd };
+      this.server.listen({ ...where, backlog: 1024 }, () => {
         this.server.off('error', reject);
         resolve();
       });

@@ -4,10 +4,14 @@
 import { existsSync, read } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { UnsupportedError } from '../errors.js';
+import { HostError, UnsupportedError } from '../errors.js';
 
 interface TunAddon {
   open(name: string, mtu: number, blocking?: boolean): { fd: number; name: string };
+  /** The same, with the device created inside the network namespace of nsPath (on a short-lived thread). */
+  openInNetns(nsPath: string, name: string, mtu: number, blocking?: boolean): { fd: number; name: string };
+  /** A TCP socket created inside the network namespace of nsPath, bound to ip:port, not yet listening. */
+  tcpSocketInNetns(nsPath: string, ip: string, port: number): number;
   read(fd: number, buf: Buffer): number;
   write(fd: number, buf: Uint8Array, length: number): number;
   watch(fd: number, onReadable: (status: number) => void): object;
@@ -61,6 +65,41 @@ export function openTun(name: string, mtu: number, mode: TunReadMode = 'poll'): 
     const reason = err instanceof Error ? err.message : String(err);
     throw new UnsupportedError(`cannot create the TUN device ${name || 'tp%d'} (${reason}): vpn-tcp needs root (or CAP_NET_ADMIN) and /dev/net/tun`);
   }
+  return tunDevice(tun, opened, mtu, mode);
+}
+
+/**
+ * Opens a TUN device inside another network namespace (nsPath: /run/netns/NAME, /proc/PID/ns/net,
+ * a container's namespace): the host's links and routes never see it. The fd is read and written from
+ * here like openTun's; the namespace stays alive while the fd is open, even after `ip netns del`.
+ */
+export function openTunInNetns(nsPath: string, name: string, mtu: number, mode: TunReadMode = 'poll'): TunDevice {
+  const tun = loadTunAddon();
+  let opened: { fd: number; name: string };
+  try {
+    opened = tun.openInNetns(nsPath, name, mtu, mode === 'threadpool');
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new HostError(`cannot create the TUN device ${name || 'tp%d'} in the network namespace ${nsPath} (${reason}): it needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN) and a network namespace file such as /run/netns/NAME or /proc/PID/ns/net`, { value: nsPath });
+  }
+  return tunDevice(tun, opened, mtu, mode);
+}
+
+/**
+ * A TCP socket of the namespace at nsPath bound to ip:port (0: the kernel picks), for
+ * `net.Server.listen({ fd })`: the VIF's listener must live where its TUN lives, since the
+ * redirected SYNs arrive in that namespace.
+ */
+export function tcpSocketInNetns(nsPath: string, ip: string, port: number): number {
+  try {
+    return loadTunAddon().tcpSocketInNetns(nsPath, ip, port);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new HostError(`cannot bind the VIF listener ${ip}:${port} in the network namespace ${nsPath} (${reason}): it needs root (CAP_SYS_ADMIN) and the TUN's address configured there first`, { value: nsPath });
+  }
+}
+
+function tunDevice(tun: TunAddon, opened: { fd: number; name: string }, mtu: number, mode: TunReadMode): TunDevice {
   const { fd } = opened;
   const buf = Buffer.alloc(Math.max(mtu, 1500) + 4);
   let watcher: object | null = null;

@@ -1,7 +1,12 @@
-// tun.node: opens a Linux TUN device (IFF_TUN | IFF_NO_PI) and moves packets between it and Node.
+// tun.node: opens a Linux TUN device (IFF_TUN | IFF_NO_PI), on the host or inside another network
+// namespace, and moves packets between it and Node.
 // Reads happen on the event loop (uv_poll on the non-blocking fd), never on the libuv threadpool,
 // where a blocking read would hold one of the four threads for the whole session.
+#define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
@@ -12,6 +17,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -35,58 +42,235 @@ static napi_value throw_errno(napi_env env, const char *what, int err) {
   return NULL;
 }
 
-// open(name: string, mtu: number, blocking?: boolean) -> { fd, name }; name "" lets the kernel
-// choose ("tp%d"). A blocking fd is only for reads on the threadpool (measured, slower).
-static napi_value tun_open(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  char name[IFNAMSIZ] = {0};
-  size_t len = 0;
-  CHECK(napi_get_value_string_utf8(env, argv[0], NULL, 0, &len));
-  if (len >= IFNAMSIZ) {
-    napi_throw_range_error(env, NULL, "tun.node open: interface names have at most 15 characters");
-    return NULL;
-  }
-  CHECK(napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len));
-  int32_t mtu = 0;
-  CHECK(napi_get_value_int32(env, argv[1], &mtu));
-
-  bool blocking = false;
-  if (argc > 2) napi_get_value_bool(env, argv[2], &blocking);
+// Opens /dev/net/tun as device `name` ("" lets the kernel choose "tp%d") in the calling thread's
+// network namespace, with the MTU set (mtu > 0). Returns the fd, or -1 with *what and *err set.
+// The MTU's socket is created here too, since SIOCSIFMTU looks the device up in the socket's namespace.
+static int open_tun(const char *name, int32_t mtu, bool blocking, char out_name[IFNAMSIZ], const char **what, int *err) {
   int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | (blocking ? 0 : O_NONBLOCK));
-  if (fd < 0) return throw_errno(env, "open /dev/net/tun", errno);
+  if (fd < 0) {
+    *what = "open /dev/net/tun";
+    *err = errno;
+    return -1;
+  }
   struct ifreq ifr;
   memset(&ifr, 0, sizeof ifr);
   ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
-  snprintf(ifr.ifr_name, IFNAMSIZ, "%s", len > 0 ? name : "tp%d");
+  snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name[0] ? name : "tp%d");
   if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-    int err = errno;
+    *what = "ioctl TUNSETIFF";
+    *err = errno;
     close(fd);
-    return throw_errno(env, "ioctl TUNSETIFF", err);
+    return -1;
   }
   if (mtu > 0) {
-    // SIOCSIFMTU goes through any socket of the device's namespace.
     int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     struct ifreq mreq;
     memset(&mreq, 0, sizeof mreq);
     memcpy(mreq.ifr_name, ifr.ifr_name, IFNAMSIZ);
     mreq.ifr_mtu = mtu;
     if (sock < 0 || ioctl(sock, SIOCSIFMTU, &mreq) < 0) {
-      int err = errno;
+      *what = "ioctl SIOCSIFMTU";
+      *err = errno;
       if (sock >= 0) close(sock);
       close(fd);
-      return throw_errno(env, "ioctl SIOCSIFMTU", err);
+      return -1;
     }
     close(sock);
   }
+  memcpy(out_name, ifr.ifr_name, IFNAMSIZ);
+  return fd;
+}
+
+// The interface name argument (at most 15 bytes); false (with a RangeError thrown) when too long.
+static bool get_ifname(napi_env env, napi_value value, const char *fn, char name[IFNAMSIZ]) {
+  size_t len = 0;
+  memset(name, 0, IFNAMSIZ);
+  if (napi_get_value_string_utf8(env, value, NULL, 0, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "tun.node: the interface name must be a string");
+    return false;
+  }
+  if (len >= IFNAMSIZ) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "tun.node %s: interface names have at most 15 characters", fn);
+    napi_throw_range_error(env, NULL, msg);
+    return false;
+  }
+  napi_get_value_string_utf8(env, value, name, IFNAMSIZ, &len);
+  return true;
+}
+
+static napi_value opened(napi_env env, int fd, const char *name) {
   napi_value result, jfd, jname;
   CHECK(napi_create_object(env, &result));
   CHECK(napi_create_int32(env, fd, &jfd));
-  CHECK(napi_create_string_utf8(env, ifr.ifr_name, NAPI_AUTO_LENGTH, &jname));
+  CHECK(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &jname));
   CHECK(napi_set_named_property(env, result, "fd", jfd));
   CHECK(napi_set_named_property(env, result, "name", jname));
   return result;
+}
+
+// open(name: string, mtu: number, blocking?: boolean) -> { fd, name }; name "" lets the kernel
+// choose ("tp%d"). A blocking fd is only for reads on the threadpool (measured, slower).
+static napi_value tun_open(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char name[IFNAMSIZ];
+  if (!get_ifname(env, argv[0], "open", name)) return NULL;
+  int32_t mtu = 0;
+  CHECK(napi_get_value_int32(env, argv[1], &mtu));
+  bool blocking = false;
+  if (argc > 2) napi_get_value_bool(env, argv[2], &blocking);
+  const char *what = NULL;
+  int err = 0;
+  char out[IFNAMSIZ];
+  int fd = open_tun(name, mtu, blocking, out, &what, &err);
+  if (fd < 0) return throw_errno(env, what, err);
+  return opened(env, fd, out);
+}
+
+// What the namespace thread gets and gives back: `work` runs inside the namespace and returns an
+// fd, or -1 with what/err set.
+typedef struct netns_job netns_job_t;
+struct netns_job {
+  const char *ns_path;
+  int (*work)(netns_job_t *job);
+  // TUN
+  const char *name;
+  int32_t mtu;
+  bool blocking;
+  char out_name[IFNAMSIZ];
+  // TCP listener
+  struct sockaddr_in addr;
+  // result
+  int fd;
+  char what[PATH_MAX + 32];
+  int err;
+};
+
+// Runs on its own short-lived thread: setns(CLONE_NEWNET) changes only the calling thread's
+// namespace, and the thread ends right after, so no Node thread ever leaves the host namespace.
+static void *netns_thread(void *arg) {
+  netns_job_t *job = arg;
+  job->fd = -1;
+  int nsfd = open(job->ns_path, O_RDONLY | O_CLOEXEC);
+  if (nsfd < 0) {
+    job->err = errno;
+    snprintf(job->what, sizeof job->what, "open %s", job->ns_path);
+    return NULL;
+  }
+  if (setns(nsfd, CLONE_NEWNET) < 0) {
+    job->err = errno;
+    // EINVAL: the file is no network namespace (a regular file, another kind of namespace).
+    snprintf(job->what, sizeof job->what, job->err == EINVAL ? "setns %s (not a network namespace?)" : "setns %s", job->ns_path);
+    close(nsfd);
+    return NULL;
+  }
+  close(nsfd);
+  job->fd = job->work(job);
+  return NULL;
+}
+
+// False (an error thrown, naming what failed and the errno text) when the job gave no fd.
+static bool run_in_netns(napi_env env, netns_job_t *job) {
+  pthread_t thread;
+  int rc = pthread_create(&thread, NULL, netns_thread, job);
+  if (rc != 0) {
+    throw_errno(env, "pthread_create", rc);
+    return false;
+  }
+  pthread_join(thread, NULL);
+  if (job->fd >= 0) return true;
+  throw_errno(env, job->what, job->err);
+  return false;
+}
+
+static bool get_ns_path(napi_env env, napi_value value, const char *fn, char ns_path[PATH_MAX]) {
+  size_t plen = 0;
+  if (napi_get_value_string_utf8(env, value, ns_path, PATH_MAX, &plen) != napi_ok || plen == 0) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "tun.node %s: the namespace path must be a non-empty string", fn);
+    napi_throw_type_error(env, NULL, msg);
+    return false;
+  }
+  return true;
+}
+
+static int tun_work(netns_job_t *job) {
+  const char *what = NULL;
+  int fd = open_tun(job->name, job->mtu, job->blocking, job->out_name, &what, &job->err);
+  if (fd < 0) snprintf(job->what, sizeof job->what, "%s in %s", what, job->ns_path);
+  return fd;
+}
+
+// openInNetns(nsPath: string, name: string, mtu: number, blocking?: boolean) -> { fd, name }: the
+// device is created inside the network namespace of nsPath (/run/netns/NAME, /proc/PID/ns/net); the
+// fd is used from any thread afterwards, like open()'s.
+static napi_value tun_open_in_netns(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char ns_path[PATH_MAX];
+  if (!get_ns_path(env, argv[0], "openInNetns", ns_path)) return NULL;
+  char name[IFNAMSIZ];
+  if (!get_ifname(env, argv[1], "openInNetns", name)) return NULL;
+  netns_job_t job;
+  memset(&job, 0, sizeof job);
+  job.ns_path = ns_path;
+  job.work = tun_work;
+  job.name = name;
+  CHECK(napi_get_value_int32(env, argv[2], &job.mtu));
+  if (argc > 3) napi_get_value_bool(env, argv[3], &job.blocking);
+  if (!run_in_netns(env, &job)) return NULL;
+  return opened(env, job.fd, job.out_name);
+}
+
+static int tcp_work(netns_job_t *job) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) {
+    job->err = errno;
+    snprintf(job->what, sizeof job->what, "socket in %s", job->ns_path);
+    return -1;
+  }
+  if (bind(fd, (struct sockaddr *)&job->addr, sizeof job->addr) < 0) {
+    job->err = errno;
+    char ip[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &job->addr.sin_addr, ip, sizeof ip);
+    snprintf(job->what, sizeof job->what, "bind %s:%u in %s", ip, ntohs(job->addr.sin_port), job->ns_path);
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// tcpSocketInNetns(nsPath: string, ip: string, port: number) -> fd: a TCP socket of that namespace,
+// bound to ip:port (0: the kernel picks), for net.Server.listen({ fd }). A socket belongs to the
+// namespace it was created in, whichever thread uses it later.
+static napi_value tun_tcp_socket_in_netns(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  char ns_path[PATH_MAX];
+  if (!get_ns_path(env, argv[0], "tcpSocketInNetns", ns_path)) return NULL;
+  char ip[64] = {0};
+  size_t len = 0;
+  CHECK(napi_get_value_string_utf8(env, argv[1], ip, sizeof ip, &len));
+  int32_t port = 0;
+  CHECK(napi_get_value_int32(env, argv[2], &port));
+  netns_job_t job;
+  memset(&job, 0, sizeof job);
+  job.ns_path = ns_path;
+  job.work = tcp_work;
+  job.addr.sin_family = AF_INET;
+  if (port < 0 || port > 65535 || inet_pton(AF_INET, ip, &job.addr.sin_addr) != 1) {
+    napi_throw_range_error(env, NULL, "tun.node tcpSocketInNetns: an IPv4 address and a port from 0 to 65535");
+    return NULL;
+  }
+  job.addr.sin_port = htons((uint16_t)port);
+  if (!run_in_netns(env, &job)) return NULL;
+  napi_value jfd;
+  CHECK(napi_create_int32(env, job.fd, &jfd));
+  return jfd;
 }
 
 // read(fd, buffer) -> bytes read, or -1 when no packet is waiting (EAGAIN). One packet per call.
@@ -227,6 +411,8 @@ static napi_value tun_close(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"open", NULL, tun_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"openInNetns", NULL, tun_open_in_netns, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"tcpSocketInNetns", NULL, tun_tcp_socket_in_netns, NULL, NULL, NULL, napi_enumerable, NULL},
       {"read", NULL, tun_read, NULL, NULL, NULL, napi_enumerable, NULL},
       {"write", NULL, tun_write, NULL, NULL, NULL, napi_enumerable, NULL},
       {"watch", NULL, tun_watch, NULL, NULL, NULL, napi_enumerable, NULL},
