@@ -46,18 +46,28 @@ export async function fakeNameserver(table: Record<string, string[]>, host = '12
       }
       void Promise.resolve(send(response)).catch(() => undefined);
   };
-  const server = dns2.createServer({ udp: true, handle });
-  // UDP first on a free port, then TCP on the same one (nameservers in resolv.conf are one port).
-  const udp = await server.listen({ udp: { port, address: host } });
-  const chosen = udp.udp!.port;
-  const tcp = dns2.createServer({ tcp: true, handle });
-  await tcp.listen({ tcp: { port: chosen, address: host } });
-  return {
-    port: chosen,
-    asked,
-    close: async () => {
+  // UDP first on a free port, then TCP on the same one (nameservers in resolv.conf are one port); the
+  // UDP port's TCP twin may be taken by something else: then another pair (as listenWorkstationDns does).
+  for (let attempt = 0; ; attempt++) {
+    const server = dns2.createServer({ udp: true, handle });
+    const udp = await server.listen({ udp: { port, address: host } });
+    const chosen = udp.udp!.port;
+    const tcp = dns2.createServer({ tcp: true, handle });
+    const failed = new Promise<never>((_, reject) => tcp.once('error', (err: Error) => reject(err)));
+    try {
+      await Promise.race([tcp.listen({ tcp: { port: chosen, address: host } }), failed]);
+    } catch (err) {
       await server.close();
-      await tcp.close();
-    },
-  };
+      if (port !== 0 || attempt >= 10) throw err;
+      continue;
+    }
+    return {
+      port: chosen,
+      asked,
+      close: async () => {
+        await server.close();
+        await tcp.close();
+      },
+    };
+  }
 }
