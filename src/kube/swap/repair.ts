@@ -2,6 +2,8 @@
 // Deployment carrying a swap record whose session's Lease expired, or is gone, is restored and its copy
 // and Lease deleted. A Lease that looks expired is watched for one renewal period first, so that a
 // live session on a workstation whose clock lags is never mistaken for a dead one.
+import type { V1Lease } from '@kubernetes/client-node';
+
 import { apiFailure } from '../api-errors.js';
 import { apisFor } from '../clients.js';
 import { deleteSessionObjects } from '../cleanup.js';
@@ -46,14 +48,15 @@ export async function repairExpiredSwaps(target: Target, log: (line: string) => 
     const record = readSwapRecord(d);
     return record ? [{ name: d.metadata!.name!, record }] : [];
   });
-  const candidates: { name: string; record: SwapRecord; state: LeaseState }[] = [];
+  const candidates: { name: string; record: SwapRecord; lease: V1Lease | null; state: LeaseState }[] = [];
   for (const s of swapped) {
-    const state = leaseState(await readLease(apis, namespace, s.record.lease), now());
-    if (state.expired) candidates.push({ ...s, state });
+    const lease = await readLease(apis, namespace, s.record.lease);
+    const state = leaseState(lease, now());
+    if (state.expired) candidates.push({ ...s, lease, state });
     else report.alive.push(`Deployment ${s.name} is swapped by session ${s.record.sessionId}, which is alive (${ago(state)}): left alone`);
   }
   // One renewal period (a third of the longest duration, and a second more): a live session renews in it.
-  const leases = await Promise.all(candidates.map((c) => readLease(apis, namespace, c.record.lease)));
+  const leases = candidates.map((c) => c.lease);
   const waitMs = Math.max(0, ...leases.map((l) => ((l?.spec?.leaseDurationSeconds ?? 0) * 1000) / 3 + 1000));
   if (leases.some((l) => l !== null)) await pause(waitMs);
   for (const c of candidates) {
