@@ -21,7 +21,7 @@ export const LAYERS = {
   'src/dns': ['src/host'],
   'src/tunnel': ['src/host', 'src/config'],
   'src/kube': ['src/config'],
-  'src/inbound': ['src/tunnel', 'src/host', 'src/config'],
+  'src/inbound': ['src/tunnel', 'src/host', 'src/config', 'src/vif'],
   'src/session': ['src/config', 'src/host', 'src/vif', 'src/dns', 'src/tunnel', 'src/kube', 'src/inbound', 'methods', 'shim'],
   'methods': ['src/config', 'src/host', 'src/vif', 'src/dns', 'src/tunnel', 'src/kube', 'src/inbound', 'shim'],
   'src/cli': ['src/config', 'src/host', 'src/vif', 'src/dns', 'src/tunnel', 'src/kube', 'src/inbound', 'src/session', 'methods'],

@@ -1,8 +1,9 @@
 // The outbound methods behind one interface: what each needs (features), whether it can run here
 // (checkSupported, in words), how it sets up (prepare, registering undo steps) and how it wraps the
 // user process (wrap). The registry maps --method names to methods.
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { MethodName, RoutingOptions } from '../src/config/session-options.js';
+import type { MethodName, RoutingOptions, SessionOptions } from '../src/config/session-options.js';
 import type { Config } from '../src/config/index.js';
 import type { ChangeJournal, UndoRegistry } from '../src/changes.js';
 import type { PlatformError } from '../src/errors.js';
@@ -28,6 +29,21 @@ export interface PreflightContext {
   cluster: MethodContext['cluster'];
   config: Config;
   routing: RoutingOptions;
+  /** The whole request (the container method reads --docker-run, --container-to-host, --docker-mount). */
+  options: SessionOptions;
+  /** The session's environment (DOCKER_HOST and the like). */
+  env: NodeJS.ProcessEnv;
+}
+
+/** What the pod told the session, as a method may mirror it. */
+export interface PodView {
+  /** The user process's cluster environment (the pod's, plus TELEPRESENCE_*), before VNAT. */
+  env: Readonly<Record<string, string>>;
+  hostname: string;
+  hosts: string;
+  resolv: string;
+  /** Where the pod's root is mounted on this workstation ($TELEPRESENCE_ROOT), '' when it is not. */
+  root: string;
 }
 
 /** What a method gets from the session. */
@@ -38,6 +54,8 @@ export interface MethodContext {
   /** What must survive a SIGKILL is recorded here before the change is made. */
   journal: ChangeJournal;
   log(line: string): void;
+  /** `T: line` on the terminal (and in the log). */
+  progress(line: string): void;
   /** Warnings the user must see on the terminal. */
   warn(line: string): void;
   /** A private directory of this session (removed at the end). */
@@ -61,6 +79,11 @@ export interface MethodContext {
   };
   config: Config;
   routing: RoutingOptions;
+  options: SessionOptions;
+  env: NodeJS.ProcessEnv;
+  /** This session's id: the names and labels of what it creates. */
+  sessionId: string;
+  pod: PodView;
 }
 
 export interface UserProcessLaunch {
@@ -73,12 +96,19 @@ export interface Method {
   readonly features: MethodFeatures;
   /** Why this method cannot run here, in one line (a PlatformError when it is this platform), or null when it can. */
   checkSupported(): string | PlatformError | null;
+  /** Optional checks of the request that need nothing but this machine (step 1, before the cluster is asked). */
+  checkOptions?(options: SessionOptions, env: NodeJS.ProcessEnv): void;
   /** Optional checks before the session changes anything (e.g. a routing conflict). */
   preflight?(ctx: PreflightContext): Promise<void>;
   /** Sets up everything the user process needs; registers every undo on ctx.undo. */
   prepare(ctx: MethodContext): Promise<void>;
   /** The command line and environment the user process runs with. */
   wrap(launch: UserProcessLaunch): UserProcessLaunch;
+  /**
+   * Where the cluster's connections for --expose and the swap's ports go, when not to 127.0.0.1 here:
+   * a connection to that port made from inside the user process's network (the container's).
+   */
+  inboundDial?(port: number): Socket;
 }
 
 /** `Feature X not supported with method Y` (sshuttle's wording). */

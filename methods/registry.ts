@@ -1,5 +1,6 @@
 // The --method registry: each name to its method. Methods that are not built yet say so in one line.
 import { containersRepairer } from './container/containers.js';
+import { ContainerMethod } from './container/method.js';
 import { hostLockRepairer } from './host-lock.js';
 import { InjectTcpMethod } from './inject-tcp.js';
 import type { Method, MethodFeatures, MethodName } from './method.js';
@@ -29,7 +30,7 @@ export function methodFor(name: MethodName): Method {
     case 'teleproxy':
       return new NotYetMethod(name, WHOLE_HOST);
     case 'container':
-      return new NotYetMethod(name, { needsRoot: false, coversWholeHost: false, udp: true, containers: true, routesSubnets: true });
+      return new ContainerMethod();
   }
 }
 

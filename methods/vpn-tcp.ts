@@ -2,12 +2,13 @@
 // the host's routes (conflicts: VNAT by default); a TUN device gets the planned routes and hands each
 // TCP connection to an SSH stream (src/vif); our DNS server becomes the host's resolver (src/dns).
 import { existsSync } from 'node:fs';
-import { covers, parseCidr, planRoutes, translateEnvironment, tunRoutes, VirtualIpAllocator, type Plan } from '../src/engine/index.js';
-import { ConflictError, PlatformError } from '../src/errors.js';
-import { podDnsLookup, startVpnDns, TYPE, type WorkstationDns } from '../src/dns/index.js';
+import { translateEnvironment, tunRoutes, type Plan } from '../src/engine/index.js';
+import { PlatformError } from '../src/errors.js';
+import { podDnsLookup, startVpnDns } from '../src/dns/index.js';
 import { createHostResolverConfig } from '../src/host/resolver.js';
 import { createRouteTable } from '../src/host/route-table.js';
 import { startVif } from '../src/vif/index.js';
+import { clusterDnsPolicy, planClusterRoutes, planVnat, watchMappedNamespaces } from './cluster-routing.js';
 import { takeHostLock } from './host-lock.js';
 import type { Method, MethodContext, PreflightContext, UserProcessLaunch } from './method.js';
 
@@ -43,65 +44,30 @@ export class VpnTcpMethod implements Method {
     ctx.undo.push("close the stream to the pod's DNS server", () => pod.close());
 
     const plan = this.preflightPlan ?? await this.plan(ctx, pod.lookup);
-    const allocator = new VirtualIpAllocator(plan.virtualSubnet);
-    const vnatted = (ip: string) => plan.translations.some((t) => covers(t.cidr, parseCidr(ip)));
-    this.translate = (ip) => (vnatted(ip) ? allocator.translate(ip) : undefined);
-    const toCluster = (ip: string) => (covers(plan.virtualSubnet, parseCidr(ip)) ? allocator.clusterIpOf(ip) ?? ip : ip);
+    const vnat = planVnat(plan);
+    this.translate = vnat.translate;
 
     const vif = await startVif({
       address: VIF_ADDRESS, routes: tunRoutes(plan), undo: ctx.undo, log: ctx.log,
-      connect: (ip, port) => ctx.openPodStream(ip, port), translate: toCluster,
+      connect: (ip, port) => ctx.openPodStream(ip, port), translate: vnat.toCluster,
     });
     ctx.log(`vpn-tcp: ${vif.name} routes ${tunRoutes(plan).join(', ')}`);
 
     const ns = ctx.cluster.namespace;
-    // `svc.ns` resolves for every namespace of the cluster (Telepresence 1 promises `yourservice.default`),
-    // and follows namespaces created or deleted while the session runs.
-    let resolver: WorkstationDns | null = null; // set once our DNS server runs
-    const mapped = (names: readonly string[]) => [...new Set([ns, ...names])].sort();
-    let latest = [ns];
-    const namespaces = await ctx.cluster.watchNamespaces((names) => {
-      latest = mapped(names);
-      if (resolver?.setMappedNamespaces(latest)) ctx.log(`vpn-tcp: namespaces now ${latest.join(', ')}`);
-    });
-    ctx.undo.push('stop the watch of namespaces', () => namespaces.stop());
-    latest = mapped(namespaces.names);
-    ctx.log(`vpn-tcp: names of namespaces ${latest.join(', ')} resolve in the cluster`);
+    const namespaces = await watchMappedNamespaces(ctx, 'vpn-tcp');
     const dns = await startVpnDns({
-      policy: {
-        clusterDomain: 'cluster.local', includeSuffixes: [...ctx.config.dns.includeSuffixes],
-        excludeSuffixes: [...ctx.config.dns.excludeSuffixes], excludes: [], mappedNamespaces: latest,
-        searchPath: [`${ns}.svc.cluster.local`, 'svc.cluster.local', 'cluster.local'],
-      },
+      policy: clusterDnsPolicy(ctx, namespaces.names),
       clusterLookup: pod.lookup, translate: this.translate,
-      isClusterIp: (ip) => plan.subnets.some((s) => covers(s.cidr, parseCidr(ip))),
+      isClusterIp: vnat.isClusterIp,
       listen: DNS_LISTEN, hostResolver: createHostResolverConfig(),
       resolved: { link: vif.name, routingDomains: ['cluster.local', 'svc', ns, ...ctx.config.dns.includeSuffixes], searchDomains: [`${ns}.svc.cluster.local`] },
       lookupTimeoutMs: ctx.config.dns.lookupTimeoutMs, readyDeadlineMs: ctx.readyTimeoutMs, log: ctx.log, undo: ctx.undo, journal: ctx.journal,
     });
-    resolver = dns.resolver;
-    resolver.setMappedNamespaces(latest); // what changed while the DNS started
+    namespaces.attach(dns.resolver); // and what changed while the DNS started
   }
 
-  /** The engine's plan for the discovered subnets, --also-proxy (hostnames resolved in the pod) and the host's routes. */
   private async plan(ctx: PreflightContext, lookup: ReturnType<typeof podDnsLookup>['lookup'] | null): Promise<Plan> {
-    const subnets = await ctx.cluster.discoverSubnets();
-    const alsoProxy = [...ctx.routing.alsoProxy.cidrs];
-    for (const host of ctx.routing.alsoProxy.hostnames) {
-      if (!lookup) throw new Error('also-proxy hostnames are resolved in the pod: plan them in prepare()');
-      const answer = await lookup(host, TYPE.A);
-      const ips = answer.answers.filter((r) => r.type === TYPE.A).map((r) => `${(r as { address: string }).address}/32`);
-      if (ips.length === 0) throw new ConflictError(`--also-proxy ${host}: the name does not resolve in the cluster`);
-      alsoProxy.push(...ips);
-    }
-    const plan = planRoutes({
-      serviceSubnets: subnets.serviceSubnets, podSubnets: subnets.podSubnets, alsoProxy,
-      apiServerIps: [...ctx.cluster.apiServerIps], vnat: [...ctx.routing.vnat],
-      routing: ctx.config.routing, routes: await createRouteTable().read(),
-    });
-    for (const s of plan.subnets) ctx.log(`plan: ${s.cidr} (${s.source}) ${s.action}${s.conflictsWith ? ` conflicts with ${s.conflictsWith}` : ''}`);
-    if (plan.errors.length > 0) throw new ConflictError(plan.errors.join('; '));
-    return plan;
+    return planClusterRoutes(ctx, lookup, await createRouteTable().read());
   }
 
   wrap(launch: UserProcessLaunch): UserProcessLaunch {

@@ -5,7 +5,7 @@ import { SHORT_FLAGS, takesValue } from './docker-flags.js';
 
 /** The user's `docker run` arguments, split for a container that joins the sidecar's network. */
 export interface DockerRunSplit {
-  /** The values of -p/--publish, in order (e.g. '127.0.0.1:8080:80/tcp'): the sidecar owns the network, so it publishes. */
+  /** The values of -p/--publish, in order (e.g. '127.0.0.1:8080:80/tcp'): the session publishes them (publish.ts), not docker. */
   readonly sidecarPublish: readonly string[];
   /** Every other flag, as the user wrote it, for the user's own container. */
   readonly userFlags: readonly string[];
@@ -171,29 +171,46 @@ export interface ContainerRunSettings {
   /** The sidecar container's name; the user's container joins its network. */
   readonly sidecarName: string;
   readonly sidecarImage: string;
-  /** The method's own flags for the sidecar (capabilities, the TUN device, -d, --rm, labels), before the image. */
+  /** The method's own flags for the sidecar (-d, labels, hostname, DNS, hosts), before the image. */
   readonly sidecarFlags: readonly string[];
   /** The sidecar image's arguments, after the image. */
   readonly sidecarArgs: readonly string[];
   /** The pod's environment (VNAT-translated when VNAT is on), then the TELEPRESENCE_* variables. */
   readonly podEnv: Readonly<Record<string, string>>;
   readonly telepresenceEnv: Readonly<Record<string, string>>;
+  /** The method's own flags for the user's container (labels, the volumes' bind mount), before the user's. */
+  readonly userContainerFlags?: readonly string[];
   /** A name for the user's container when the user gave no --name, so the journal can find and remove it. */
   readonly userContainerName?: string;
 }
 
-/** The two `docker` argv lists (each starting with 'run'): the sidecar first, then the user's container. */
-export function buildDockerRunArgv(split: DockerRunSplit, settings: ContainerRunSettings): { sidecar: string[]; user: string[] } {
+/** The docker CLI reads these itself: their values for the container are passed as KEY=VALUE, not taken from the CLI's environment. */
+function cliReads(name: string): boolean {
+  return /^(DOCKER_|BUILDKIT_|XDG_)/.test(name) || ['HOME', 'PATH', 'TMPDIR', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'].includes(name);
+}
+
+/**
+ * The two `docker` argv lists (each starting with 'run'): the sidecar first, then the user's container,
+ * and `cliEnv`, what the docker CLI of the user's container must have in its environment: the
+ * container's variables go as `-e NAME` with their values there (no secrets on a command line, any
+ * value, newlines included), except the few the CLI reads itself, which go as `-e NAME=VALUE`.
+ */
+export function buildDockerRunArgv(split: DockerRunSplit, settings: ContainerRunSettings): { sidecar: string[]; user: string[]; cliEnv: Record<string, string> } {
   const sidecar = [
     'run',
     ...settings.sidecarFlags,
     '--name',
     settings.sidecarName,
-    ...split.sidecarPublish.flatMap((publish) => ['-p', publish]),
     settings.sidecarImage,
     ...settings.sidecarArgs,
   ];
-  const env = (vars: Readonly<Record<string, string>>) => Object.entries(vars).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+  const cliEnv: Record<string, string> = {};
+  const env = (vars: Readonly<Record<string, string>>) =>
+    Object.entries(vars).flatMap(([k, v]) => {
+      if (cliReads(k)) return ['-e', `${k}=${v}`];
+      cliEnv[k] = v;
+      return ['-e', k];
+    });
   // The user's own -e come after ours: docker keeps the last value of a name, so the user's choice wins.
   const user = [
     'run',
@@ -201,11 +218,12 @@ export function buildDockerRunArgv(split: DockerRunSplit, settings: ContainerRun
     `container:${settings.sidecarName}`,
     ...(split.init ? [] : ['--init']),
     ...(split.name === null && settings.userContainerName !== undefined ? ['--name', settings.userContainerName] : []),
+    ...(settings.userContainerFlags ?? []),
     ...env(settings.podEnv),
     ...env(settings.telepresenceEnv),
     ...split.userFlags,
     split.image,
     ...split.args,
   ];
-  return { sidecar, user };
+  return { sidecar, user, cliEnv };
 }

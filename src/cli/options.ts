@@ -69,8 +69,8 @@ export function resolveSessionOptions(args: Namespace, nowMs = Date.now(), pid =
     containerToHost: Object.freeze([...(args.container_to_host as PortMapping[])]),
     routing: Object.freeze(resolveRoutingFlags(args)),
     localCluster: Boolean(args.local_cluster),
-    // --docker-mount replaces the workstation mount, as in Telepresence 1.
-    mount: dockerMount ? false : (args.mount as string | boolean),
+    // With --docker-mount the pod's root is mounted under /tmp here and bound at that path in the container, as in Telepresence 1.
+    mount: args.mount as string | boolean,
     dockerMount,
     dockerHost: (args.docker_host as string | null) ?? null,
     envJson: (args.env_json as string | null) ?? null,

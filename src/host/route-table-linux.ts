@@ -6,10 +6,12 @@ import { HostError } from '../errors.js';
 import { commandLine, runHostCommand } from './command.js';
 import { parseIpAddrJson, usableRoutes } from './ip-addr-json.js';
 import { parseIpRouteJson } from './ip-route-json.js';
+import { netnsIpCommand } from './netns.js';
 import type { RouteTable } from './route-table.js';
 
 export class LinuxRouteTable implements RouteTable {
-  constructor(private readonly ipCommand = 'ip') {}
+  /** `netns`: read the routes of that network namespace (a container's /proc/PID/ns/net) instead of the host's. */
+  constructor(private readonly ipCommand = 'ip', private readonly netns?: string) {}
 
   async read(): Promise<HostRoute[]> {
     const [v4, v6, links] = await Promise.all([
@@ -22,10 +24,11 @@ export class LinuxRouteTable implements RouteTable {
 
   /** Runs ip and parses its output; null when it printed nothing (e.g. -6 on a host without IPv6). */
   private async run<T>(args: string[], parse: (text: string) => T): Promise<T | null> {
-    const shown = commandLine(this.ipCommand, args);
+    const cmd = this.netns === undefined ? { file: this.ipCommand, args } : netnsIpCommand(this.netns, args);
+    const shown = commandLine(cmd.file, cmd.args);
     const failed = (why: string, cause?: unknown) =>
       new HostError(`could not read the route table: '${shown}' failed: ${why}`, { value: shown, cause });
-    const result = await runHostCommand(this.ipCommand, args).catch((err: Error) => {
+    const result = await runHostCommand(cmd.file, cmd.args).catch((err: Error) => {
       throw err instanceof HostError ? failed(err.message, err) : err;
     });
     if (result.exitCode !== 0) throw failed(result.stderr.trim() || `exit code ${result.exitCode}`);

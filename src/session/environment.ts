@@ -5,12 +5,12 @@ import { proxyImage } from '../config/index.js';
 import { clusterEnvironment, formatEnvFile, formatEnvJson } from '../engine/env-files.js';
 import type { ProxyPod } from '../kube/index.js';
 import { PROXY_CONTAINER } from '../protocol/index.js';
-import type { Method } from '../../methods/method.js';
+import type { Method, PodView } from '../../methods/method.js';
 import { readPodInfo } from './pod-info.js';
 import type { PodConnection, Session } from './session.js';
 
-/** `root`: where the pod's root is mounted ($TELEPRESENCE_ROOT), '' when it is not. */
-export async function podEnvironment(s: Session, connection: PodConnection, pod: ProxyPod, method: Method, root = ''): Promise<Record<string, string>> {
+/** `root`: where the pod's root is mounted ($TELEPRESENCE_ROOT), '' when it is not. The environment and what else the pod told. */
+export async function podEnvironment(s: Session, connection: PodConnection, pod: ProxyPod, method: Method, root = ''): Promise<PodView> {
   const info = await readPodInfo(connection.tunnel, proxyImage(s.env));
   const env = clusterEnvironment(info.env, {
     pod: pod.podName, container: PROXY_CONTAINER, method: method.name, mounts: info.mountpoints.join(':'), root,
@@ -22,5 +22,5 @@ export async function podEnvironment(s: Session, connection: PodConnection, pod:
     writeFileSync(envFile, text);
     if (skipped.length > 0) s.warn(`Warning: these variables have newlines in their values and were left out of ${envFile}: ${skipped.join(', ')}`);
   }
-  return env;
+  return { env, hostname: info.hostname, hosts: info.hosts, resolv: info.resolv, root };
 }

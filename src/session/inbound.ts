@@ -2,6 +2,7 @@
 // on 0.0.0.0 in the pod), --from-pod (the pod's localhost -> here, remote forwards on its loopback) and
 // --to-pod (here -> the pod's localhost, listeners on 127.0.0.1). Stopped on exit, and gone with the
 // connection or the pod in any case.
+import type { Socket } from 'node:net';
 import { withAutomaticPorts } from '../inbound/automatic.js';
 import { exposePorts } from '../inbound/expose.js';
 import { listenToPod } from '../inbound/to-pod.js';
@@ -9,13 +10,17 @@ import type { PodConnection, Session } from './session.js';
 
 const plural = (ports: readonly number[]) => `port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}`;
 
-/** `automaticPorts`: the swapped container's TCP ports, each to the same port here unless --expose maps it. */
-export async function exposeInbound(s: Session, connection: PodConnection, automaticPorts: readonly number[] = []): Promise<void> {
+/**
+ * `automaticPorts`: the swapped container's TCP ports, each to the same port here unless --expose maps it.
+ * `dial`: the method's way into the user process's network (the container method's namespace), else 127.0.0.1 here.
+ */
+export async function exposeInbound(s: Session, connection: PodConnection, automaticPorts: readonly number[] = [], dial?: (port: number) => Socket): Promise<void> {
   const { fromPod, toPod } = s.options;
   const expose = withAutomaticPorts(s.options.expose, automaticPorts);
   if (expose.length > 0) {
-    for (const m of expose) s.progress(`Forwarding port ${m.podPort} of the proxy pod to localhost:${m.workstationPort} here`);
-    const exposed = await exposePorts(connection.tunnel, expose, s.log);
+    const where = dial ? "in the container's network" : 'here';
+    for (const m of expose) s.progress(`Forwarding port ${m.podPort} of the proxy pod to localhost:${m.workstationPort} ${where}`);
+    const exposed = await exposePorts(connection.tunnel, expose, s.log, '0.0.0.0', dial, "in the container's network namespace");
     s.undo.push(`stop forwarding ${plural(expose.map((m) => m.podPort))} of the proxy pod`, () => exposed.close());
   }
   if (fromPod.length > 0) {

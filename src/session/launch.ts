@@ -19,7 +19,10 @@ function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
 export async function launchUserProcess(s: Session, method: Method, clusterEnv: Record<string, string>, connection: PodConnection, context: string): Promise<number> {
   const userEnv = { ...stringEnv(s.env), ...clusterEnv, PATH: `${STUB_DIR}:${s.env.PATH ?? ''}` };
   const { run } = s.options;
-  const launch = run.kind === 'command' ? { argv: [...run.argv], env: userEnv } : shellLaunch(context, userEnv);
+  // --docker-run: `docker run` with the user's arguments; the container method builds the real command line.
+  const launch = run.kind === 'command' ? { argv: [...run.argv], env: userEnv }
+    : run.kind === 'docker' ? { argv: ['docker', 'run', ...run.dockerRunArgs], env: userEnv }
+    : shellLaunch(context, userEnv);
   const userProcess = await s.deps.startUserProcess(method.wrap(launch));
   s.progress('Setup complete. Launching your command.');
   s.signals.forwardTo(userProcess);

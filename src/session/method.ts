@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { ChangeJournal } from '../changes.js';
 import type { Cluster } from '../kube/index.js';
 import { DNS_PORT, SOCKS_PORT } from '../protocol/index.js';
-import type { Method, MethodContext } from '../../methods/method.js';
+import type { Method, MethodContext, PodView } from '../../methods/method.js';
 import type { PodConnection, Session } from './session.js';
 
 function clusterView(cluster: Cluster): MethodContext['cluster'] {
@@ -18,18 +18,20 @@ function clusterView(cluster: Cluster): MethodContext['cluster'] {
 }
 
 export async function preflightMethod(s: Session, method: Method, cluster: Cluster, journal: ChangeJournal): Promise<void> {
-  await method.preflight?.({ log: s.log, undo: s.undo, journal, cluster: clusterView(cluster), config: s.config, routing: s.options.routing });
+  await method.preflight?.({
+    log: s.log, undo: s.undo, journal, cluster: clusterView(cluster), config: s.config, routing: s.options.routing, options: s.options, env: s.env,
+  });
   s.signals.check();
 }
 
-export async function prepareMethod(s: Session, method: Method, cluster: Cluster, connection: PodConnection, journal: ChangeJournal): Promise<void> {
+export async function prepareMethod(s: Session, method: Method, cluster: Cluster, connection: PodConnection, journal: ChangeJournal, sessionId: string, pod: PodView): Promise<void> {
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'telepresence-'));
   s.undo.push(`remove ${workDir}`, () => rmSync(workDir, { recursive: true, force: true }));
   await method.prepare({
     openPodStream: (host, port) => connection.tunnel.openStream(host, port),
-    undo: s.undo, journal, log: s.log, warn: s.warn, workDir,
+    undo: s.undo, journal, log: s.log, progress: s.progress, warn: s.warn, workDir,
     podPorts: { socks: SOCKS_PORT, dns: DNS_PORT }, readyTimeoutMs: s.config.timeouts.dnsReadyMs,
-    cluster: clusterView(cluster), config: s.config, routing: s.options.routing,
+    cluster: clusterView(cluster), config: s.config, routing: s.options.routing, options: s.options, env: s.env, sessionId, pod,
   });
   s.signals.check();
 }

@@ -26,6 +26,7 @@ const FLAG_NEEDS: readonly FlagNeed[] = [
 export function checkRequest(s: Session): Method {
   const { options } = s;
   const method = s.deps.methodFor(options.method);
+  method.checkOptions?.(options, s.env); // pure checks of the flags first: they are wrong on any machine
   const unsupported = method.checkSupported();
   if (unsupported instanceof Error) throw unsupported;
   if (unsupported) throw new UnsupportedError(unsupported);

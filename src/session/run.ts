@@ -61,10 +61,10 @@ async function steps(s: Session): Promise<number> {
   const pod = await startProxy(s, operation, method, sessionId, key, journal, cluster.namespace);
   const connection = await connectToPod(s, cluster, pod, key, journal);
   const root = await mountVolumes(s, connection, sessionId, journal);
-  const clusterEnv = await podEnvironment(s, connection, pod, method, root);
-  await prepareMethod(s, method, cluster, connection, journal);
-  await exposeInbound(s, connection, pod.automaticPorts ?? []);
-  return launchUserProcess(s, method, clusterEnv, connection, cluster.context);
+  const podView = await podEnvironment(s, connection, pod, method, root);
+  await prepareMethod(s, method, cluster, connection, journal, sessionId, podView);
+  await exposeInbound(s, connection, pod.automaticPorts ?? [], method.inboundDial?.bind(method));
+  return launchUserProcess(s, method, podView.env, connection, cluster.context);
 }
 
 /** The journal exists from here on; at the end it is removed once every change in it was undone. */

@@ -5,6 +5,9 @@
 // strict reverse-path filtering (tested with rp_filter 1 and 0).
 import type { UndoRegistry } from '../changes.js';
 import { runChecked } from '../host/command.js';
+import { netnsIpCommand } from '../host/netns.js';
+
+export { netnsIpCommand };
 
 export type { UndoRegistry };
 
@@ -14,16 +17,6 @@ export type IpRunner = (args: string[]) => Promise<void>;
 export const runIp: IpRunner = async (args) => {
   await runChecked('ip', args);
 };
-
-/**
- * The `ip` command line that acts inside the network namespace of nsPath: `ip -n NAME` for a named
- * namespace (/run/netns/NAME), else `nsenter --net=PATH ip` (a container's /proc/PID/ns/net).
- */
-export function netnsIpCommand(nsPath: string, args: readonly string[]): { file: string; args: string[] } {
-  const named = /^\/run\/netns\/([^/]+)$/.exec(nsPath);
-  if (named) return { file: 'ip', args: ['-n', named[1], ...args] };
-  return { file: 'nsenter', args: [`--net=${nsPath}`, 'ip', ...args] };
-}
 
 /** An IpRunner for a TUN opened with openTunInNetns(nsPath, ...): configureDevice then never touches the host. */
 export function netnsIpRunner(nsPath: string): IpRunner {

@@ -1,12 +1,13 @@
 // Throughput (median of 3 downloads of 100 MB) and connect-plus-first-byte latency (p50/p99 of 200 requests) to a
-// server pod, from: a pod (direct, the limit), `kubectl port-forward`, vpn-tcp, inject-tcp, sshuttle.
+// server pod, from: a pod (direct, the limit), `kubectl port-forward`, vpn-tcp, inject-tcp, the container method
+// (the client in a container of the echo image), sshuttle.
 // Run: npm run build && npm run bench:throughput (root; starts the cluster and builds images if needed).
 // BENCH_VARIANTS=direct,sshuttle picks variants; BENCH_BYTES, BENCH_BULK_RUNS, BENCH_REQUESTS change the sizes.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { formatResult, NETPERF, netperfPod, RUN_TIMEOUT_MS, runClientPod, SIZES, startBench } from './netperf-pods.js';
+import { ECHO_IMAGE, formatResult, NETPERF, netperfPod, RUN_TIMEOUT_MS, runClientPod, SIZES, startBench } from './netperf-pods.js';
 import { must, parseResult, ROOT, runBounded, startUntil, type NetperfResult } from './procs.js';
 import { startSshuttle } from './sshuttle.js';
 
@@ -15,7 +16,7 @@ const BYTES = Number(SIZES.BYTES);
 const REQUESTS = Number(SIZES.REQUESTS);
 const BULK_RUNS = Number(SIZES.BULK_RUNS);
 // sshuttle-nlc: sshuttle --no-latency-control (no cap on data in flight), for reference; the aims use sshuttle.
-const ALL = ['direct', 'port-forward', 'vpn-tcp', 'inject-tcp', 'sshuttle', 'sshuttle-nlc'] as const;
+const ALL = ['direct', 'port-forward', 'vpn-tcp', 'inject-tcp', 'container', 'sshuttle', 'sshuttle-nlc'] as const;
 type Variant = (typeof ALL)[number];
 
 async function portForward(env: NodeJS.ProcessEnv, clientEnv: NodeJS.ProcessEnv): Promise<NetperfResult> {
@@ -37,6 +38,15 @@ function underTelepresence(method: string, clientEnv: NodeJS.ProcessEnv, logfile
     .then((out) => parseResult(method, out));
 }
 
+/** The client in a container of the echo image (it has node), on the container method's network; the compiled client is bound in. */
+function inContainer(clientEnv: NodeJS.ProcessEnv, logfile: string): Promise<NetperfResult> {
+  const vars = ['NETPERF', 'HOST', 'BYTES', 'REQUESTS', 'BULK_RUNS'].flatMap((k) => ['-e', `${k}=${clientEnv[k] ?? ''}`]);
+  return runBounded(path.join(ROOT, 'bin/telepresence'),
+    ['--namespace', NS, '--logfile', logfile, '--mount', 'false', '--docker-run', '--rm', ...vars, '-v', `${path.dirname(NETPERF)}:/netperf:ro`,
+      ECHO_IMAGE, 'sh', '-c', `exec node --input-type=module -e "$(cat /netperf/${path.basename(NETPERF)})"`], clientEnv, RUN_TIMEOUT_MS)
+    .then((out) => parseResult('container', out));
+}
+
 async function main(): Promise<void> {
   const { picked, env } = startBench(ALL);
   if (picked.some((v) => v.startsWith('sshuttle'))) must('sh', ['test/bench/proxy-python/build.sh']);
@@ -55,6 +65,7 @@ async function main(): Promise<void> {
         if (v === 'direct') results.set(v, await runClientPod(env, NS, 'netperf-client', { HOST: host }));
         else if (v === 'port-forward') results.set(v, await portForward(env, clientEnv));
         else if (v === 'vpn-tcp' || v === 'inject-tcp') results.set(v, await underTelepresence(v, clientEnv, path.join(dir, `${v}.log`)));
+        else if (v === 'container') results.set(v, await inContainer(clientEnv, path.join(dir, `${v}.log`)));
         else {
           const sshuttle = await startSshuttle(env, NS, `${v}-proxy`, [subnets.podSubnet, subnets.serviceSubnet],
             v === 'sshuttle-nlc' ? ['--no-latency-control'] : []);

@@ -52,7 +52,7 @@ describe('session options', () => {
     ['--mount false', (o) => o.mount, false],
     ['--mount ON', (o) => o.mount, true],
     ['--mount /mnt/tp', (o) => o.mount, '/mnt/tp'],
-    ['--docker-mount /tp --docker-run img', (o) => [o.mount, o.dockerMount], [false, '/tp']],
+    ['--docker-mount /tp --docker-run img', (o) => [o.mount, o.dockerMount], [true, '/tp']],
     [
       '--also-proxy db.example.com --also-proxy 10.1.2.3 --also-proxy 10.8.1.0/16 --also-proxy fd00::1',
       (o) => o.routing.alsoProxy,
@@ -92,8 +92,15 @@ describe('telepresence: valid sessions, help and version', () => {
       stdout: '',
       stderr: 'telepresence: error: the teleproxy method is not available in this release yet; use --method inject-tcp\n',
     });
-    const docker = await runInProcess(['--docker-run', '-it', 'nginx']);
-    expect(docker.stderr).to.equal('telepresence: error: the container method is not available in this release yet; use --method inject-tcp\n');
+  });
+
+  it('refuses a --docker-run flag the container method cannot honour before it asks the cluster', async () => {
+    const docker = await runInProcess(['--docker-run', '--network', 'host', 'nginx']);
+    expect(docker).to.deep.equal({
+      code: 2,
+      stdout: '',
+      stderr: "telepresence: error: --docker-run: --network cannot be used with the container method: the container joins the sidecar's network (--network container:<sidecar>), which reaches the cluster\n",
+    });
   });
 
   it('prints the version alone, as Telepresence 1', async () => {

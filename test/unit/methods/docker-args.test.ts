@@ -161,15 +161,16 @@ describe('container method: the two docker run argv lists', () => {
     telepresenceEnv: { TELEPRESENCE_POD: 'web-1', TELEPRESENCE_ROOT: '/tmp/tel' },
   };
 
-  it('puts the publish flags on the sidecar and the network, --init and env on the user container', () => {
+  it('keeps the publish flags off both containers and puts the network, --init and env on the user container', () => {
     const split = splitDockerRunArgs(['-it', '-p', '8080:80', '-p127.0.0.1:9090:90/tcp', '-e', 'DB_HOST=mine', 'alpine', 'sh', '-c', 'x']);
     expect(buildDockerRunArgv(split, settings)).to.deep.equal({
-      sidecar: ['run', '-d', '--rm', '--cap-add', 'NET_ADMIN', '--name', 'tp-sidecar-1', '-p', '8080:80', '-p', '127.0.0.1:9090:90/tcp', 'telepresence-local/sidecar:dev', 'serve'],
+      sidecar: ['run', '-d', '--rm', '--cap-add', 'NET_ADMIN', '--name', 'tp-sidecar-1', 'telepresence-local/sidecar:dev', 'serve'],
       user: [
         'run', '--network', 'container:tp-sidecar-1', '--init',
-        '-e', 'DB_HOST=db', '-e', 'GREETING=a b=c', '-e', 'TELEPRESENCE_POD=web-1', '-e', 'TELEPRESENCE_ROOT=/tmp/tel',
+        '-e', 'DB_HOST', '-e', 'GREETING', '-e', 'TELEPRESENCE_POD', '-e', 'TELEPRESENCE_ROOT',
         '-it', '-e', 'DB_HOST=mine', 'alpine', 'sh', '-c', 'x',
       ],
+      cliEnv: { DB_HOST: 'db', GREETING: 'a b=c', TELEPRESENCE_POD: 'web-1', TELEPRESENCE_ROOT: '/tmp/tel' },
     });
   });
 
@@ -181,6 +182,15 @@ describe('container method: the two docker run argv lists', () => {
     expect(buildDockerRunArgv(splitDockerRunArgs(['--name=mine', 'alpine']), bare).user).to.deep.equal([
       'run', '--network', 'container:tp-sidecar-1', '--init', '--name=mine', 'alpine',
     ]);
+  });
+
+  it('passes the variables the docker CLI reads itself by value, the rest by name', () => {
+    const vars = { HOME: '/root/pod', DOCKER_HOST: 'tcp://x', MULTI: 'a\nb' };
+    const built = buildDockerRunArgv(splitDockerRunArgs(['alpine']), { ...settings, podEnv: vars, telepresenceEnv: {}, userContainerFlags: ['--label', 'l=1'] });
+    expect(built.user).to.deep.equal([
+      'run', '--network', 'container:tp-sidecar-1', '--init', '--label', 'l=1', '-e', 'HOME=/root/pod', '-e', 'DOCKER_HOST=tcp://x', '-e', 'MULTI', 'alpine',
+    ]);
+    expect(built.cliEnv).to.deep.equal({ MULTI: 'a\nb' });
   });
 
   it('adds no --init when the user gave one, with any value', () => {
