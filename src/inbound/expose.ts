@@ -2,6 +2,7 @@
 // here, through SSH remote forwards on the session's one connection (sshd listens on 0.0.0.0:REMOTE
 // in the pod, so the pod IP and a Service that targets the port reach it). A connection that finds
 // nothing listening here is closed at once: the cluster's client sees its connection end, not a hang.
+// A dialer may deliver elsewhere instead (the container method: inside the container's network namespace).
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { PortMapping } from '../config/index.js';
@@ -32,11 +33,16 @@ export function exposedPodPorts(mappings: readonly PortMapping[]): number[] {
   return [...new Set(mappings.map((m) => m.podPort))].sort((a, b) => a - b);
 }
 
+/** Makes the connection that a cluster connection is delivered to, as net.connect would (e.g. inbound/netns.ts dialInNetns). */
+export type Dialer = (port: number) => net.Socket;
+
 /**
  * Starts a remote forward for each mapping (in order; one that fails stops the ones made and
- * rejects). `log` hears of each connection that found no listener here.
+ * rejects). `log` hears of each connection that found no listener here. `dial`, when given, makes
+ * the connection to a mapping's workstationPort in place of net.connect to 127.0.0.1 here; `where`
+ * then says in the log where that port is (e.g. "in the container's network namespace").
  */
-export async function exposePorts(tunnel: ForwardingTunnel, mappings: readonly PortMapping[], log: (line: string) => void, bind: PodBind = '0.0.0.0'): Promise<ExposedPorts> {
+export async function exposePorts(tunnel: ForwardingTunnel, mappings: readonly PortMapping[], log: (line: string) => void, bind: PodBind = '0.0.0.0', dial?: Dialer, where = 'where it is delivered'): Promise<ExposedPorts> {
   const counts: ExposeCounts = { accepted: 0, refused: 0 };
   const forwards: RemoteForward[] = [];
   const close = async () => {
@@ -45,7 +51,7 @@ export async function exposePorts(tunnel: ForwardingTunnel, mappings: readonly P
   };
   try {
     for (const m of mappings) {
-      forwards.push(await tunnel.forwardIn(bind, m.podPort, (stream) => relay(stream, m, counts, log)));
+      forwards.push(await tunnel.forwardIn(bind, m.podPort, (stream) => relay(stream, m, counts, log, dial, where)));
     }
   } catch (err) {
     await close();
@@ -61,8 +67,8 @@ export async function exposePorts(tunnel: ForwardingTunnel, mappings: readonly P
  * still waits for sshd's window: a 10 MB download through a relay that destroyed the channel when the local
  * server closed came up 0.9 MB short.)
  */
-function relay(stream: Duplex, m: PortMapping, counts: ExposeCounts, log: (line: string) => void): void {
-  const local = net.connect({ host: '127.0.0.1', port: m.workstationPort, allowHalfOpen: true });
+function relay(stream: Duplex, m: PortMapping, counts: ExposeCounts, log: (line: string) => void, dial: Dialer | undefined, where: string): void {
+  const local = dial ? dial(m.workstationPort) : net.connect({ host: '127.0.0.1', port: m.workstationPort, allowHalfOpen: true });
   local.setNoDelay(true);
   let connected = false;
   local.once('connect', () => {
@@ -74,7 +80,8 @@ function relay(stream: Duplex, m: PortMapping, counts: ExposeCounts, log: (line:
   local.on('error', (err: NodeJS.ErrnoException) => {
     if (!connected) {
       counts.refused += 1;
-      log(`expose: a connection to port ${m.podPort} of the proxy pod found nothing on localhost:${m.workstationPort} here (${err.code ?? err.message}); closed it`);
+      const target = dial ? `port ${m.workstationPort} ${where}` : `localhost:${m.workstationPort} here`;
+      log(`expose: a connection to port ${m.podPort} of the proxy pod found nothing on ${target} (${err.code ?? err.message}); closed it`);
     }
     stream.destroy();
   });

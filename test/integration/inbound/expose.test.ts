@@ -3,8 +3,12 @@
 // no local listener ends at once; close() stops the remote listeners; a port that cannot be had fails
 // the whole call and leaves none of the others listening.
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
+import { execa } from 'execa';
 import { exposePorts } from '../../../src/inbound/expose.js';
+import { dialInNetns } from '../../../src/inbound/netns.js';
+import { tcpSocketInNetns } from '../../../src/vif/tun.js';
 import { generateSessionKey } from '../../../src/tunnel/session-key.js';
 import { SshTunnel } from '../../../src/tunnel/ssh.js';
 import { startTestSshd, type TestSshd } from '../helpers/sshd.js';
@@ -100,6 +104,38 @@ describe('--expose: SSH remote forwards to local ports (real sshd on 127.0.0.1)'
     } finally {
       await exposed.close();
       sender.close();
+    }
+  });
+
+  it('with a dialer, connections go where it dials (a network namespace\'s 127.0.0.1), and a refusal there is logged with `where`', async () => {
+    const ns = `tp-nsin-${randomBytes(3).toString('hex')}`;
+    await execa('ip', ['netns', 'add', ns]);
+    const inNs = net.createServer({ allowHalfOpen: true }, (s) => {
+      let n = 0;
+      s.on('data', (d: Buffer) => (n += d.length));
+      s.on('end', () => s.end(`netns read ${n} bytes`));
+    });
+    try {
+      await execa('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+      // A server on the namespace's 127.0.0.1 only; localPort (the host's server) has nothing there.
+      await new Promise<void>((r) => inNs.listen({ fd: tcpSocketInNetns(`/run/netns/${ns}`, '127.0.0.1', 0) }, r));
+      const nsPort = (inNs.address() as net.AddressInfo).port;
+      const [r1, r2] = [await freePort(), await freePort()];
+      const logged: string[] = [];
+      const exposed = await exposePorts(tunnel, [{ workstationPort: nsPort, podPort: r1 }, { workstationPort: localPort, podPort: r2 }], (l) => logged.push(l),
+        '0.0.0.0', (port) => dialInNetns(`/run/netns/${ns}`, port), "in the container's network namespace");
+      try {
+        const r = await exchange(r1, Buffer.alloc(2 ** 20, 3));
+        expect([r.got.toString(), r.error]).to.deep.equal([`netns read ${2 ** 20} bytes`, undefined]);
+        expect((await exchange(r2, Buffer.from('x'))).got.length).to.equal(0);
+        expect(exposed.counts).to.deep.equal({ accepted: 1, refused: 1 });
+        expect(logged).to.deep.equal([`expose: a connection to port ${r2} of the proxy pod found nothing on port ${localPort} in the container's network namespace (ECONNREFUSED); closed it`]);
+      } finally {
+        await exposed.close();
+      }
+    } finally {
+      inNs.close();
+      await execa('ip', ['netns', 'del', ns], { reject: false });
     }
   });
 
