@@ -4,9 +4,6 @@ import { closeSync } from 'node:fs';
 import net from 'node:net';
 import { constants } from 'node:os';
 import { HostError, UsageError } from '../errors.js';
-// TODO(lead): src/inbound needs src/vif in its row of DESIGN.md's table (eslint.config.js LAYERS) for the
-// TUN addon's tcpSocketInNetns; drop this disable when the row says so.
-// eslint-disable-next-line telepresence/layers
 import { loadTunAddon } from '../vif/tun.js';
 
 const NS_FIX = 'it needs root (CAP_SYS_ADMIN) and a network namespace file such as /run/netns/NAME or /proc/PID/ns/net that still exists';
@@ -112,29 +109,34 @@ async function listenInNetns(nsPath: string, m: ContainerToHostMapping, onConnec
 }
 
 /**
- * Joins a container connection to a new connection to the workstation's port, byte for byte and with half-close
- * (each side's end travels behind its data); an error on either side ends the other at once, and a refused
- * connect closes the container's connection at once, so its client sees an end rather than a hang.
+ * Joins an accepted connection to one being dialled, byte for byte and with half-close (each side's end
+ * travels behind its data); an error on either side ends the other at once, and a dial that fails closes
+ * the accepted connection at once (its client sees an end rather than a hang) after `onRefused`.
+ * `onConnected` counts the joined ones.
  */
-function joinToHost(c: net.Socket, m: ContainerToHostMapping, counts: ContainerToHostCounts, log: (line: string) => void): void {
-  c.setNoDelay(true);
-  const h = net.connect({ host: '127.0.0.1', port: m.hostPort, allowHalfOpen: true });
-  h.setNoDelay(true);
+export function joinSockets(accepted: net.Socket, dialled: net.Socket, onRefused: (err: NodeJS.ErrnoException) => void, onConnected: () => void = () => undefined): void {
+  accepted.setNoDelay(true);
+  dialled.setNoDelay(true);
   let connected = false;
-  h.once('connect', () => {
+  dialled.once('connect', () => {
     connected = true;
-    counts.accepted += 1;
-    c.pipe(h);
-    h.pipe(c);
+    onConnected();
+    accepted.pipe(dialled);
+    dialled.pipe(accepted);
   });
-  h.on('error', (err: NodeJS.ErrnoException) => {
-    if (!connected) {
-      counts.refused += 1;
-      log(`container-to-host: a connection to localhost:${m.containerPort} in the container found nothing on 127.0.0.1:${m.hostPort} on the workstation (${err.code ?? err.message}); closed it`);
-    }
-    c.destroy();
+  dialled.on('error', (err: NodeJS.ErrnoException) => {
+    if (!connected) onRefused(err);
+    accepted.destroy();
   });
-  c.on('error', () => h.destroy());
-  c.on('close', (hadError) => hadError && h.destroy());
-  h.on('close', (hadError) => hadError && c.destroy());
+  accepted.on('error', () => dialled.destroy());
+  accepted.on('close', (hadError) => hadError && dialled.destroy());
+  dialled.on('close', (hadError) => hadError && accepted.destroy());
+}
+
+function joinToHost(c: net.Socket, m: ContainerToHostMapping, counts: ContainerToHostCounts, log: (line: string) => void): void {
+  const h = net.connect({ host: '127.0.0.1', port: m.hostPort, allowHalfOpen: true });
+  joinSockets(c, h, (err) => {
+    counts.refused += 1;
+    log(`container-to-host: a connection to localhost:${m.containerPort} in the container found nothing on 127.0.0.1:${m.hostPort} on the workstation (${err.code ?? err.message}); closed it`);
+  }, () => { counts.accepted += 1; });
 }

@@ -232,6 +232,9 @@ static int tcp_work(netns_job_t *job) {
     snprintf(job->what, sizeof job->what, "socket in %s", job->ns_path);
     return -1;
   }
+  // As libuv does for Node's own listeners: a port whose last connection lingers in TIME_WAIT can be bound again.
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (bind(fd, (struct sockaddr *)&job->addr, sizeof job->addr) < 0) {
     job->err = errno;
     char ip[INET_ADDRSTRLEN];
