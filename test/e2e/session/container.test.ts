@@ -52,7 +52,7 @@ describe('the container method: --docker-run (e2e, root, real Docker engine and 
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('reaches a Service by name, FQDN and ClusterIP with the pod env and hostname, while the host keeps its guard route; exit code passed on', async () => {
+  it('reaches a Service by name, FQDN and ClusterIP with the pod env, hostname and volumes (--docker-mount), while the host keeps its guard route; exit code passed on', async () => {
     const dir = host.dir();
     const go = path.join(dir, 'go');
     const script = [
@@ -60,10 +60,12 @@ describe('the container method: --docker-run (e2e, root, real Docker engine and 
       `curl -sS --max-time 20 http://echo.${fx.namespace}.svc.cluster.local:8080/fqdn; echo`,
       `curl -sS --max-time 20 http://${echo.clusterIp}:8080/ip; echo`,
       'echo "host=$(hostname) env=$ECHO_SERVICE_HOST method=$TELEPRESENCE_METHOD pod=$TELEPRESENCE_POD"',
+      // --docker-mount: the pod's root at /pod (its /etc/hostname and service account token namespace file).
+      'echo "root=$TELEPRESENCE_ROOT hostname-file=$(cat /pod/etc/hostname) sa=$(cat /pod/var/run/secrets/kubernetes.io/serviceaccount/namespace)"',
       'touch /x/asked; i=0; while [ ! -e /x/go ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done',
       'exit 7',
     ].join('\n');
-    const { child } = await launchedSession([...base(), '--docker-run', '--rm', '-v', `${dir}:/x`, ECHO_IMAGE, 'sh', '-c', script]);
+    const { child } = await launchedSession([...base(), '--docker-mount', '/pod', '--docker-run', '--rm', '-v', `${dir}:/x`, ECHO_IMAGE, 'sh', '-c', script]);
     try {
       await waitFor('the container to ask', 60_000, async () => (fs.existsSync(path.join(dir, 'asked')) ? true : undefined));
       // During the session: the host still sends the ClusterIP to its guard route (unreachable), no TUN of ours on it.
@@ -78,6 +80,7 @@ describe('the container method: --docker-run (e2e, root, real Docker engine and 
     expect(lines.slice(0, 3).map((l) => (JSON.parse(l) as { path: string }).path)).to.deep.equal(['/short', '/fqdn', '/ip']);
     const pod = /^T: Pod (\S+) is ready/m.exec(String(r.stderr))?.[1];
     expect(lines[3]).to.equal(`host=${pod} env=${echo.clusterIp} method=container pod=${pod}`);
+    expect(lines[4]).to.equal(`root=/pod hostname-file=${pod} sa=${fx.namespace}`);
     await expectClean();
   });
 
