@@ -57,8 +57,8 @@ export function createSessionParser(version: string): ArgumentParser {
   });
   method.add_argument('--docker-host', {
     dest: 'docker_host',
-    metavar: 'HOSTNAME',
-    help: "With --method container and a remote Docker daemon: the name or IP of this machine's localhost.",
+    metavar: 'URL',
+    help: 'With --method container: the Docker engine to use, as DOCKER_HOST (e.g. unix:///run/docker.sock); it must run its containers on this machine.',
   });
 
   const cluster = parser.add_argument_group({ title: 'cluster and deployment' });

@@ -173,6 +173,17 @@ describe('the container method: --docker-run (e2e, root, real Docker engine and 
     await expectClean();
   });
 
+  it('an engine that is not running (--docker-host) is one line with the fix, before anything is created', async () => {
+    const sock = path.join(dir, 'no-engine.sock');
+    const r = await telepresence([...base(), '--docker-host', `unix://${sock}`, '--docker-run', '--rm', TOOLS_IMAGE, 'true']);
+    expect(r.exitCode).to.equal(255);
+    expect(r.stderr.split('\n').filter((l) => l && !l.startsWith('T: '))).to.deep.equal([
+      `telepresence: error: the Docker engine at unix://${sock} is not running (Cannot connect to the Docker daemon at unix://${sock}. Is the docker daemon running?): ` +
+      'start it (systemctl start docker, or dockerd &), or point DOCKER_HOST at a running one',
+    ]);
+    await expectClean();
+  });
+
   it('after a SIGKILL the next run removes both containers and says so', async () => {
     const { child } = await launchedSession([...base(), '--docker-run', '--rm', TOOLS_IMAGE, 'sleep', '304']);
     // "Setup complete" comes as docker run starts: wait until the user's container exists too.
