@@ -15,7 +15,7 @@ import { echoService, labelledTelepresence } from '../kube/fixtures.js';
 import { freePort } from '../../helpers/ports.js';
 import { ensureProxyImage } from '../helpers/proxy-image.js';
 import { useSharedFixture } from '../helpers/shared-fixture.js';
-import { hostState, routeGet, stageVpn, type HostState } from './host-state.js';
+import { hostState, routeGet, useStagedVpn, type HostState } from './host-state.js';
 import { BIN, launchedSession, telepresence, tmpDir } from './run.js';
 
 const LABEL = 'telepresence.io/session';
@@ -85,12 +85,7 @@ describe('the container method: --docker-run (e2e, root, real Docker engine and 
   });
 
   describe('beside a VPN that routes 10.0.0.0/8 on the host', () => {
-    let unstage: () => Promise<void>;
-    beforeEach(async () => {
-      unstage = await stageVpn('tpvpnct', '10.0.0.1/8');
-      await host.recapture();
-    });
-    afterEach(async () => unstage());
+    useStagedVpn('tpvpnct', '10.0.0.1/8', host.recapture);
 
     it('with autoResolveConflicts: false there is no conflict and no VNAT: the container reaches the ClusterIP itself', async () => {
       const config = path.join(host.dir(), 'config.yml');

@@ -50,6 +50,16 @@ export async function stageVpn(name: string, address: string): Promise<() => Pro
   };
 }
 
+/** For each test of the calling describe: a staged VPN (stageVpn), then the host state recaptured with it. */
+export function useStagedVpn(name: string, address: string, recapture: () => Promise<void>): void {
+  let unstage: () => Promise<void>;
+  beforeEach(async () => {
+    unstage = await stageVpn(name, address);
+    await recapture();
+  });
+  afterEach(async () => unstage());
+}
+
 /**
  * The set-up of a suite of host-changing sessions: the cluster, the proxy image, a fresh directory
  * per test and the host state it started from (read them through the getters, inside a test).

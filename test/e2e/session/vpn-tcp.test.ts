@@ -6,7 +6,7 @@ import path from 'node:path';
 import pty from 'node-pty';
 import { waitFor } from '../helpers/cluster.js';
 import { deleteNamespace, echoService, echoServiceIn, extraNamespace, labelledTelepresence } from '../kube/fixtures.js';
-import { hostState, routeGet, stageVpn, useHostSessions } from './host-state.js';
+import { hostState, routeGet, useStagedVpn, useHostSessions } from './host-state.js';
 import { execa } from 'execa';
 import { BIN, errorLines, launchedSession, telepresence, tmpDir } from './run.js';
 
@@ -137,12 +137,7 @@ describe('vpn-tcp sessions (e2e, root, real TUN)', function () {
   });
 
   describe('beside a VPN that routes 10.0.0.0/8 (a veth into a test namespace)', () => {
-    let unstage: () => Promise<void>;
-    beforeEach(async () => {
-      unstage = await stageVpn('tpvpne2e', '10.0.0.1/8');
-      await host.recapture();
-    });
-    afterEach(async () => unstage());
+    useStagedVpn('tpvpne2e', '10.0.0.1/8', host.recapture);
 
     it('VNATs the conflicting subnets by default: names resolve to virtual IPs, the VPN keeps the rest of 10/8', async () => {
       await echoService(fx, 'echo');
