@@ -31,13 +31,29 @@ export async function planClusterRoutes(ctx: PreflightContext, lookup: PodLookup
   return plan;
 }
 
+/**
+ * The cluster's DNS domain, from the pod's resolv.conf: its search path has `<ns>.svc.<domain>` (the
+ * kubelet writes `<ns>.svc.<domain> svc.<domain> <domain>`); cluster.local when it says nothing.
+ */
+export function clusterDomainOf(resolv: string): string {
+  for (const line of resolv.split('\n')) {
+    const [keyword, ...args] = line.trim().split(/\s+/);
+    if (keyword !== 'search') continue;
+    for (const suffix of args) {
+      const m = /^[^.]+\.svc\.(.+?)\.?$/.exec(suffix.toLowerCase());
+      if (m) return m[1]!;
+    }
+  }
+  return 'cluster.local';
+}
+
 /** The session namespace's DNS policy: the cluster domain, its search path, the config's suffixes. */
-export function clusterDnsPolicy(ctx: MethodContext, mappedNamespaces: readonly string[]): DnsPolicy {
+export function clusterDnsPolicy(ctx: MethodContext, mappedNamespaces: readonly string[], clusterDomain = 'cluster.local'): DnsPolicy {
   const ns = ctx.cluster.namespace;
   return {
-    clusterDomain: 'cluster.local', includeSuffixes: [...ctx.config.dns.includeSuffixes],
+    clusterDomain, includeSuffixes: [...ctx.config.dns.includeSuffixes],
     excludeSuffixes: [...ctx.config.dns.excludeSuffixes], excludes: [], mappedNamespaces: [...mappedNamespaces],
-    searchPath: [`${ns}.svc.cluster.local`, 'svc.cluster.local', 'cluster.local'],
+    searchPath: [`${ns}.svc.${clusterDomain}`, `svc.${clusterDomain}`, clusterDomain],
   };
 }
 
@@ -46,14 +62,23 @@ export function clusterDnsPolicy(ctx: MethodContext, mappedNamespaces: readonly 
  * follows namespaces created or deleted while the session runs: the names now, and attach() for the
  * resolver once it runs (what changed meanwhile is applied then). The watch stops with the session.
  */
-export async function watchMappedNamespaces(ctx: MethodContext, method: string): Promise<{ names: readonly string[]; attach(resolver: WorkstationDns): void }> {
+export interface MappedNamespaces {
+  readonly names: readonly string[];
+  attach(resolver: WorkstationDns): void;
+  /** Also tell `listener` of each new list (teleproxy's per-namespace watches follow it). */
+  onChange(listener: (names: readonly string[]) => void): void;
+}
+
+export async function watchMappedNamespaces(ctx: MethodContext, method: string): Promise<MappedNamespaces> {
   const ns = ctx.cluster.namespace;
   let resolver: WorkstationDns | null = null;
+  const listeners: ((names: readonly string[]) => void)[] = [];
   const mapped = (names: readonly string[]) => [...new Set([ns, ...names])].sort();
   let latest = [ns];
   const namespaces = await ctx.cluster.watchNamespaces((names) => {
     latest = mapped(names);
     if (resolver?.setMappedNamespaces(latest)) ctx.log(`${method}: namespaces now ${latest.join(', ')}`);
+    for (const l of listeners) l(latest);
   });
   ctx.undo.push('stop the watch of namespaces', () => namespaces.stop());
   latest = mapped(namespaces.names);
@@ -63,6 +88,9 @@ export async function watchMappedNamespaces(ctx: MethodContext, method: string):
     attach(r) {
       resolver = r;
       r.setMappedNamespaces(latest);
+    },
+    onChange(listener) {
+      listeners.push(listener);
     },
   };
 }

@@ -4,19 +4,28 @@
 import { existsSync } from 'node:fs';
 import { translateEnvironment, tunRoutes, type Plan } from '../src/engine/index.js';
 import { PlatformError } from '../src/errors.js';
-import { podDnsLookup, startVpnDns } from '../src/dns/index.js';
+import { podDnsLookup, startVpnDns, type Lookup, type PodLookup } from '../src/dns/index.js';
 import { createHostResolverConfig } from '../src/host/resolver.js';
 import { createRouteTable } from '../src/host/route-table.js';
 import { startVif } from '../src/vif/index.js';
-import { clusterDnsPolicy, planClusterRoutes, planVnat, watchMappedNamespaces } from './cluster-routing.js';
+import { clusterDnsPolicy, clusterDomainOf, planClusterRoutes, planVnat, watchMappedNamespaces, type MappedNamespaces } from './cluster-routing.js';
 import { takeHostLock } from './host-lock.js';
 import type { Method, MethodContext, PreflightContext, UserProcessLaunch } from './method.js';
 
 /** The TUN's own subnet: its address, the DNS address and the fake sources of redirected connections. */
 const VIF_ADDRESS = '198.18.0.1/16';
 const DNS_LISTEN = { host: '127.0.0.153', port: 53 };
+
+/** Where the session's resolver gets the answers for cluster-bound names, and how it keeps them. */
+export interface ClusterNames {
+  lookup: Lookup;
+  /** False for a local table that follows the cluster: no cache in front of it. */
+  cacheClusterAnswers?: boolean;
+  answerTtlSeconds?: number;
+}
+
 export class VpnTcpMethod implements Method {
-  readonly name = 'vpn-tcp' as const;
+  readonly name: 'vpn-tcp' | 'teleproxy' = 'vpn-tcp';
   readonly features = { needsRoot: true, coversWholeHost: true, udp: false, containers: false, routesSubnets: true };
   private translate: (ip: string) => string | undefined = () => undefined;
   private preflightPlan: Plan | null = null;
@@ -51,19 +60,27 @@ export class VpnTcpMethod implements Method {
       address: VIF_ADDRESS, routes: tunRoutes(plan), undo: ctx.undo, log: ctx.log,
       connect: (ip, port) => ctx.openPodStream(ip, port), translate: vnat.toCluster,
     });
-    ctx.log(`vpn-tcp: ${vif.name} routes ${tunRoutes(plan).join(', ')}`);
+    ctx.log(`${this.name}: ${vif.name} routes ${tunRoutes(plan).join(', ')}`);
 
     const ns = ctx.cluster.namespace;
-    const namespaces = await watchMappedNamespaces(ctx, 'vpn-tcp');
+    const namespaces = await watchMappedNamespaces(ctx, this.name);
+    const domain = clusterDomainOf(ctx.pod.resolv);
+    const names = await this.clusterNames(ctx, pod, namespaces, domain);
     const dns = await startVpnDns({
-      policy: clusterDnsPolicy(ctx, namespaces.names),
-      clusterLookup: pod.lookup, translate: this.translate,
+      policy: clusterDnsPolicy(ctx, namespaces.names, domain),
+      clusterLookup: names.lookup, cacheClusterAnswers: names.cacheClusterAnswers, answerTtlSeconds: names.answerTtlSeconds,
+      translate: this.translate,
       isClusterIp: vnat.isClusterIp,
       listen: DNS_LISTEN, hostResolver: createHostResolverConfig(),
-      resolved: { link: vif.name, routingDomains: ['cluster.local', 'svc', ns, ...ctx.config.dns.includeSuffixes], searchDomains: [`${ns}.svc.cluster.local`] },
+      resolved: { link: vif.name, routingDomains: [domain, 'svc', ns, ...ctx.config.dns.includeSuffixes], searchDomains: [`${ns}.svc.${domain}`] },
       lookupTimeoutMs: ctx.config.dns.lookupTimeoutMs, readyDeadlineMs: ctx.readyTimeoutMs, log: ctx.log, undo: ctx.undo, journal: ctx.journal,
     });
     namespaces.attach(dns.resolver); // and what changed while the DNS started
+  }
+
+  /** vpn-tcp: every cluster-bound question goes to the pod's DNS server, which asks the cluster's resolver. */
+  protected async clusterNames(_ctx: MethodContext, pod: PodLookup, _namespaces: MappedNamespaces, _domain: string): Promise<ClusterNames> {
+    return { lookup: pod.lookup };
   }
 
   private async plan(ctx: PreflightContext, lookup: ReturnType<typeof podDnsLookup>['lookup'] | null): Promise<Plan> {

@@ -14,7 +14,7 @@ import { LinuxRouteTable } from '../../src/host/route-table-linux.js';
 import { runChecked } from '../../src/host/command.js';
 import { dialInNetns, forwardContainerToHost } from '../../src/inbound/netns.js';
 import { startVif } from '../../src/vif/index.js';
-import { clusterDnsPolicy, planClusterRoutes, planVnat, watchMappedNamespaces } from '../cluster-routing.js';
+import { clusterDnsPolicy, clusterDomainOf, planClusterRoutes, planVnat, watchMappedNamespaces } from '../cluster-routing.js';
 import type { SessionOptions } from '../../src/config/session-options.js';
 import type { Method, MethodContext, PreflightContext, UserProcessLaunch } from '../method.js';
 import { whichCommand } from '../preload-reach.js';
@@ -92,9 +92,10 @@ export class ContainerMethod implements Method {
 
     // Names: the cluster's through the pod, the rest through this workstation's own resolver.
     const namespaces = await watchMappedNamespaces(ctx, 'container');
+    const domain = clusterDomainOf(ctx.pod.resolv);
     const originals = resolvConfNameservers(await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
     const resolver = new WorkstationDns({
-      policy: clusterDnsPolicy(ctx, namespaces.names), clusterLookup: pod.lookup,
+      policy: clusterDnsPolicy(ctx, namespaces.names, domain), clusterLookup: pod.lookup,
       originalLookup: originals.length > 0 ? nameserverLookup(originals) : undefined,
       translate: vnat.translate, isClusterIp: vnat.isClusterIp, lookupTimeoutMs: ctx.config.dns.lookupTimeoutMs, log: ctx.log,
     });

@@ -17,6 +17,9 @@ import { WorkstationDns } from './workstation-dns.js';
 export interface VpnDnsOptions {
   policy: DnsPolicy;
   clusterLookup: Lookup;
+  /** WorkstationDns's options for a cluster lookup that is a local table (teleproxy). */
+  cacheClusterAnswers?: boolean;
+  answerTtlSeconds?: number;
   translate?: TranslateIp;
   isClusterIp?: (ip: string) => boolean;
   /** Where our server listens: port 53 on the TUN's DNS address (or a 127.x address). */
@@ -53,6 +56,8 @@ export async function startVpnDns(o: VpnDnsOptions): Promise<VpnDns> {
   const resolver = new WorkstationDns({
     policy: o.policy,
     clusterLookup: o.clusterLookup,
+    cacheClusterAnswers: o.cacheClusterAnswers,
+    answerTtlSeconds: o.answerTtlSeconds,
     originalLookup: originals.length > 0 ? nameserverLookup(originals) : undefined,
     translate: o.translate,
     isClusterIp: o.isClusterIp,

@@ -30,6 +30,11 @@ export interface WorkstationDnsOptions {
   /** Bounds one cluster look-up (config dns.lookupTimeoutMs); then SERVFAIL. */
   lookupTimeoutMs?: number;
   answerTtlSeconds?: number;
+  /**
+   * Default true: cluster answers are kept for cacheMaxAgeMs. False when clusterLookup is itself a local
+   * table that follows the cluster (teleproxy): each question reads it, so a change shows at once.
+   */
+  cacheClusterAnswers?: boolean;
   cacheMaxAgeMs?: number;
   log?: (line: string) => void;
   now?: () => number;
@@ -104,7 +109,7 @@ export class WorkstationDns {
       const { result, source } =
         where === 'cluster'
           ? await this.cache.get(key, () => this.askCluster(normalizeName(name), type), {
-              keep: true,
+              keep: this.options.cacheClusterAnswers ?? true,
               isRecursionCheck: normalizeName(name) === RECURSION_CHECK_NAME,
             })
           : await this.cache.get(key, () => this.askOriginal(name, type), { keep: false });
