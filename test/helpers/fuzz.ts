@@ -4,6 +4,13 @@
 export { expectBaseline, resources, type Resources } from './fuzz-baseline.js';
 export { runFuzz, type FuzzReport, type FuzzRun } from './fuzz-run.js';
 
+/**
+ * The fuzz suites' time bounds catch a stall or a blow-up, not slowness (speed is for test/bench): each is
+ * what a quiet 2-core machine needs, times this margin, so a loaded machine (CI beside builds) passes.
+ */
+export const STALL_MARGIN = 4;
+export const stallMs = (quietMs: number): number => quietMs * STALL_MARGIN;
+
 export const FUZZ_SEED = process.env.TP_FUZZ_SEED ? Number(process.env.TP_FUZZ_SEED) >>> 0 : Date.now() >>> 0;
 
 /** mulberry32: 32 bits of state, enough to replay a run exactly. */

@@ -4,14 +4,14 @@
 // session or cluster work.
 import { expect } from 'chai';
 import { run } from '../../../src/cli/main.js';
-import { Fuzz, FUZZ_SEED, replay } from '../../helpers/fuzz.js';
+import { Fuzz, FUZZ_SEED, replay, stallMs } from '../../helpers/fuzz.js';
 
 /** 10,000 command lines per run: plan's parser is built about four times faster than the session's. */
 const SESSION_INPUTS = 3_000;
 const PLAN_INPUTS = 7_000;
 /** Per batch, and per command line (a stall or a blow-up, not slowness, is what this catches). */
-const BATCH_MS = 20_000;
-const ONE_MS = 1_000;
+const BATCH_MS = stallMs(20_000);
+const ONE_MS = stallMs(1_000);
 const MISSING = '/nonexistent/tp-fuzz/config.yml';
 const CONFIG_LINE = `telepresence: error: config file ${MISSING} (from --config) does not exist: fix --config or create the file\n`;
 

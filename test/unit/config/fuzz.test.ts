@@ -11,12 +11,12 @@ import { MAX_DURATION_MS } from '../../../src/config/duration.js';
 import { TelepresenceError } from '../../../src/errors.js';
 import { parseIpRouteJson, RouteJsonError } from '../../../src/host/ip-route-json.js';
 import { HOST_ALL, STAGED_V4, STAGED_V6 } from '../host/ip-route-samples.js';
-import { Fuzz, FUZZ_SEED, replay } from '../../helpers/fuzz.js';
+import { Fuzz, FUZZ_SEED, replay, stallMs } from '../../helpers/fuzz.js';
 
 const INPUTS = 10_000;
 /** Per batch, and per input (a stall or a blow-up, not slowness, is what the second catches). */
-const BATCH_MS = 20_000;
-const ONE_MS = 500;
+const BATCH_MS = stallMs(20_000);
+const ONE_MS = stallMs(500);
 const F = '/fuzz/config.yml';
 
 const CONFIGS = [

@@ -9,11 +9,11 @@ import { expect } from 'chai';
 import { Duplex } from 'node:stream';
 import { buildQuery, Packet, type DnsPacket } from '../../../src/dns/records.js';
 import { StreamDnsClient } from '../../../src/dns/stream-client.js';
-import { expectBaseline, Fuzz, FUZZ_SEED, hex, resources, runFuzz, type Resources } from '../../helpers/fuzz.js';
+import { expectBaseline, Fuzz, FUZZ_SEED, hex, resources, runFuzz, type Resources, stallMs } from '../../helpers/fuzz.js';
 
 const INPUTS = 10_000;
 const BATCHES = 10;
-const BATCH_MS = 10_000;
+const BATCH_MS = stallMs(10_000);
 const INPUT_MS = 500;
 const NAMES = ['echo.demo', 'kubernetes.default.svc.cluster.local', 'a.b', 'web'];
 const TYPES = [Packet.TYPE.A, Packet.TYPE.AAAA, Packet.TYPE.TXT];

@@ -105,15 +105,19 @@ describe('host command runner', () => {
   });
 
   it('start: a long-running command with its pid, streams, kill and exit, logged', async () => {
-    const child = await startHostCommand('sh', ['-c', 'echo ready; echo bye >&2; exec sleep 30']);
+    const child = await startHostCommand('sh', ['-c', 'echo bye >&2; echo ready; exec sleep 30']);
     expect(child.pid).to.be.a('number');
-    const ready = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString())));
+    // Both pipes read before the kill (on a busy machine "bye" could still be in its pipe).
+    const [ready] = await Promise.all([
+      new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString()))),
+      new Promise<void>((resolve) => child.stderr.once('data', () => resolve())),
+    ]);
     expect(ready).to.equal('ready\n');
-    expect(lines).to.deep.equal([`command: sh -c "echo ready; echo bye >&2; exec sleep 30" -> started, pid ${child.pid}`]);
+    expect(lines).to.deep.equal([`command: sh -c "echo bye >&2; echo ready; exec sleep 30" -> started, pid ${child.pid}`]);
     child.kill();
     expect(await child.exited).to.deep.equal({ exitCode: null, signal: 'SIGTERM' });
     await new Promise((r) => setImmediate(r));
-    expect(lines[1]).to.match(new RegExp(`^command: sh -c "echo ready; echo bye >&2; exec sleep 30" \\(pid ${child.pid}\\) -> killed by SIGTERM in ${MS}; stderr: bye$`));
+    expect(lines[1]).to.match(new RegExp(`^command: sh -c "echo bye >&2; echo ready; exec sleep 30" \\(pid ${child.pid}\\) -> killed by SIGTERM in ${MS}; stderr: bye$`));
   });
 
   it('start: an exit code is reported', async () => {

@@ -11,7 +11,7 @@ import {
   encodeFailure, encodeResolvePtrReply, encodeResolveReply, isIPv4, SocksDecoder, type DecodeEvent,
 } from '../../../proxy-pod/src/socks/protocol.js';
 import { listenSocks } from '../../../proxy-pod/src/socks/server.js';
-import { expectBaseline, FUZZ_SEED, hex, resources, runFuzz, type Fuzz, type LengthField, type Resources } from '../../helpers/fuzz.js';
+import { expectBaseline, FUZZ_SEED, hex, resources, runFuzz, type Fuzz, type LengthField, type Resources, stallMs } from '../../helpers/fuzz.js';
 import { waitFor } from '../../helpers/poll.js';
 
 const CODEC_INPUTS = 20_000;
@@ -19,7 +19,7 @@ const CODEC_INPUTS = 20_000;
  *  server gets a sample: the codec above decides every byte of its answers. */
 const SERVER_INPUTS = 2_500;
 const BATCHES = 10;
-const BATCH_MS = 10_000;
+const BATCH_MS = stallMs(10_000);
 const INPUT_MS = 2_000;
 /** Clients at once: the server sees concurrent sessions. */
 const PARALLEL = 4;

@@ -3,7 +3,8 @@ import ssh2 from 'ssh2';
 import { generateSessionKey } from '../../../src/tunnel/session-key.js';
 
 describe('per-session SSH keys', () => {
-  it('are always parsable ed25519 pairs with a 32-byte public key (ssh2 alone fails ~1 in 400)', () => {
+  it('are always parsable ed25519 pairs with a 32-byte public key (ssh2 alone fails ~1 in 400)', function () {
+    this.timeout(30_000); // 2,000 key pairs: about 1 s on a quiet machine, several on a loaded one
     for (let i = 0; i < 2000; i++) {
       const key = generateSessionKey(`s${i}`);
       const parsed = ssh2.utils.parseKey(key.privateKey);
