@@ -21,3 +21,5 @@ export { Packet, RCODE, TYPE, normalizeName, typeName, rcodeName, buildQuery } f
 export type { Lookup, LookupResult, DnsRecord, DnsPacket } from './records.js';
 export { startVpnDns } from './vpn-dns.js';
 export type { VpnDnsOptions, VpnDns } from './vpn-dns.js';
+export { ClusterDnsTable, DNS_SCHEMA_VERSION, ipOfReverseName } from './cluster-table.js';
+export type { ClusterDnsTableOptions } from './cluster-table.js';

@@ -25,3 +25,6 @@ export {
   guardDnsServer, DNS_TCP_IDLE_MS, DNS_TCP_MAX_CLIENTS, DNS_TCP_MAX_IN_FLIGHT, DNS_MAX_CONCURRENT, type Dns2ServerLike,
 } from './dns-guard.js';
 export { PROXY_IMAGE_REPOSITORY, PROXY_IMAGE_VARIABLE, defaultProxyImage, proxyImageBuildHint, proxyImageFix } from './image.js';
+export type {
+  DnsService, DnsServiceType, DnsEndpoints, DnsEndpointAddress, DnsPod, DnsPort, DnsPortProtocol,
+} from './cluster-dns.js';

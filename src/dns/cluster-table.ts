@@ -1,0 +1,343 @@
+// The teleproxy DNS table: the cluster's Services, Endpoints(Slices) and pods, as the watch reports them,
+// answering as the Kubernetes DNS specification says. Updates rebuild one Service's answers; look-ups are map reads.
+import { formatIp, tryParseIp, type Ip } from '../engine/ip.js';
+import type { DnsEndpoints, DnsPod, DnsService } from '../protocol/index.js';
+import { CLUSTER_ANSWER_TTL_SECONDS } from './answers.js';
+import { normalizeName, Packet, RCODE, TYPE, type DnsRecord, type LookupResult } from './records.js';
+
+export interface ClusterDnsTableOptions {
+  /** The cluster domain (discovered, e.g. cluster.local). */
+  clusterDomain: string;
+  /** Bare names (`web`) are Services of this namespace. */
+  sessionNamespace: string;
+  ttlSeconds?: number;
+}
+
+/** The schema version the table implements (the specification's `dns-version.<zone>` TXT record). */
+export const DNS_SCHEMA_VERSION = '1.1.0';
+
+interface Addresses { v4: string[]; v6: string[] }
+interface SrvTarget { port: number; target: string }
+/** One reverse (PTR) source; the lowest rank wins: Service IP, named endpoint, pod, unnamed endpoint. */
+interface PtrSource { rank: number; target: string }
+
+/** What one Service answers, computed on each change of it or of its endpoints. */
+interface ServiceView {
+  /** ip: the ClusterIPs; headless: the ready endpoints (none ready: no such name); alias: ExternalName. */
+  kind: 'ip' | 'headless' | 'alias';
+  addresses: Addresses;
+  /** ExternalName: every question about the name is answered with this alias. */
+  alias: string;
+  /** Headless: <hostname>.svc.ns... (hostname, or the dashed IP without one) -> its ready addresses. */
+  hosts: Map<string, Addresses>;
+  /** `_port._proto` -> SRV targets. */
+  srv: Map<string, SrvTarget[]>;
+  ptr: Map<string, PtrSource>;
+}
+
+type Answered = DnsRecord[] | null; // null: no such name; []: the name exists without records of the type
+
+const key = (namespace: string, name: string): string => `${namespace.toLowerCase()}/${name.toLowerCase()}`;
+/** The IP as the dashed label Kubernetes DNS uses (10-1-2-3, fd00--1). */
+const dashed = (ip: Ip): string => formatIp(ip).replace(/[.:]/g, '-');
+
+export class ClusterDnsTable {
+  readonly clusterDomain: string;
+  readonly sessionNamespace: string;
+  private readonly ttl: number;
+  private readonly services = new Map<string, DnsService>();
+  /** ns/service -> key -> endpoints; and ns/key -> ns/service (a slice relabelled to another Service moves). */
+  private readonly endpoints = new Map<string, Map<string, DnsEndpoints>>();
+  private readonly endpointsOwner = new Map<string, string>();
+  private readonly views = new Map<string, ServiceView>();
+  /** canonical IP -> source id -> PTR source. */
+  private readonly reverse = new Map<string, Map<string, PtrSource>>();
+  /** ns/pod -> its PTR sources. */
+  private readonly pods = new Map<string, Map<string, PtrSource>>();
+  /** Namespace -> objects in it: a known namespace's `ns.svc` exists (answers NODATA). */
+  private readonly namespaceCounts = new Map<string, number>();
+  private changes = 0;
+
+  constructor(options: ClusterDnsTableOptions) {
+    this.clusterDomain = normalizeName(options.clusterDomain);
+    this.sessionNamespace = options.sessionNamespace.toLowerCase();
+    this.ttl = options.ttlSeconds ?? CLUSTER_ANSWER_TTL_SECONDS;
+  }
+
+  /** Grows on every change: a cache in front of the table can tell that what it kept may be stale. */
+  get generation(): number {
+    return this.changes;
+  }
+
+  get size(): { services: number; endpoints: number; pods: number } {
+    return { services: this.services.size, endpoints: this.endpointsOwner.size, pods: this.pods.size };
+  }
+
+  /** Namespaces the table holds objects of. */
+  namespaces(): string[] {
+    return [...this.namespaceCounts.keys()];
+  }
+
+  upsertService(service: DnsService): void {
+    const k = key(service.namespace, service.name);
+    if (!this.services.has(k)) this.count(service.namespace, 1);
+    this.services.set(k, service);
+    this.rebuild(k);
+  }
+
+  deleteService(namespace: string, name: string): void {
+    const k = key(namespace, name);
+    if (!this.services.delete(k)) return;
+    this.count(namespace, -1);
+    this.rebuild(k);
+  }
+
+  upsertEndpoints(endpoints: DnsEndpoints): void {
+    const owner = key(endpoints.namespace, endpoints.service);
+    const id = key(endpoints.namespace, endpoints.key);
+    const before = this.endpointsOwner.get(id);
+    if (before !== undefined && before !== owner) this.removeEndpoints(id, before);
+    if (!this.endpointsOwner.has(id)) this.count(endpoints.namespace, 1);
+    this.endpointsOwner.set(id, owner);
+    let slices = this.endpoints.get(owner);
+    if (slices === undefined) this.endpoints.set(owner, (slices = new Map()));
+    slices.set(endpoints.key.toLowerCase(), endpoints);
+    this.rebuild(owner);
+  }
+
+  deleteEndpoints(namespace: string, _service: string, endpointsKey: string): void {
+    const id = key(namespace, endpointsKey);
+    const owner = this.endpointsOwner.get(id);
+    // The Service recorded for the key wins: a slice relabelled meanwhile is still found.
+    if (owner !== undefined) this.removeEndpoints(id, owner);
+  }
+
+  upsertPod(pod: DnsPod): void {
+    const k = key(pod.namespace, pod.name);
+    if (!this.pods.has(k)) this.count(pod.namespace, 1);
+    const ptr = new Map<string, PtrSource>();
+    for (const ip of pod.ips.map(tryParseIp)) {
+      if (ip !== null) ptr.set(formatIp(ip), { rank: 2, target: `${dashed(ip)}.${pod.namespace.toLowerCase()}.pod.${this.clusterDomain}` });
+    }
+    this.setPtr(`pod:${k}`, this.pods.get(k), ptr);
+    this.pods.set(k, ptr);
+    this.changes += 1;
+  }
+
+  deletePod(namespace: string, name: string): void {
+    const k = key(namespace, name);
+    const before = this.pods.get(k);
+    if (!this.pods.delete(k)) return;
+    this.count(namespace, -1);
+    this.setPtr(`pod:${k}`, before, new Map());
+    this.changes += 1;
+  }
+
+  /** Forgets everything (a relist follows with the whole state). */
+  clear(): void {
+    for (const m of [this.services, this.endpoints, this.endpointsOwner, this.pods, this.views, this.reverse, this.namespaceCounts]) m.clear();
+    this.changes += 1;
+  }
+
+  /** The answer to one question; names are taken as a pod of the session's namespace would complete them. */
+  lookup(name: string, type: number): LookupResult {
+    const n = normalizeName(name);
+    if (n.endsWith('.in-addr.arpa') || n.endsWith('.ip6.arpa')) return this.result(this.answerPtr(n, name, type));
+    const zone = this.clusterDomain;
+    let candidates: string[];
+    if (n === zone) candidates = [''];
+    else if (n.endsWith(`.${zone}`)) candidates = [n.slice(0, -zone.length - 1)];
+    else if (n === 'svc' || n.endsWith('.svc')) candidates = [n];
+    else candidates = [`${n}.${this.sessionNamespace}.svc`, `${n}.svc`, n];
+    let exists = false;
+    for (const relative of candidates) {
+      const answers = this.answerRelative(relative, name, type, true);
+      if (answers !== null && answers.length > 0) return { rcode: RCODE.NOERROR, answers };
+      exists ||= answers !== null;
+    }
+    return { rcode: exists ? RCODE.NOERROR : RCODE.NXDOMAIN, answers: [] };
+  }
+
+  /** `relative`: the name under the zone (web.ns.svc); records carry `owner`. */
+  private answerRelative(relative: string, owner: string, type: number, chase: boolean): Answered {
+    const labels = relative === '' ? [] : relative.split('.');
+    const last = labels[labels.length - 1];
+    if (labels.length <= 1) {
+      // The zone, svc. and pod. exist as parents of every name the table has.
+      if (labels.length === 0 || last === 'svc' || last === 'pod') return [];
+      if (last === 'dns-version') return type === TYPE.TXT ? [this.record(owner, TYPE.TXT, { data: [DNS_SCHEMA_VERSION] })] : [];
+      return null;
+    }
+    if (last === 'pod') return labels.length === 3 ? this.answerPodName(labels[0], owner, type) : this.namespaceLevel(labels);
+    if (last !== 'svc') return null;
+    if (labels.length === 2) return this.namespaceLevel(labels);
+    const view = this.views.get(key(labels[labels.length - 2], labels[labels.length - 3]));
+    if (view === undefined) return null;
+    if (labels.length === 3) {
+      if (view.kind === 'alias') return this.answerAlias(view.alias, owner, type, chase);
+      if (view.kind === 'headless' && view.hosts.size === 0) return null;
+      return this.addressRecords(owner, type, view.addresses);
+    }
+    if (labels.length === 4) {
+      const host = view.hosts.get(labels[0]);
+      return host === undefined ? null : this.addressRecords(owner, type, host);
+    }
+    if (labels.length !== 5) return null;
+    const targets = view.srv.get(`${labels[0]}.${labels[1]}`);
+    if (targets === undefined) return null;
+    if (type !== TYPE.SRV && type !== TYPE.ANY) return [];
+    return targets.map((t) => this.record(owner, TYPE.SRV, { priority: 0, weight: 100, port: t.port, target: t.target }));
+  }
+
+  /** `ns.svc` / `ns.pod`: a namespace the table knows exists, without records of its own. */
+  private namespaceLevel(labels: string[]): Answered {
+    return labels.length === 2 && this.namespaceCounts.has(labels[0]) ? [] : null;
+  }
+
+  private answerAlias(alias: string, owner: string, type: number, chase: boolean): DnsRecord[] {
+    const cname = this.record(owner, TYPE.CNAME, { domain: alias });
+    // A target inside the zone is followed once, as CoreDNS does; one outside is the stub's to resolve.
+    const zone = this.clusterDomain;
+    if (!chase || type === TYPE.CNAME || !alias.endsWith(`.${zone}`)) return [cname];
+    return [cname, ...(this.answerRelative(alias.slice(0, -zone.length - 1), alias, type, false) ?? [])];
+  }
+
+  /** The deprecated `a-b-c-d.ns.pod.<zone>` form: any address, as CoreDNS's `pods insecure` answers it. */
+  private answerPodName(label: string, owner: string, type: number): Answered {
+    const ip = tryParseIp(/^\d+-\d+-\d+-\d+$/.test(label) ? label.replace(/-/g, '.') : label.replace(/-/g, ':'));
+    if (ip === null) return null;
+    const text = formatIp(ip);
+    return this.addressRecords(owner, type, ip.family === 4 ? { v4: [text], v6: [] } : { v4: [], v6: [text] });
+  }
+
+  private answerPtr(n: string, owner: string, type: number): Answered {
+    const ip = ipOfReverseName(n);
+    const sources = ip === null ? undefined : this.reverse.get(ip);
+    if (sources === undefined || sources.size === 0) return null;
+    if (type !== TYPE.PTR && type !== TYPE.ANY) return [];
+    const best = Math.min(...[...sources.values()].map((s) => s.rank));
+    const targets = new Set([...sources.values()].filter((s) => s.rank === best).map((s) => s.target));
+    return [...targets].map((target) => this.record(owner, TYPE.PTR, { domain: target }));
+  }
+
+  private addressRecords(owner: string, type: number, addresses: Addresses): DnsRecord[] {
+    const any = type === TYPE.ANY;
+    return [
+      ...(type === TYPE.A || any ? addresses.v4.map((address) => this.record(owner, TYPE.A, { address })) : []),
+      ...(type === TYPE.AAAA || any ? addresses.v6.map((address) => this.record(owner, TYPE.AAAA, { address })) : []),
+    ];
+  }
+
+  private record(name: string, type: number, data: Record<string, unknown>): DnsRecord {
+    return { name, type, class: Packet.CLASS.IN, ttl: this.ttl, ...data } as DnsRecord;
+  }
+
+  private result(answers: Answered): LookupResult {
+    return { rcode: answers === null ? RCODE.NXDOMAIN : RCODE.NOERROR, answers: answers ?? [] };
+  }
+
+  private count(namespace: string, delta: number): void {
+    const ns = namespace.toLowerCase();
+    const next = (this.namespaceCounts.get(ns) ?? 0) + delta;
+    if (next > 0) this.namespaceCounts.set(ns, next);
+    else this.namespaceCounts.delete(ns);
+  }
+
+  private removeEndpoints(id: string, owner: string): void {
+    const slices = this.endpoints.get(owner);
+    const [namespace, endpointsKey] = id.split('/');
+    if (slices?.delete(endpointsKey) !== true) return;
+    if (slices.size === 0) this.endpoints.delete(owner);
+    this.endpointsOwner.delete(id);
+    this.count(namespace, -1);
+    this.rebuild(owner);
+  }
+
+  /** Recomputes the answers of Service `k` (ns/name) from the Service and all its endpoints. */
+  private rebuild(k: string): void {
+    this.changes += 1;
+    const service = this.services.get(k);
+    const view = service === undefined ? undefined : this.viewOf(service, [...(this.endpoints.get(k)?.values() ?? [])]);
+    this.setPtr(`svc:${k}`, this.views.get(k)?.ptr, view?.ptr ?? new Map());
+    if (view === undefined) this.views.delete(k);
+    else this.views.set(k, view);
+  }
+
+  private viewOf(service: DnsService, slices: DnsEndpoints[]): ServiceView | undefined {
+    const ns = service.namespace.toLowerCase();
+    const fqdn = `${service.name.toLowerCase()}.${ns}.svc.${this.clusterDomain}`;
+    const kind = service.type === 'ExternalName' ? 'alias' : service.headless ? 'headless' : 'ip';
+    const alias = kind === 'alias' ? normalizeName(service.externalName ?? '') : '';
+    if (kind === 'alias' && alias === '') return undefined;
+    const view: ServiceView = { kind, alias, addresses: { v4: [], v6: [] }, hosts: new Map(), srv: new Map(), ptr: new Map() };
+    const addSrv = (port: { name?: string; protocol: string }, target: SrvTarget): void => {
+      if (!port.name) return;
+      const k = `_${port.name.toLowerCase()}._${port.protocol.toLowerCase()}`;
+      const list = view.srv.get(k) ?? [];
+      if (!list.some((t) => t.port === target.port && t.target === target.target)) list.push(target);
+      view.srv.set(k, list);
+    };
+    if (kind === 'alias') {
+      for (const port of service.ports) addSrv(port, { port: port.port, target: alias });
+      return view;
+    }
+    if (kind === 'ip') {
+      for (const ip of service.clusterIPs.map(tryParseIp)) {
+        if (ip === null) continue;
+        addAddress(view.addresses, ip);
+        view.ptr.set(formatIp(ip), { rank: 0, target: fqdn });
+      }
+      for (const port of service.ports) addSrv(port, { port: port.port, target: fqdn });
+      return view;
+    }
+    for (const slice of slices) {
+      for (const address of slice.addresses) {
+        const ip = address.ready ? tryParseIp(address.ip) : null;
+        if (ip === null) continue;
+        const host = address.hostname ? address.hostname.toLowerCase() : dashed(ip);
+        const target = `${host}.${fqdn}`;
+        addAddress(view.addresses, ip);
+        let hostAddresses = view.hosts.get(host);
+        if (hostAddresses === undefined) view.hosts.set(host, (hostAddresses = { v4: [], v6: [] }));
+        addAddress(hostAddresses, ip);
+        const text = formatIp(ip);
+        const rank = address.hostname ? 1 : 3;
+        if ((view.ptr.get(text)?.rank ?? 4) > rank) view.ptr.set(text, { rank, target });
+        for (const port of slice.ports) addSrv(port, { port: port.port, target });
+      }
+    }
+    return view;
+  }
+
+  /** Replaces one owner's PTR sources (`before` -> `after`) in the reverse index. */
+  private setPtr(owner: string, before: Map<string, PtrSource> | undefined, after: Map<string, PtrSource>): void {
+    for (const ip of before?.keys() ?? []) {
+      const sources = this.reverse.get(ip);
+      sources?.delete(owner);
+      if (sources?.size === 0) this.reverse.delete(ip);
+    }
+    for (const [ip, source] of after) {
+      let sources = this.reverse.get(ip);
+      if (sources === undefined) this.reverse.set(ip, (sources = new Map()));
+      sources.set(owner, source);
+    }
+  }
+}
+
+function addAddress(into: Addresses, ip: Ip): void {
+  const list = ip.family === 4 ? into.v4 : into.v6;
+  const text = formatIp(ip);
+  if (!list.includes(text)) list.push(text);
+}
+
+/** 4.3.2.1.in-addr.arpa -> 1.2.3.4, the 32 nibbles of an ip6.arpa name -> the IPv6 address; canonical, or null. */
+export function ipOfReverseName(name: string): string | null {
+  const n = normalizeName(name);
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.in-addr\.arpa$/.exec(n);
+  const v6 = /^((?:[0-9a-f]\.){32})ip6\.arpa$/.exec(n);
+  let text: string | null = null;
+  if (v4 !== null) text = [v4[4], v4[3], v4[2], v4[1]].join('.');
+  if (v6 !== null) text = v6[1].split('.').slice(0, 32).reverse().join('').replace(/(.{4})(?!$)/g, '$1:');
+  const ip = text === null ? null : tryParseIp(text);
+  return ip === null || (v4 !== null) !== (ip.family === 4) ? null : formatIp(ip);
+}
