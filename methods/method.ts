@@ -7,6 +7,7 @@ import type { MethodName, RoutingOptions, SessionOptions } from '../src/config/s
 import type { Config } from '../src/config/index.js';
 import type { ChangeJournal, UndoRegistry } from '../src/changes.js';
 import type { PlatformError } from '../src/errors.js';
+import type { DnsSink, DnsWatch } from '../src/kube/dns-watch.js';
 
 export type { MethodName };
 
@@ -76,6 +77,8 @@ export interface MethodContext {
      * namespace, default and kube-system.
      */
     watchNamespaces(onChange: (names: readonly string[]) => void): Promise<{ names: readonly string[]; stop(): void }>;
+    /** Teleproxy: Services, Endpoints (or EndpointSlices) and Pods into `sink`, listed then watched (src/kube/dns-watch.ts). */
+    watchClusterDns(sink: DnsSink, options: { namespaces: readonly string[]; log(line: string): void }): Promise<DnsWatch>;
   };
   config: Config;
   routing: RoutingOptions;

@@ -1,25 +1,11 @@
-// The --method registry: each name to its method. Methods that are not built yet say so in one line.
+// The --method registry: each name to its method.
 import { containersRepairer } from './container/containers.js';
 import { ContainerMethod } from './container/method.js';
 import { hostLockRepairer } from './host-lock.js';
 import { InjectTcpMethod } from './inject-tcp.js';
-import type { Method, MethodFeatures, MethodName } from './method.js';
+import type { Method, MethodName } from './method.js';
+import { TeleproxyMethod } from './teleproxy.js';
 import { VpnTcpMethod } from './vpn-tcp.js';
-
-class NotYetMethod implements Method {
-  constructor(readonly name: MethodName, readonly features: MethodFeatures) {}
-  checkSupported(): string {
-    return `the ${this.name} method is not available in this release yet; use --method inject-tcp`;
-  }
-  async prepare(): Promise<void> {
-    throw new Error(this.checkSupported());
-  }
-  wrap(): never {
-    throw new Error(this.checkSupported());
-  }
-}
-
-const WHOLE_HOST: MethodFeatures = { needsRoot: true, coversWholeHost: true, udp: true, containers: false, routesSubnets: true };
 
 export function methodFor(name: MethodName): Method {
   switch (name) {
@@ -28,7 +14,7 @@ export function methodFor(name: MethodName): Method {
     case 'vpn-tcp':
       return new VpnTcpMethod();
     case 'teleproxy':
-      return new NotYetMethod(name, WHOLE_HOST);
+      return new TeleproxyMethod();
     case 'container':
       return new ContainerMethod();
   }

@@ -5,6 +5,7 @@ import type { Repairer } from '../changes.js';
 import type { DeploymentChoice } from '../config/session-options.js';
 import { operationRepairers, proxyOperation, type OperationSettings, type ProxyOperation } from './operations/index.js';
 import { repairExpiredSwaps, type SwapRepairReport } from './swap/repair.js';
+import { watchClusterDns, type DnsSink, type DnsWatch } from './dns-watch.js';
 import { watchNamespaces, type NamespaceWatch } from './namespaces.js';
 import { discoverSubnets, type ClusterSubnets } from './subnets.js';
 import { resolveClusterTarget, type ClusterTargetOptions } from './target.js';
@@ -20,6 +21,8 @@ export interface Cluster {
   discoverSubnets(): Promise<ClusterSubnets>;
   /** The cluster's namespaces now, then each change (list + watch); stop() ends the watch. */
   watchNamespaces(onChange: (names: readonly string[]) => void): Promise<NamespaceWatch>;
+  /** Services, Endpoints (or EndpointSlices) and Pods into `sink`: listed (resolves then), then watched; stop() ends it. */
+  watchClusterDns(sink: DnsSink, options: { namespaces: readonly string[]; log(line: string): void }): Promise<DnsWatch>;
   operation(choice: DeploymentChoice, settings: OperationSettings): ProxyOperation;
   /** Restores the Deployments of the namespace whose swapping session's Lease expired (any workstation's). */
   repairExpiredSwaps(): Promise<SwapRepairReport>;
@@ -38,6 +41,7 @@ export async function openCluster(opts: ClusterTargetOptions & { log?: (line: st
     kubectlArgs: target.kubectlArgs,
     discoverSubnets: () => discoverSubnets(target),
     watchNamespaces: (onChange) => watchNamespaces(target, onChange, { log }),
+    watchClusterDns: (sink, options) => watchClusterDns(target, sink, options),
     operation: (choice, settings) => proxyOperation(target, choice, settings),
     repairExpiredSwaps: () => repairExpiredSwaps(target, log),
     repairers: operationRepairers(target),

@@ -14,6 +14,7 @@ function clusterView(cluster: Cluster): MethodContext['cluster'] {
     context: cluster.context, namespace: cluster.namespace, apiServerIps: cluster.apiServerIps,
     discoverSubnets: () => cluster.discoverSubnets(),
     watchNamespaces: (onChange) => cluster.watchNamespaces(onChange),
+    watchClusterDns: (sink, options) => cluster.watchClusterDns(sink, options),
   };
 }
 

@@ -57,11 +57,13 @@ async function main(): Promise<void> {
       return undefined;
     }
   });
+  // One line per question (time, name, type): tests count the cluster DNS's queries (teleproxy sends none).
+  const queryLog = fs.createWriteStream(paths.logFile('cluster-dns'), { flags: 'a' });
   await serveClusterDns(dnsIp, 53, {
     service: (ns, name) => services.items.get(`${ns}/${name}`),
     endpoints: (ns, name) => endpoints.items.get(`${ns}/${name}`),
-  });
-  log(`cluster DNS on ${dnsIp}:53 (UDP, TCP)`);
+  }, (name, type) => queryLog.write(`${new Date().toISOString()} ${name} ${type}\n`));
+  log(`cluster DNS on ${dnsIp}:53 (UDP, TCP), queries logged to ${paths.logFile('cluster-dns')}`);
   fs.writeFileSync(`${dir}/node-agent.ready`, `${process.pid}\n`);
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => process.exit(0));
 }

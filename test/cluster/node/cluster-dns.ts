@@ -63,8 +63,8 @@ function answerName(name: string, type: 'A' | 'other', data: DnsData): DnsAnswer
   return { rcode: 'NOERROR', addresses: type === 'A' ? addresses : [] };
 }
 
-/** Serves `answer` on address:port over UDP and TCP. */
-export async function serveClusterDns(address: string, port: number, data: DnsData): Promise<DnsServer> {
+/** Serves `answer` on address:port over UDP and TCP; `onQuery` hears of every question (the query log). */
+export async function serveClusterDns(address: string, port: number, data: DnsData, onQuery: (name: string, type: number) => void = () => {}): Promise<DnsServer> {
   const server = dns2.createServer({
     udp: true,
     tcp: true,
@@ -75,6 +75,7 @@ export async function serveClusterDns(address: string, port: number, data: DnsDa
         response.header.rcode = RCODE.FORMERR;
         return send(response);
       }
+      onQuery(question.name, question.type);
       const result = answer(question.name, question.type === Packet.TYPE.A ? 'A' : 'other', data);
       response.header.aa = result.rcode !== 'REFUSED' ? 1 : 0;
       response.header.ra = 0;

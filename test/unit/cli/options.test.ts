@@ -86,14 +86,6 @@ describe('session options', () => {
 });
 
 describe('telepresence: valid sessions, help and version', () => {
-  it('says in one line which methods this release cannot run yet, exit 1', async () => {
-    expect(await runInProcess(['--method', 'teleproxy', '--run', 'ls'])).to.deep.equal({
-      code: 1,
-      stdout: '',
-      stderr: 'telepresence: error: the teleproxy method is not available in this release yet; use --method inject-tcp\n',
-    });
-  });
-
   it('refuses a --docker-run flag the container method cannot honour before it asks the cluster', async () => {
     const docker = await runInProcess(['--docker-run', '--network', 'host', 'nginx']);
     expect(docker).to.deep.equal({

@@ -55,6 +55,7 @@ export async function runFakeSession(o: FakeOptions = {}): Promise<FakeRun> {
     context: 'fake', namespace: 'ns', server: 'https://fake', apiServerIps: [], kubectlArgs: [],
     discoverSubnets: async () => ({ podSubnets: [], serviceSubnets: [] }),
     watchNamespaces: async () => ({ names: ['ns'], stop: () => undefined }),
+    watchClusterDns: async () => ({ mode: 'cluster-wide', endpointsApi: 'endpoints', namespaces: ['ns'], setNamespaces: () => undefined, stop: () => undefined }),
     operation: (choice) => ({
       deployment: choice.name,
       check: async () => step('check'),
