@@ -28,7 +28,12 @@ export function netperfPod(name: string, vars: Record<string, string>, restart: 
 
 /** Runs a client pod `name` in `namespace` to its end (bounded) and returns its result. */
 export async function runClientPod(env: NodeJS.ProcessEnv, namespace: string, name: string, vars: Record<string, string>): Promise<NetperfResult> {
-  must('kubectl', ['-n', namespace, 'apply', '-f', '-'], { env, input: netperfPod(name, { NETPERF: 'client', ...vars }, 'Never') });
+  return parseResult(name, await runPodToEnd(env, namespace, name, netperfPod(name, { NETPERF: 'client', ...vars }, 'Never')));
+}
+
+/** Creates the pod (JSON `pod`, named `name`), waits (bounded) until it ends, and returns its log. */
+export async function runPodToEnd(env: NodeJS.ProcessEnv, namespace: string, name: string, pod: string): Promise<string> {
+  must('kubectl', ['-n', namespace, 'apply', '-f', '-'], { env, input: pod });
   // Poll the pod's phase (bounded) rather than wait for one phase: a failed client must end the wait too.
   for (const deadline = Date.now() + RUN_TIMEOUT_MS; ;) {
     const phase = must('kubectl', ['-n', namespace, 'get', 'pod', name, '-o', 'jsonpath={.status.phase}'], { env });
@@ -36,7 +41,7 @@ export async function runClientPod(env: NodeJS.ProcessEnv, namespace: string, na
     if (Date.now() > deadline) throw new Error(`${name}: the client pod is still ${phase} after ${RUN_TIMEOUT_MS} ms`);
     await new Promise((r) => setTimeout(r, 500));
   }
-  return parseResult(name, must('kubectl', ['-n', namespace, 'logs', name], { env }));
+  return must('kubectl', ['-n', namespace, 'logs', name], { env });
 }
 
 /** One table row's cells: the median MB/s, each run's, p50 and p99 (or the reason the variant failed). */

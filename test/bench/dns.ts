@@ -1,0 +1,86 @@
+// DNS look-up latency and rate: 1,000 Services, each name asked once (uncached), then again (cached),
+// then 5,000 questions with 32 in flight (queries per second), from: a pod asking the cluster's DNS (the
+// limit), vpn-tcp (the workstation's server, cluster names through the pod) and teleproxy (the
+// workstation's server, cluster names from the watched table).
+// Run: npm run build && npm run bench:dns (root; starts the cluster and builds images if needed).
+// BENCH_VARIANTS=cluster-dns,teleproxy picks variants; BENCH_DNS_COUNT changes the number of Services.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { ECHO_IMAGE, RUN_TIMEOUT_MS, runPodToEnd, startBench } from './netperf-pods.js';
+import { must, ROOT, runBounded } from './procs.js';
+
+const NS = 'tp-bench-dns';
+const COUNT = Number(process.env.BENCH_DNS_COUNT ?? 1000);
+const DNSPERF = path.join(ROOT, 'dist/test/bench/dnsperf.js');
+const ALL = ['cluster-dns', 'vpn-tcp', 'teleproxy'] as const;
+type Variant = (typeof ALL)[number];
+
+interface DnsResult {
+  uncached: { p50: number; p99: number };
+  cached: { p50: number; p99: number };
+  qps: number;
+  failed: number;
+}
+
+function parse(what: string, output: string): DnsResult {
+  const m = /DNSPERF_RESULT (\{.*\})/.exec(output);
+  if (!m) throw new Error(`${what}: no DNSPERF_RESULT line in its output:\n${output.slice(-3000)}`);
+  return JSON.parse(m[1]!) as DnsResult;
+}
+
+function services(): string {
+  const items = Array.from({ length: COUNT }, (_, i) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: `svc-${i}` },
+    spec: { ports: [{ name: 'http', port: 80 }] } }));
+  return JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
+}
+
+async function fromPod(env: NodeJS.ProcessEnv, vars: Record<string, string>): Promise<DnsResult> {
+  const pod = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'dnsperf' },
+    spec: { restartPolicy: 'Never', containers: [{ name: 'dnsperf', image: ECHO_IMAGE, imagePullPolicy: 'Never',
+      env: Object.entries(vars).map(([name, value]) => ({ name, value })),
+      command: ['/usr/local/bin/node', '--input-type=module', '-e', fs.readFileSync(DNSPERF, 'utf8')] }] } });
+  return parse('cluster-dns', await runPodToEnd(env, NS, 'dnsperf', pod));
+}
+
+async function main(): Promise<void> {
+  const { picked, env } = startBench(ALL);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-bench-dns-'));
+  const vars = { COUNT: String(COUNT), NAME: `svc-{i}.${NS}.svc.cluster.local` };
+  const results = new Map<Variant, DnsResult | string>();
+  must('kubectl', ['create', 'namespace', NS], { env });
+  try {
+    must('kubectl', ['-n', NS, 'apply', '-f', '-'], { env, input: services() });
+    for (const v of picked) {
+      console.error(`bench: ${v} ...`);
+      try {
+        if (v === 'cluster-dns') results.set(v, await fromPod(env, vars));
+        else {
+          const out = await runBounded(path.join(ROOT, 'bin/telepresence'), ['--method', v, '--namespace', NS, '--logfile', path.join(dir, `${v}.log`),
+            '--mount', 'false', '--run', process.execPath, DNSPERF], { ...env, ...vars }, RUN_TIMEOUT_MS);
+          results.set(v, parse(v, out));
+        }
+      } catch (err) {
+        console.error(`bench: ${v} failed: ${(err as Error).message}`);
+        results.set(v, `failed: ${(err as Error).message.split('\n')[0]!.slice(0, 80)}`);
+      }
+    }
+  } finally {
+    must('kubectl', ['delete', 'namespace', NS, '--wait=true', '--timeout=180s'], { env });
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`DNS: ${COUNT} Services; each name once (uncached) and again (cached), sequential; then 5000 questions, 32 in flight`);
+  console.log('| path | uncached p50 ms | uncached p99 ms | cached p50 ms | cached p99 ms | questions/s | failed |\n|---|---|---|---|---|---|---|');
+  for (const v of picked) {
+    const r = results.get(v) ?? 'not run';
+    console.log(typeof r === 'string' ? `| ${v} | ${r} | | | | | |`
+      : `| ${v} | ${r.uncached.p50.toFixed(2)} | ${r.uncached.p99.toFixed(2)} | ${r.cached.p50.toFixed(2)} | ${r.cached.p99.toFixed(2)} | ${r.qps.toFixed(0)} | ${r.failed} |`);
+  }
+  if ([...results.values()].some((r) => typeof r === 'string')) process.exitCode = 1;
+}
+
+main().catch((err: Error) => {
+  console.error(`bench: ${err.message}`);
+  process.exit(1);
+});
