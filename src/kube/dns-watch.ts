@@ -164,17 +164,10 @@ export async function watchClusterDns(target: Target, sink: DnsSink, options: Cl
     for (const list of watchers.values()) for (const w of list) w.stop();
     watchers.clear();
   };
-  /** Waits for the first lists (or, firstForbidden, the first 403); a timeout rejects, a ListForbidden is returned. */
-  const firstLists = async (list: ListWatcher<KeptObject>[], what: string, firstForbidden = false): Promise<(ListForbidden | undefined)[]> => {
-    const settled = new Promise<(ListForbidden | undefined)[]>((resolve) => {
-      const out: (ListForbidden | undefined)[] = [];
-      let n = 0;
-      list.forEach((w, i) => void w.firstList.then(() => undefined, (err: unknown) => err as ListForbidden).then((f) => {
-        out[i] = f;
-        if (++n === list.length || (f && firstForbidden)) resolve(out);
-      }));
-    });
-    const result = await Promise.race([settled, deadline.promise]);
+  /** Waits for the first lists; a timeout rejects, a 403 is returned (in the order of the kinds). */
+  const firstLists = async (list: ListWatcher<KeptObject>[], what: string): Promise<(ListForbidden | undefined)[]> => {
+    const settled = list.map((w) => w.firstList.then(() => undefined, (err: unknown) => err as ListForbidden));
+    const result = await Promise.race([Promise.all(settled), deadline.promise]);
     if (result !== 'timeout') return result;
     const failing = list.map((w, i) => (w.lastFailure ? `${sources[i].resource}: ${w.lastFailure}` : undefined)).filter(Boolean);
     stopAll();
@@ -183,7 +176,7 @@ export async function watchClusterDns(target: Target, sink: DnsSink, options: Cl
   };
 
   try {
-    const forbidden = (await firstLists(start(), 'Services, Endpoints and Pods', true)).find((f) => f !== undefined);
+    const forbidden = (await firstLists(start(), 'Services, Endpoints and Pods')).find((f) => f !== undefined);
     if (!forbidden) return handle('cluster-wide');
     // One mode for all kinds: what was listed cluster-wide goes, the per-namespace lists replace it.
     stopAll();

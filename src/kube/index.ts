@@ -12,3 +12,7 @@ export { repairExpiredSwaps, type SwapRepairReport } from './swap/repair.js';
 // The pod's ports, for callers of the cluster adapter (the contract itself lives in src/protocol).
 export { SSH_PORT, SOCKS_PORT, DNS_PORT, PROXY_SSH_USER } from '../protocol/index.js';
 export { watchNamespaces, fallbackNamespaces, type NamespaceWatch, type NamespaceWatchOptions } from './namespaces.js';
+export {
+  watchClusterDns, discoverEndpointsApi, describeDnsWatch, serviceRecord, endpointsRecord, sliceRecord, podRecord, SERVICE_NAME_LABEL,
+  type DnsWatch, type ClusterDnsOptions, type DnsSink, type DnsKind, type EndpointsApi, type DnsService, type DnsEndpoints, type DnsPod,
+} from './dns-watch.js';

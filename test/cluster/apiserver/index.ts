@@ -41,6 +41,8 @@ export interface ApiServer {
   caCert: string;
   socketPath: string;
   registry: Registry;
+  /** A bearer token for `user`, allowed into `namespaces` only (auth.ts): a user a cluster-wide list is forbidden to. */
+  issueNamespacedUserToken(user: string, namespaces: readonly string[]): string;
   close(): Promise<void>;
 }
 
@@ -101,6 +103,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
 
   return {
     port, kubeconfigPath, token, caCert: certs.caCert, socketPath, registry,
+    issueNamespacedUserToken: (user, namespaces) => auth.issueNamespacedUserToken(user, namespaces),
     async close() {
       controllers.stop();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => {

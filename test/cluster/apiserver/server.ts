@@ -123,7 +123,11 @@ export function requestHandler(ctx: ServerContext): (req: IncomingMessage, res: 
       }
       const route = parseResourcePath(path);
       if (!route) throw pageNotFound();
-      const denied = forbidden(identity, req.method ?? 'GET', route.info.resource, route.name, ['1', 'true'].includes(url.searchParams.get('watch') ?? ''));
+      const denied = forbidden(identity, {
+        method: req.method ?? 'GET', group: route.info.group, resource: route.info.resource,
+        namespace: route.info.resource === 'namespaces' ? undefined : route.namespace, name: route.name,
+        watch: ['1', 'true'].includes(url.searchParams.get('watch') ?? ''),
+      });
       if (denied) throw new ApiError(403, 'Forbidden', denied, { kind: route.info.resource });
       if (route.namespace !== undefined && req.method === 'POST' && !route.name && route.info.resource !== 'namespaces') {
         // Create into a namespace that is not there: the API server says the namespace is not found.
