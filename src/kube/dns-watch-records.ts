@@ -3,27 +3,9 @@
 // event, which has the same fields) in, records out.
 import type { V1Endpoints, V1EndpointSlice, V1Pod, V1Service } from '@kubernetes/client-node';
 
-// TODO(lead): use src/protocol/cluster-dns.ts
-export interface DnsService {
-  namespace: string;
-  name: string;
-  type: 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
-  /** Empty for headless and ExternalName Services. */
-  clusterIPs: string[];
-  headless: boolean;
-  externalName?: string;
-  ports: { name?: string; port: number; protocol: 'TCP' | 'UDP' | 'SCTP' }[];
-}
-export interface DnsEndpoints {
-  namespace: string;
-  service: string;
-  /** The Endpoints name, or the EndpointSlice name. */
-  key: string;
-  addresses: { ip: string; ready: boolean; hostname?: string; podName?: string }[];
-  ports: { name?: string; port: number; protocol: 'TCP' | 'UDP' | 'SCTP' }[];
-}
-export interface DnsPod { namespace: string; name: string; ips: string[]; hostname?: string; subdomain?: string }
-// end TODO(lead)
+import type { DnsEndpoints, DnsPod, DnsService } from '../protocol/index.js';
+
+export type { DnsEndpoints, DnsPod, DnsService };
 
 type DnsPort = DnsService['ports'][number];
 
