@@ -12,8 +12,8 @@ import { ECHO_IMAGE } from '../helpers/pods.js';
 import { ensureProxyImage } from '../helpers/proxy-image.js';
 import { useSharedFixture } from '../helpers/shared-fixture.js';
 import { echoService, labelledTelepresence } from '../kube/fixtures.js';
-import { hostState } from './host-state.js';
-import { launchedSession, tmpDir } from './run.js';
+import { hostState, useStagedVpn, type HostState } from './host-state.js';
+import { launchedSession, telepresence, tmpDir } from './run.js';
 
 const CLUSTER_DNS_LOG = '/run/tp-cluster/cluster-dns.log';
 const queries = () => (fs.existsSync(CLUSTER_DNS_LOG) ? fs.readFileSync(CLUSTER_DNS_LOG, 'utf8').split('\n').filter(Boolean).length : 0);
@@ -110,5 +110,25 @@ describe('the teleproxy method (e2e, root: the workstation resolver answers from
     expect(await hostState()).to.deep.equal(before);
     expect(await labelledTelepresence(fx)).to.deep.equal([]);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('beside a VPN that routes 10.0.0.0/8 on the host', () => {
+    let initial: HostState;
+    useStagedVpn('tpvpntp', '10.0.0.1/8', async () => { initial = await hostState(); });
+
+    it('VNATs as vpn-tcp does: the table\'s answers become virtual IPs, which reach the Service', async () => {
+      const dir = tmpDir();
+      const r = await telepresence(['--method', 'teleproxy', '--namespace', fx.namespace, '--logfile', path.join(dir, 'tp.log'), '--run', 'sh', '-c',
+        'getent hosts echo; curl -sS --max-time 20 http://echo:8080/vnat; echo; echo "env=$ECHO_SERVICE_HOST"']);
+      expect(r.exitCode, r.stderr).to.equal(0);
+      const [hosts, body, env] = r.stdout.trim().split('\n');
+      const virtual = /^(246\.246\.0\.\d+)\s+echo/.exec(hosts!)?.[1];
+      expect(virtual, hosts).to.be.a('string');
+      expect((JSON.parse(body!) as { path: string }).path).to.equal('/vnat');
+      // The environment's ClusterIP is translated to the same virtual IP the name resolved to.
+      expect(env).to.equal(`env=${virtual}`);
+      expect(await hostState()).to.deep.equal(initial);
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
   });
 });
