@@ -2,46 +2,12 @@
 // a watch cut in the middle (re-listed, never fatal), and a service account that may not list (403).
 import { expect } from 'chai';
 import crypto from 'node:crypto';
-import net from 'node:net';
 
 import { resolveClusterTarget, watchNamespaces, type NamespaceWatch } from '../../../src/kube/index.js';
 import { eventually, startTestApiServer, type TestApiServer } from '../../cluster/apiserver/testing.js';
 import { useCluster, waitFor } from '../helpers/cluster.js';
+import { cuttableRelay } from '../../helpers/relay.js';
 import { editedKubeconfig, targetOf } from './fixtures.js';
-
-/** A TCP relay to 127.0.0.1:target that can be cut (every connection destroyed, new ones refused) and restored. */
-async function cuttableRelay(target: number): Promise<{ port: number; cut(): Promise<void>; restore(): Promise<void>; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const make = () => net.createServer((client) => {
-    const upstream = net.connect(target, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => { client.destroy(); upstream.destroy(); });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  let server = make();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  const close = () => new Promise<void>((r) => server.close(() => r()));
-  return {
-    port,
-    cut: async () => {
-      const closed = close();
-      for (const s of sockets) s.destroy();
-      await closed;
-    },
-    restore: async () => {
-      server = make();
-      await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-    },
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      if (server.listening) await close();
-    },
-  };
-}
 
 describe('kube/namespaces (e2e)', function () {
   this.timeout(120_000);

@@ -3,7 +3,7 @@
 // and subdomain, a watch cut in the middle (resumed from its resourceVersion, no relist), 410 Gone after
 // the server's history moved past it (relisted), and a user forbidden cluster-wide (per namespace).
 import { expect } from 'chai';
-import net from 'node:net';
+import { cuttableRelay } from '../../helpers/relay.js';
 
 import type { KubeConfig } from '@kubernetes/client-node';
 
@@ -31,29 +31,6 @@ function waitCall(sink: ReturnType<typeof recordingSink>, from: number, what: st
   return eventually(what, () => sink.calls.slice(from).find(pred), ms);
 }
 
-/** A TCP relay to the API server that can be cut (every connection destroyed, new ones refused) and restored. */
-async function cuttableRelay(target: number) {
-  const sockets = new Set<net.Socket>();
-  const make = () => net.createServer((client) => {
-    const upstream = net.connect(target, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => { client.destroy(); upstream.destroy(); });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  let server = make();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  const close = () => new Promise<void>((r) => server.close(() => r()));
-  return {
-    port,
-    async cut() { const closed = close(); for (const s of sockets) s.destroy(); await closed; },
-    async restore() { server = make(); await new Promise<void>((r) => server.listen(port, '127.0.0.1', r)); },
-    async close() { for (const s of sockets) s.destroy(); if (server.listening) await close(); },
-  };
-}
 
 /** The API server's kubeconfig, optionally through another port or with another user's token. */
 async function kubeConfigOf(api: TestApiServer, edit: { port?: number; token?: string } = {}): Promise<KubeConfig> {
@@ -145,14 +122,19 @@ describe('kube/dns-watch (in-process API server)', function () {
     expect(log).to.deep.equal([]);
   });
 
+  /** A cluster-wide watch through a relay on `port` (quick retries), its sink and log, and where the sink stood. */
+  async function watchThrough(port: number) {
+    const kubeConfig = await kubeConfigOf(api, { port });
+    const sink = recordingSink();
+    const log: string[] = [];
+    watch = await watchClusterDns({ kubeConfig, context: 'tp-local' }, sink, { namespaces: ['team-a'], log: (l) => log.push(l), retryDelayMs: 100, maxRetryDelayMs: 200 });
+    return { sink, log, from: sink.calls.length };
+  }
+
   it('a watch cut in the middle resumes from its resourceVersion (no relist) and catches up with what changed meanwhile', async () => {
     const relay = await cuttableRelay(api.port);
     try {
-      const kubeConfig = await kubeConfigOf(api, { port: relay.port });
-      const sink = recordingSink();
-      const log: string[] = [];
-      watch = await watchClusterDns({ kubeConfig, context: 'tp-local' }, sink, { namespaces: ['team-a'], log: (l) => log.push(l), retryDelayMs: 100, maxRetryDelayMs: 200 });
-      const from = sink.calls.length;
+      const { sink, log, from } = await watchThrough(relay.port);
       await relay.cut();
       const c = await core(await kubeConfigOf(api));
       await c.createNamespacedService({ namespace: 'team-b', body: svcBody('while-cut') });
@@ -171,11 +153,7 @@ describe('kube/dns-watch (in-process API server)', function () {
   it('410 Gone after the server\'s history moved past the watch\'s resourceVersion: every kind relisted (reset, then all)', async () => {
     const relay = await cuttableRelay(api.port);
     try {
-      const kubeConfig = await kubeConfigOf(api, { port: relay.port });
-      const sink = recordingSink();
-      const log: string[] = [];
-      watch = await watchClusterDns({ kubeConfig, context: 'tp-local' }, sink, { namespaces: ['team-a'], log: (l) => log.push(l), retryDelayMs: 100, maxRetryDelayMs: 200 });
-      const from = sink.calls.length;
+      const { sink, log, from } = await watchThrough(relay.port);
       await relay.cut();
       const c = await core(await kubeConfigOf(api));
       await c.createNamespacedService({ namespace: 'team-b', body: svcBody('after-gone') });
