@@ -108,13 +108,13 @@ async function addContainer(apis: KubeApis, pod: V1Pod, body: object): Promise<v
     if (f.code === 403) throw new ClusterError(ephemeralForbidden(name, namespace, f.message));
     if (f.code === 404 && !/^pods? "/.test(f.message)) throw new ClusterError(ephemeralUnsupported(name, 404, f.message));
     if (f.code === 404) throw new ClusterError(`--proxy-via: pod ${name} in namespace ${namespace} went away while the relay was being added: run again`);
-    if (f.code === 422 && /ephemeral/i.test(f.message)) throw new ClusterError(ephemeralUnsupported(name, 422, f.message));
     throw new ClusterError(`--proxy-via: cannot add the relay container to pod ${name} in namespace ${namespace}: ${f.message}`);
   }
 }
 
 /** Until the container runs and its log has the ready line; a relay that ended first is one line with its log. */
-async function waitForRelay(apis: KubeApis, namespace: string, podName: string, container: string, deadline: number, seconds: number, signal?: AbortSignal): Promise<void> {
+async function waitForRelay(apis: KubeApis, namespace: string, podName: string, container: string, deadline: number, signal?: AbortSignal): Promise<void> {
+  const seconds = Math.round((deadline - Date.now()) / 1000);
   let state = 'no status yet';
   for (;;) {
     const pod = await apis.core.readNamespacedPod({ name: podName, namespace });
@@ -150,7 +150,8 @@ export async function startProxyViaRelay(target: Target, workload: string, o: Pr
   o.log(`Adding the --proxy-via relay (container ${container}, port ${port}) to pod ${podName} of ${w.kind} ${w.name}`);
   await addContainer(apis, pod, { spec: { ephemeralContainers: [relayEphemeralContainer({ name: container, image: o.image, secret: o.secret, port, idleSeconds: o.idleSeconds })] } });
   try {
-    await waitForRelay(apis, namespace, podName, container, Math.max(deadline, Date.now() + 10_000), Math.round(timeoutMs / 1000), o.signal);
+    // At least 10 s for the container however long the pod took: its image may still have to come.
+    await waitForRelay(apis, namespace, podName, container, Math.max(deadline, Date.now() + 10_000), o.signal);
   } catch (err) {
     // A relay that starts later exits after its idle time; stopping it now is only quicker.
     await Promise.resolve(stop()).catch(() => undefined);
