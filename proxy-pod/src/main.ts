@@ -1,9 +1,11 @@
 // The proxy pod's program: `serve` (the default) runs SOCKS on 9050 and DNS on 9053 until SIGTERM;
-// `podinfo` prints the pod's environment, files and mount points as JSON (run over SSH).
+// `podinfo` prints the pod's environment, files and mount points as JSON (run over SSH); `relay` is the
+// --proxy-via relay of an ephemeral container in a workload's pod (relay.ts).
 import { listenPodDns } from './dns/server.js';
 import { nameserverUpstream, systemUpstream } from './dns/upstream.js';
 import { collectPodInfo, savePodEnv } from './podinfo.js';
 import { systemResolver } from './resolver.js';
+import { runRelay } from './relay.js';
 import { readSettings } from './settings.js';
 import { listenSocks } from './socks/server.js';
 import { SOCKS_WIRE_VERSION } from './socks/protocol.js';
@@ -48,9 +50,14 @@ if (command === 'serve') {
     log(`proxy pod failed to start: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   });
+} else if (command === 'relay') {
+  runRelay(process.env, log).catch((err: unknown) => {
+    log(`proxy-via relay failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });
 } else if (command === 'podinfo') {
   process.stdout.write(`${JSON.stringify(collectPodInfo(process.env))}\n`);
 } else {
-  process.stderr.write(`unknown command ${JSON.stringify(command)}: use "serve" (the default) or "podinfo"\n`);
+  process.stderr.write(`unknown command ${JSON.stringify(command)}: use "serve" (the default), "podinfo" or "relay"\n`);
   process.exit(2);
 }

@@ -16,3 +16,6 @@ export {
   watchClusterDns, discoverEndpointsApi, describeDnsWatch, serviceRecord, endpointsRecord, sliceRecord, podRecord, SERVICE_NAME_LABEL,
   type DnsWatch, type ClusterDnsOptions, type DnsSink, type DnsKind, type EndpointsApi, type DnsService, type DnsEndpoints, type DnsPod,
 } from './dns-watch.js';
+export { startProxyViaRelay, newRelaySecret, type ProxyViaRelay, type ProxyViaRelayOptions } from './proxy-via.js';
+export { PROXY_VIA_RELAY, proxyViaRelayRepairer, stopRelay, type ProxyViaRelayEntry } from './proxy-via-stop.js';
+export { parseWorkload, relayEphemeralContainer, relayContainerName, chooseRelayPort, WORKLOAD_KINDS, type WorkloadKind } from './proxy-via-spec.js';

@@ -28,3 +28,7 @@ export { PROXY_IMAGE_REPOSITORY, PROXY_IMAGE_VARIABLE, defaultProxyImage, proxyI
 export type {
   DnsService, DnsServiceType, DnsEndpoints, DnsEndpointAddress, DnsPod, DnsPort, DnsPortProtocol,
 } from './cluster-dns.js';
+export {
+  RELAY_PORT, RELAY_SOCKS_USER, RELAY_IDLE_SECONDS, RELAY_SECRET_MIN_LENGTH, RELAY_ENV, RELAY_PID_FILE, RELAY_COMMAND, RELAY_STOP_COMMAND,
+  RELAY_READY_PREFIX, RELAY_HELLO_ACCEPTED, relayClientHello,
+} from './relay.js';

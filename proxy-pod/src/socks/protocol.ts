@@ -10,6 +10,8 @@
 // Layouts (RFC 1928; Tor's socks-extensions.txt and connection_ap_handshake_socks_resolved;
 // torsocks' socks5.c is the reader that must be satisfied):
 //   greeting        05 NMETHODS METHODS...        -> 05 00 (no auth), or 05 FF and close
+//   (relay mode)                                  -> 05 02 (username/password), or 05 FF and close
+//   RFC 1929 auth   01 ULEN UNAME PLEN PASSWD      -> 01 00 (accepted), or 01 01 and close
 //   request         05 CMD 00 ATYP ADDR PORT(2)
 //   CONNECT reply   05 REP 00 01 BND.ADDR(4) BND.PORT(2)   torsocks reads exactly 10 bytes
 //   RESOLVE reply   05 00 00 01 IPv4(4) 00 00              torsocks reads 4 + 4; Tor adds port 0
@@ -23,6 +25,10 @@ export const SOCKS_WIRE_VERSION = 1;
 export const SOCKS_VERSION = 0x05;
 export const AUTH_NONE = 0x00;
 export const AUTH_NO_ACCEPTABLE = 0xff;
+/** RFC 1929: username/password (the proxy-via relay's method). */
+export const AUTH_USERNAME_PASSWORD = 0x02;
+/** RFC 1929's sub-negotiation version byte. */
+export const USERPASS_VERSION = 0x01;
 
 export const COMMAND = { CONNECT: 0x01, RESOLVE: 0xf0, RESOLVE_PTR: 0xf1 } as const;
 export const ADDRESS_TYPE = { IPV4: 0x01, DOMAIN: 0x03, IPV6: 0x04 } as const;
@@ -44,6 +50,8 @@ export interface SocksRequest {
 
 export type DecodeEvent =
   | { type: 'greeting'; methods: number[] }
+  /** RFC 1929's username and password (only when the decoder expects them). */
+  | { type: 'auth'; username: string; password: string }
   | { type: 'request'; request: SocksRequest }
   /** A request this server does not carry out: answer 07 and close. */
   | { type: 'unsupported'; reason: string }
@@ -70,6 +78,22 @@ export function decodeGreeting(buf: Buffer): Step {
   const count = buf[1];
   if (buf.length < 2 + count) return null;
   return { event: { type: 'greeting', methods: [...buf.subarray(2, 2 + count)] }, consumed: 2 + count };
+}
+
+/** An RFC 1929 username/password message at the start of `buf`, or null when more bytes are needed. */
+export function decodeUserPass(buf: Buffer): Step {
+  if (buf.length < 1) return null;
+  if (buf[0] !== USERPASS_VERSION) {
+    return { event: { type: 'malformed', reason: `auth version ${hex(buf[0])} is not RFC 1929's 0x01` }, consumed: buf.length };
+  }
+  if (buf.length < 2) return null;
+  const userEnd = 2 + buf[1];
+  if (buf.length < userEnd + 1) return null;
+  const passEnd = userEnd + 1 + buf[userEnd];
+  if (buf.length < passEnd) return null;
+  const username = buf.subarray(2, userEnd).toString('latin1');
+  const password = buf.subarray(userEnd + 1, passEnd).toString('latin1');
+  return { event: { type: 'auth', username, password }, consumed: passEnd };
 }
 
 /** The request at the start of `buf`, or null when more bytes are needed. */
@@ -107,17 +131,23 @@ export function decodeRequest(buf: Buffer): Step {
  */
 export class SocksDecoder {
   private pending: Buffer = Buffer.alloc(0);
-  private stage: 'greeting' | 'request' | 'done' = 'greeting';
+  private stage: 'greeting' | 'auth' | 'request' | 'done' = 'greeting';
+
+  /** `auth`: a username/password message follows the greeting (the server selects only method 02). */
+  constructor(private readonly options: { auth?: boolean } = {}) {}
 
   push(chunk: Buffer): DecodeEvent[] {
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     const events: DecodeEvent[] = [];
     while (this.stage !== 'done') {
-      const step = this.stage === 'greeting' ? decodeGreeting(this.pending) : decodeRequest(this.pending);
+      const decode = this.stage === 'greeting' ? decodeGreeting : this.stage === 'auth' ? decodeUserPass : decodeRequest;
+      const step = decode(this.pending);
       if (step === null) break;
       this.pending = this.pending.subarray(step.consumed);
       events.push(step.event);
-      this.stage = step.event.type === 'greeting' ? 'request' : 'done';
+      if (step.event.type === 'greeting') this.stage = this.options.auth ? 'auth' : 'request';
+      else if (step.event.type === 'auth') this.stage = 'request';
+      else this.stage = 'done';
     }
     return events;
   }
@@ -153,6 +183,11 @@ function port2(port: number): Buffer {
   const b = Buffer.alloc(2);
   b.writeUInt16BE(port);
   return b;
+}
+
+/** RFC 1929's status: 01 00 accepted, 01 01 refused (the server then closes). */
+export function encodeUserPassReply(accepted: boolean): Buffer {
+  return Buffer.from([USERPASS_VERSION, accepted ? 0x00 : 0x01]);
 }
 
 export function encodeMethodSelection(method: number): Buffer {

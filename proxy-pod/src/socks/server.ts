@@ -1,10 +1,13 @@
 // The pod's SOCKSv5 server (port 9050): CONNECT by IPv4 or name, Tor's RESOLVE and RESOLVE_PTR,
-// names resolved by the pod's resolver. Byte layouts live in protocol.ts; this file does sockets.
+// names resolved by the pod's resolver; with `auth` (the proxy-via relay) only after RFC 1929's
+// username/password. Byte layouts live in protocol.ts; this file does sockets.
+import { timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
 import type { PodResolver } from '../resolver.js';
 import {
   AUTH_NO_ACCEPTABLE,
   AUTH_NONE,
+  AUTH_USERNAME_PASSWORD,
   REPLY,
   SocksDecoder,
   encodeConnectReply,
@@ -12,6 +15,7 @@ import {
   encodeMethodSelection,
   encodeResolvePtrReply,
   encodeResolveReply,
+  encodeUserPassReply,
   isIPv4,
   replyCodeForError,
   type SocksRequest,
@@ -19,7 +23,7 @@ import {
 
 /** What happened to one request, for the log and for tests. */
 export interface SocksEvent {
-  command: SocksRequest['command'] | 'unsupported';
+  command: SocksRequest['command'] | 'unsupported' | 'auth';
   target: string;
   reply: number;
   detail: string;
@@ -30,6 +34,18 @@ export interface SocksServerOptions {
   onEvent?: (event: SocksEvent) => void;
   /** Give up on a target that neither accepts nor refuses (ms). */
   connectTimeoutMs?: number;
+  /**
+   * Only clients that send this username and password (RFC 1929) are served; the others get 05 FF (no
+   * method 02 offered) or 01 01. An authenticated client may then idle before its request (a keep-alive).
+   */
+  auth?: { username: string; password: string };
+}
+
+/** Equal texts, compared in a time that does not tell how much of a guess was right. */
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given, 'latin1');
+  const b = Buffer.from(expected, 'latin1');
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** After a one-shot reply (resolve, failure), how long a client may keep the socket open. */
@@ -75,7 +91,7 @@ function describe(req: SocksRequest): string {
 }
 
 function handleClient(client: net.Socket, options: SocksServerOptions): void {
-  const decoder = new SocksDecoder();
+  const decoder = new SocksDecoder({ auth: options.auth !== undefined });
   const report = (e: SocksEvent): void => options.onEvent?.(e);
   client.on('error', () => client.destroy());
   client.setTimeout(HANDSHAKE_MS, () => client.destroy());
@@ -101,12 +117,29 @@ function handleClient(client: net.Socket, options: SocksServerOptions): void {
     for (const event of decoder.push(chunk)) {
       switch (event.type) {
         case 'greeting':
-          if (event.methods.includes(AUTH_NONE)) {
+          if (options.auth !== undefined) {
+            if (!event.methods.includes(AUTH_USERNAME_PASSWORD)) {
+              report({ command: 'auth', target: '', reply: AUTH_NO_ACCEPTABLE, detail: 'the client offered no username/password method' });
+              finish(encodeMethodSelection(AUTH_NO_ACCEPTABLE));
+              return;
+            }
+            client.write(encodeMethodSelection(AUTH_USERNAME_PASSWORD));
+          } else if (event.methods.includes(AUTH_NONE)) {
             client.write(encodeMethodSelection(AUTH_NONE));
           } else {
             finish(encodeMethodSelection(AUTH_NO_ACCEPTABLE));
             return;
           }
+          break;
+        case 'auth':
+          if (options.auth === undefined || event.username !== options.auth.username || !sameSecret(event.password, options.auth.password)) {
+            report({ command: 'auth', target: event.username, reply: 1, detail: 'wrong username or password' });
+            finish(encodeUserPassReply(false));
+            return;
+          }
+          client.setTimeout(0); // the session's keep-alive connection idles here
+          client.setKeepAlive(true, 10_000);
+          client.write(encodeUserPassReply(true));
           break;
         case 'malformed':
           client.destroy();

@@ -4,6 +4,7 @@ import type { ClusterTarget } from '../target.js';
 import { authorizedKeyRepairer, ExistingDeploymentOperation } from './existing-deployment.js';
 import { NewDeploymentOperation, sessionObjectsRepairer } from './new-deployment.js';
 import type { ProxyOperation } from './operation.js';
+import { proxyViaRelayRepairer } from '../proxy-via-stop.js';
 import { SwapDeploymentOperation, swappedDeploymentRepairer } from './swap-deployment.js';
 
 export type { OperationContext, ProxyOperation, ProxyPod } from './operation.js';
@@ -24,5 +25,5 @@ export function proxyOperation(target: Pick<ClusterTarget, 'kubeConfig' | 'names
 
 /** The repair phase of every operation, bound to this cluster. */
 export function operationRepairers(target: Pick<ClusterTarget, 'kubeConfig' | 'namespace' | 'context'>) {
-  return [sessionObjectsRepairer(target), swappedDeploymentRepairer(target), authorizedKeyRepairer(target)];
+  return [sessionObjectsRepairer(target), swappedDeploymentRepairer(target), authorizedKeyRepairer(target), proxyViaRelayRepairer(target)];
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import {
-  DNS_PORT, POD_ENV, PODINFO_COMMAND, PROXY_SSH_USER, PROXY_UID, SOCKS_PORT, SSH_PORT,
+  DNS_PORT, POD_ENV, PODINFO_COMMAND, PROXY_SSH_USER, PROXY_UID, RELAY_COMMAND, SOCKS_PORT, SSH_PORT,
 } from '../../../src/protocol/index.js';
 
 const DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../proxy-pod');
@@ -26,6 +26,8 @@ describe('proxy-pod image files spell src/protocol', () => {
       `export ${POD_ENV.stateDir}=${HOME}/.telepresence-pod`,
       `chown -R ${PROXY_UID}:${PROXY_UID}`,
       `"AllowUsers=root ${PROXY_SSH_USER}"`,
+      // the relay's command (an ephemeral container's, --proxy-via) runs the same program as serve
+      `exec ${RELAY_COMMAND.slice(0, 2).join(' ')} serve`,
     ]],
     ['podinfo.sh', [`${POD_ENV.stateDir}=${HOME}/.telepresence-pod exec`]],
   ];
