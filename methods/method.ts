@@ -8,6 +8,7 @@ import type { Config } from '../src/config/index.js';
 import type { ChangeJournal, UndoRegistry } from '../src/changes.js';
 import type { PlatformError } from '../src/errors.js';
 import type { DnsSink, DnsWatch } from '../src/kube/dns-watch.js';
+import type { RelayClient } from '../src/tunnel/relay-client.js';
 
 export type { MethodName };
 
@@ -46,6 +47,9 @@ export interface PodView {
   /** Where the pod's root is mounted on this workstation ($TELEPRESENCE_ROOT), '' when it is not. */
   root: string;
 }
+
+/** A --proxy-via relay as a method uses it (src/tunnel RelayClient): dial and resolve from the workload's pod. */
+export type ProxyViaRelayClient = Pick<RelayClient, 'connect' | 'resolve' | 'resolvePtr' | 'where'>;
 
 /** What a method gets from the session. */
 export interface MethodContext {
@@ -87,6 +91,13 @@ export interface MethodContext {
   /** This session's id: the names and labels of what it creates. */
   sessionId: string;
   pod: PodView;
+  /** --proxy-via: the relay of each workload named (by the name given); empty without the flag. */
+  relays: ReadonlyMap<string, ProxyViaRelayClient>;
+}
+
+export interface InboundTarget {
+  dial(port: number): Socket;
+  readonly where: string;
 }
 
 export interface UserProcessLaunch {
@@ -109,9 +120,10 @@ export interface Method {
   wrap(launch: UserProcessLaunch): UserProcessLaunch;
   /**
    * Where the cluster's connections for --expose and the swap's ports go, when not to 127.0.0.1 here:
-   * a connection to that port made from inside the user process's network (the container's).
+   * `dial` makes a connection to that port from inside the user process's network (the container's),
+   * `where` names that network in the progress and log lines.
    */
-  inboundDial?(port: number): Socket;
+  readonly inbound?: InboundTarget;
 }
 
 /** `Feature X not supported with method Y` (sshuttle's wording). */

@@ -28,7 +28,12 @@ ssh_dir=/home/telepresence/.ssh
 umask 077
 mkdir -p "$ssh_dir"
 authorized > "$ssh_dir/authorized_keys"
-[ -s "$ssh_dir/ssh_host_ed25519_key" ] || ssh-keygen -q -t ed25519 -N '' -C telepresence-proxy -f "$ssh_dir/ssh_host_ed25519_key"
+# The host key pair: made here unless the image or a volume brings one. Its public half is what the
+# launcher reads through the exec API and pins (src/protocol POD_HOST_KEY_FILE), so it must be there.
+host_key="$ssh_dir/ssh_host_ed25519_key"
+[ -s "$host_key" ] || ssh-keygen -q -t ed25519 -N '' -C telepresence-proxy -f "$host_key"
+[ -s "$host_key.pub" ] || ssh-keygen -y -f "$host_key" > "$host_key.pub"
+echo "telepresence proxy: SSH host key $(ssh-keygen -l -f "$host_key.pub")" >&2
 
 # The privileged variant (runAsUser 0, for --expose of a port below 1024): only a root session may
 # listen there, so root may log in too, with the same key; sshd then needs its privsep directory.

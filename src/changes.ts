@@ -24,9 +24,19 @@ export interface JournalHandle<D = unknown> {
   settleAfter(undo: UndoStep): UndoStep;
 }
 
+/** What `telepresence status` shows of a running session, told by the layer that learns it. */
+export interface SessionNote {
+  /** The CIDRs routed to the session's TUN (in the container's namespace for the container method). */
+  readonly routes?: readonly string[];
+  /** The container method: the user's container, the only one that gets the routes. */
+  readonly container?: string;
+}
+
 /** What must survive a SIGKILL: written durably before the change is made. */
 export interface ChangeJournal {
   record<D>(kind: string, data: D): JournalHandle<D>;
+  /** Adds to the session's description (no change, nothing to repair); optional, so that fakes need not keep it. */
+  note?(facts: SessionNote): void;
 }
 
 /** For code run outside a session (tests, `plan`): nothing is recorded. */

@@ -56,6 +56,17 @@ export class ConfigError extends errorOf('config') {}
 /** The cluster, or the way to it, failed. */
 export class ClusterError extends errorOf('cluster') {}
 
+/**
+ * The sshd at the end of the port-forward showed another host key than the proxy pod published through
+ * the API server: the connection is not to that pod. Exit code as for any failed connection (255).
+ */
+export class HostKeyMismatchError extends errorOf('cluster') {
+  constructor(readonly pod: string, readonly expected: string, readonly got: string) {
+    super(`the proxy pod's SSH host key did not match (pod ${pod}: expected ${expected}, got ${got}): the connection is not to the pod this session started; `
+      + "try again, and if it repeats, check what is listening on the session's kubectl port-forward");
+  }
+}
+
 /** A command of the workstation failed or is not installed; the message names the command line. */
 export class HostError extends errorOf('host') {}
 

@@ -166,15 +166,19 @@ export function splitDockerRunArgs(dockerRunArgs: readonly string[]): DockerRunS
   return { sidecarPublish, userFlags, image, args: argv.slice(i + 1), interactive, tty, init, detach, name };
 }
 
-/** What the method adds around the user's arguments. */
-export interface ContainerRunSettings {
+/** The sidecar's own run: the method's flags (-d, labels, hostname, DNS, hosts), its name, its image and arguments. */
+export interface SidecarRunSettings {
   /** The sidecar container's name; the user's container joins its network. */
   readonly sidecarName: string;
   readonly sidecarImage: string;
-  /** The method's own flags for the sidecar (-d, labels, hostname, DNS, hosts), before the image. */
   readonly sidecarFlags: readonly string[];
-  /** The sidecar image's arguments, after the image. */
   readonly sidecarArgs: readonly string[];
+}
+
+/** What the method adds around the user's arguments for the user's container. */
+export interface UserRunSettings {
+  /** The container whose network the user's container joins. */
+  readonly sidecarName: string;
   /** The pod's environment (VNAT-translated when VNAT is on), then the TELEPRESENCE_* variables. */
   readonly podEnv: Readonly<Record<string, string>>;
   readonly telepresenceEnv: Readonly<Record<string, string>>;
@@ -189,21 +193,17 @@ function cliReads(name: string): boolean {
   return /^(DOCKER_|BUILDKIT_|XDG_)/.test(name) || ['HOME', 'PATH', 'TMPDIR', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'].includes(name);
 }
 
+/** The sidecar's `docker` argv (starting with 'run'). The user's -p flags are not on it: the session publishes them. */
+export function sidecarRunArgv(settings: SidecarRunSettings): string[] {
+  return ['run', ...settings.sidecarFlags, '--name', settings.sidecarName, settings.sidecarImage, ...settings.sidecarArgs];
+}
+
 /**
- * The two `docker` argv lists (each starting with 'run'): the sidecar first, then the user's container,
- * and `cliEnv`, what the docker CLI of the user's container must have in its environment: the
- * container's variables go as `-e NAME` with their values there (no secrets on a command line, any
- * value, newlines included), except the few the CLI reads itself, which go as `-e NAME=VALUE`.
+ * The user's container's `docker` argv (starting with 'run'), and `cliEnv`, what its docker CLI must have in
+ * its environment: the container's variables go as `-e NAME` with their values there (no secrets on a
+ * command line, any value, newlines included), except the few the CLI reads itself, which go as `-e NAME=VALUE`.
  */
-export function buildDockerRunArgv(split: DockerRunSplit, settings: ContainerRunSettings): { sidecar: string[]; user: string[]; cliEnv: Record<string, string> } {
-  const sidecar = [
-    'run',
-    ...settings.sidecarFlags,
-    '--name',
-    settings.sidecarName,
-    settings.sidecarImage,
-    ...settings.sidecarArgs,
-  ];
+export function userRunArgv(split: DockerRunSplit, settings: UserRunSettings): { user: string[]; cliEnv: Record<string, string> } {
   const cliEnv: Record<string, string> = {};
   const env = (vars: Readonly<Record<string, string>>) =>
     Object.entries(vars).flatMap(([k, v]) => {
@@ -225,5 +225,5 @@ export function buildDockerRunArgv(split: DockerRunSplit, settings: ContainerRun
     split.image,
     ...split.args,
   ];
-  return { sidecar, user, cliEnv };
+  return { user, cliEnv };
 }

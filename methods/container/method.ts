@@ -5,21 +5,22 @@
 // own routes, so a VPN route on the host is no conflict. Both containers carry the session's label and
 // are removed on every exit path, or by the next run after a SIGKILL (journal kind docker-containers).
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
+import { definedEnvironment } from '../../src/engine/env-files.js';
 import { translateEnvironment, tunRoutes } from '../../src/engine/index.js';
-import { nameserverLookup, podDnsLookup, resolvConfNameservers, WorkstationDns, listenWorkstationDns } from '../../src/dns/index.js';
+import { checkRecursion, podDnsLookup, readOriginalResolver, resolverLookup, WorkstationDns, listenWorkstationDns } from '../../src/dns/index.js';
 import { PlatformError, UsageError } from '../../src/errors.js';
 import { LinuxRouteTable } from '../../src/host/route-table-linux.js';
 import { runChecked } from '../../src/host/command.js';
 import { dialInNetns, forwardContainerToHost } from '../../src/inbound/netns.js';
 import { startVif } from '../../src/vif/index.js';
 import { clusterDnsPolicy, clusterDomainOf, planClusterRoutes, planVnat, watchMappedNamespaces } from '../cluster-routing.js';
+import { namesRelay, proxyViaConnector, relayFirstLookup, unmatchedNamesLookup } from '../proxy-via.js';
 import type { SessionOptions } from '../../src/config/session-options.js';
-import type { Method, MethodContext, PreflightContext, UserProcessLaunch } from '../method.js';
+import type { InboundTarget, Method, MethodContext, PreflightContext, UserProcessLaunch } from '../method.js';
 import { whichCommand } from '../preload-reach.js';
 import { CONTAINERS_KIND, removeSessionContainers, sessionLabelArgs, type ContainersEntry } from './containers.js';
-import { buildDockerRunArgv, splitDockerRunArgs, type DockerRunSplit } from './docker-args.js';
+import { sidecarRunArgv, splitDockerRunArgs, userRunArgv, type DockerRunSplit } from './docker-args.js';
 import { checkDockerEngine, engineAddress } from './docker-engine.js';
 import { containerNetns, dockerEngineEnv } from './netns.js';
 import { sidecarNetworkFlags } from './pod-network.js';
@@ -30,6 +31,11 @@ import { ensureSidecarImage, sidecarImage } from './sidecar-image.js';
 /** The VIF's subnet inside the container's namespace (its own address, the DNS address, fake sources). */
 const VIF_ADDRESS = '198.18.0.1/16';
 const DNS_IP = '198.18.0.2';
+
+/** The user's container: its --name, else one of the session's. */
+function userContainerName(split: DockerRunSplit, sessionId: string): string {
+  return split.name ?? `telepresence-${sessionId}`;
+}
 
 export class ContainerMethod implements Method {
   readonly name = 'container' as const;
@@ -77,10 +83,10 @@ export class ContainerMethod implements Method {
     }));
 
     // The sidecar: the pod's hostname, hosts and search path, our DNS address; its namespace has no route to the cluster yet.
-    const sidecar = buildDockerRunArgv(split, {
-      sidecarName, sidecarImage: sidecarImage(ctx.env), sidecarArgs: [], podEnv: {}, telepresenceEnv: {},
+    const sidecar = sidecarRunArgv({
+      sidecarName, sidecarImage: sidecarImage(ctx.env), sidecarArgs: [],
       sidecarFlags: ['-d', ...sessionLabelArgs(ctx.sessionId), ...sidecarNetworkFlags(ctx.pod, DNS_IP)],
-    }).sidecar;
+    });
     const id = (await runChecked('docker', sidecar, { env: this.engineEnv })).trim();
     this.nsPath = await containerNetns(id, this.engineEnv);
     ctx.log(`container: sidecar ${sidecarName} (${id.slice(0, 12)}), network namespace ${this.nsPath}`);
@@ -93,10 +99,13 @@ export class ContainerMethod implements Method {
     // Names: the cluster's through the pod, the rest through this workstation's own resolver.
     const namespaces = await watchMappedNamespaces(ctx, 'container');
     const domain = clusterDomainOf(ctx.pod.resolv);
-    const originals = resolvConfNameservers(await readFile('/etc/resolv.conf', 'utf8').catch(() => ''));
+    const original = await readOriginalResolver();
+    const relay = namesRelay(ctx);
+    if (relay !== undefined) ctx.log(`container: --proxy-via: names are resolved in ${relay.where} (A questions of cluster names by the relay's RESOLVE, other types by the proxy pod)`);
     const resolver = new WorkstationDns({
-      policy: clusterDnsPolicy(ctx, namespaces.names, domain), clusterLookup: pod.lookup,
-      originalLookup: originals.length > 0 ? nameserverLookup(originals) : undefined,
+      policy: clusterDnsPolicy(ctx, namespaces.names, domain), clusterLookup: relayFirstLookup(relay, pod.lookup),
+      unmatchedLookup: unmatchedNamesLookup(relay, vnat),
+      originalLookup: original.lookup,
       translate: vnat.translate, isClusterIp: vnat.isClusterIp, lookupTimeoutMs: ctx.config.dns.lookupTimeoutMs, log: ctx.log,
     });
     namespaces.attach(resolver);
@@ -104,6 +113,7 @@ export class ContainerMethod implements Method {
     const tcpDns = await listenWorkstationDns(resolver, { host: '127.0.0.1', port: 0 }, ctx.log);
     ctx.undo.push(`stop the container's DNS over TCP on 127.0.0.1:${tcpDns.port}`, () => tcpDns.close());
 
+    const dial = proxyViaConnector(ctx, vnat);
     const vif = await startVif({
       netns: this.nsPath, address: VIF_ADDRESS, routes: tunRoutes(plan), undo: ctx.undo, log: ctx.log, translate: vnat.toCluster,
       dns: {
@@ -114,10 +124,13 @@ export class ContainerMethod implements Method {
       },
       connect: async (ip, port) => {
         if (ip === DNS_IP && port === 53) return connect(tcpDns.port, '127.0.0.1');
-        return ctx.openPodStream(ip, port);
+        return dial(ip, port);
       },
     });
     ctx.log(`container: ${vif.name} in ${sidecarName} routes ${tunRoutes(plan).join(', ')}, DNS ${DNS_IP}`);
+    ctx.journal.note?.({ routes: tunRoutes(plan), container: userContainerName(split, ctx.sessionId) });
+    // Telepresence 2's check, asked the way the container asks: into our resolver and out its cluster path.
+    ctx.log(`container: DNS recursion check: ${await checkRecursion(resolver, resolverLookup(resolver))}`);
 
     const published = await publishIntoNetns(this.nsPath, this.publishes, ctx.log);
     ctx.undo.push('stop publishing the container ports', () => published.close());
@@ -141,31 +154,23 @@ export class ContainerMethod implements Method {
     const { root } = ctx.pod;
     const inContainer = ctx.options.dockerMount ?? root;
     tpEnv.TELEPRESENCE_ROOT = root ? inContainer : '';
-    const userName = split.name ?? `telepresence-${ctx.sessionId}`;
-    const built = buildDockerRunArgv(split, {
-      sidecarName, sidecarImage: '', sidecarFlags: [], sidecarArgs: [], podEnv, telepresenceEnv: tpEnv,
+    const userName = userContainerName(split, ctx.sessionId);
+    const built = userRunArgv(split, {
+      sidecarName, podEnv, telepresenceEnv: tpEnv,
       userContainerName: userName,
       userContainerFlags: [...sessionLabelArgs(ctx.sessionId), ...(root ? ['-v', `${root}:${inContainer}`] : [])],
     });
-    const env = { ...stringEnv(this.engineEnv), ...built.cliEnv };
+    const env = { ...definedEnvironment(this.engineEnv), ...built.cliEnv };
     if (!split.detach) return { argv: ['docker', ...built.user], env };
     // -d: docker run returns at once; the session lasts as long as the container and ends with its exit code.
     const script = 'docker "$@" >/dev/null || exit $?; code=$(docker wait "$0") || exit $?; exit "$code"';
     return { argv: ['sh', '-c', script, userName, ...built.user], env };
   }
 
-  inboundDial(port: number): Socket {
-    return dialInNetns(this.nsPath, port);
-  }
+  readonly inbound: InboundTarget = { where: "in the container's network namespace", dial: (port) => dialInNetns(this.nsPath, port) };
 
   wrap(launch: UserProcessLaunch): UserProcessLaunch {
     if (!this.userLaunch) throw new Error(`the container method was not prepared before ${launch.argv.join(' ')}`);
     return this.userLaunch;
   }
-}
-
-function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
-  return out;
 }

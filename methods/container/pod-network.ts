@@ -2,6 +2,7 @@
 // resolv.conf): the pod's hostname, its search path and options with the session's DNS address as the
 // only nameserver, and its hosts entries (HostAliases included) as --add-host. Docker shares the
 // sidecar's /etc/hostname, /etc/hosts and /etc/resolv.conf with the container that joins it. Pure.
+import { resolvConfSearch } from '../../src/host/resolv-conf.js';
 
 export interface PodNetworkInfo {
   hostname: string;
@@ -27,16 +28,14 @@ export function hostEntries(hosts: string, hostname: string): string[] {
   return flags;
 }
 
-/** The search path and options of a resolv.conf (its nameservers are replaced by the session's). */
+/** The search path (resolvConfSearch) and options of a resolv.conf (its nameservers are replaced by the session's). */
 export function resolverSettings(resolv: string): { search: string[]; options: string[] } {
-  const search: string[] = [];
   const options: string[] = [];
   for (const raw of resolv.split('\n')) {
     const [keyword, ...args] = raw.replace(/[#;].*/, '').trim().split(/\s+/);
-    if (keyword === 'search' || keyword === 'domain') search.splice(0, search.length, ...args);
-    else if (keyword === 'options') options.push(...args);
+    if (keyword === 'options') options.push(...args);
   }
-  return { search, options };
+  return { search: resolvConfSearch(resolv), options };
 }
 
 /** The sidecar's `docker run` flags for the pod's network identity; dnsIp answers its names. */

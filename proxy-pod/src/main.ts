@@ -3,6 +3,7 @@
 // --proxy-via relay of an ephemeral container in a workload's pod (relay.ts).
 import { listenPodDns } from './dns/server.js';
 import { nameserverUpstream, systemUpstream } from './dns/upstream.js';
+import { externalNameResolver } from './external-resolver.js';
 import { collectPodInfo, savePodEnv } from './podinfo.js';
 import { systemResolver } from './resolver.js';
 import { runRelay } from './relay.js';
@@ -17,15 +18,15 @@ const log = (line: string): void => {
 async function serve(): Promise<void> {
   const settings = readSettings(process.env);
   const envFile = savePodEnv(process.env);
+  const external = settings.externalNameserver === null ? undefined : { upstream: nameserverUpstream(settings.externalNameserver), localNames: settings.localNames };
   const socks = await listenSocks({
     host: settings.listenHost,
     port: settings.socksPort,
-    resolver: systemResolver,
+    resolver: external === undefined ? systemResolver : externalNameResolver(systemResolver, external.upstream, external.localNames),
     onEvent: (e) => log(`socks: ${e.command} ${e.target} -> ${e.reply} ${e.detail}`),
   });
-  const external = settings.externalNameserver === null ? undefined : { upstream: nameserverUpstream(settings.externalNameserver), localNames: settings.localNames };
   const dns = await listenPodDns({ host: settings.listenHost, port: settings.dnsPort, resolver: systemResolver, upstream: systemUpstream(), external, log });
-  if (external !== undefined) log(`dns: names outside the cluster go to ${settings.externalNameserver} (local cluster)`);
+  if (external !== undefined) log(`dns, socks: names outside the cluster go to ${settings.externalNameserver} (local cluster)`);
   log(`proxy pod ready: SOCKS (wire v${SOCKS_WIRE_VERSION}) on ${settings.listenHost}:${socks.port}, DNS on ${settings.listenHost}:${dns.udpPort}/udp and :${dns.tcpPort}/tcp; environment saved to ${envFile}`);
   let stopping = false;
   const stop = (signal: string): void => {

@@ -1,4 +1,4 @@
-// The telepresence command: pick the command (`plan`, `repair` or a Telepresence 1 session), validate flags
+// The telepresence command: pick the command (`plan`, `repair`, `status` or a Telepresence 1 session), validate flags
 // and config once, run, and map the outcome to an exit code. The only place that calls process.exit.
 import { applyRoutingFlags, loadConfig, packageVersion } from '../config/index.js';
 import { EXIT_CODES, TelepresenceError } from '../errors.js';
@@ -6,8 +6,6 @@ import { openLog, type LogWriter } from '../log.js';
 import { type Io, processIo } from './io.js';
 import { resolveSessionOptions } from './options.js';
 import { ParserExit } from './parser-base.js';
-import { parsePlanArgs, runPlan } from './plan-command.js';
-import { parseRepairArgs, runRepair } from './repair-command.js';
 import { startSession } from './session-entry.js';
 import { createSessionParser } from './session-parser.js';
 
@@ -16,15 +14,22 @@ export async function run(argv: string[], io: Io = processIo, env: NodeJS.Proces
   const started = Date.now();
   let log = openLog('./telepresence.log', { started, stderr: io.stderr });
   try {
+    // plan, repair and status are imported when asked for: a session's launcher does not hold their code.
     if (argv[0] === 'plan') {
+      const { parsePlanArgs, runPlan } = await import('./plan-command.js');
       const args = parsePlanArgs(argv.slice(1));
       const config = loadConfig({ flag: args.config as string | undefined, env });
       return await runPlan({ args, config }, io);
     }
     if (argv[0] === 'repair') {
+      const { parseRepairArgs, runRepair } = await import('./repair-command.js');
       const args = parseRepairArgs(argv.slice(1));
       const config = loadConfig({ flag: args.config as string | undefined, env });
       return await runRepair(args, config, io, env);
+    }
+    if (argv[0] === 'status') {
+      const { parseStatusArgs, runStatus } = await import('./status-command.js');
+      return runStatus(parseStatusArgs(argv.slice(1)), io, env);
     }
     const args = createSessionParser(packageVersion()).parse_args(argv);
     log = openLog(args.logfile as string, { verbose: Boolean(args.verbose), started, stderr: io.stderr });

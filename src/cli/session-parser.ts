@@ -26,7 +26,9 @@ Examples:
   Run a Docker container instead of a local process:
     $ telepresence --swap-deployment myserver --expose 80 --docker-run -i -t nginx:latest
   Show how the cluster's subnets would be routed, changing nothing:
-    $ telepresence plan --service-subnet 10.96.0.0/12 --pod-subnet 10.244.0.0/16`;
+    $ telepresence plan --service-subnet 10.96.0.0/12 --pod-subnet 10.244.0.0/16
+  List the sessions running on this workstation:
+    $ telepresence status`;
 
 const EPILOG = `Exit status: the user process's own; 2 for a bad flag or config file;
 1 when the command is understood but cannot be carried out (a routing conflict
@@ -34,7 +36,8 @@ left unresolved; sessions until a later release); 255 when the cluster or the
 connection to it fails, or on an internal error.
 Config file: --config FILE, else $TELEPRESENCE_CONFIG, else
 $XDG_CONFIG_HOME/telepresence/config.yml (~/.config/telepresence/config.yml).
-Run 'telepresence plan --help' for the plan command.`;
+Run 'telepresence plan --help', 'telepresence repair --help' and
+'telepresence status --help' for the other commands.`;
 
 export function createSessionParser(version: string): ArgumentParser {
   const parser = createParser({ prog: 'telepresence', description: DESCRIPTION, epilog: EPILOG });

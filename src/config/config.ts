@@ -9,6 +9,14 @@ export interface DnsConfig {
   readonly lookupTimeoutMs: number;
 }
 
+/** Clusters on this machine (Telepresence 1's "local clusters"; --local-cluster). */
+export interface LocalClusterConfig {
+  /** Detect a local cluster by its context and API server address (else only --local-cluster says so). */
+  readonly detect: boolean;
+  /** The nameserver the proxy pod asks for names outside the cluster then (Telepresence 1: 8.8.8.8). */
+  readonly nameserver: string;
+}
+
 /** Deadlines of a session's steps, in milliseconds (config keys are the names without `Ms`). */
 export interface TimeoutsConfig {
   /** Reach the API server and read the cluster's subnets. */
@@ -23,6 +31,8 @@ export interface TimeoutsConfig {
   readonly portForwardMs: number;
   /** --swap-deployment: the session's Lease lasts this long unrenewed (renewed every third of it). */
   readonly swapLeaseMs: number;
+  /** A lost port-forward or SSH connection is re-established within this, or the session ends (exit 255). */
+  readonly reconnectMs: number;
 }
 
 export interface Config {
@@ -30,10 +40,11 @@ export interface Config {
   readonly source: string | null;
   readonly routing: Readonly<RoutingConfig>;
   readonly dns: DnsConfig;
+  readonly localCluster: LocalClusterConfig;
   readonly timeouts: TimeoutsConfig;
 }
 
-export const TIMEOUT_KEYS = ['clusterConnect', 'proxyPodReady', 'sshConnect', 'dnsReady', 'portForward', 'swapLease'] as const;
+export const TIMEOUT_KEYS = ['clusterConnect', 'proxyPodReady', 'sshConnect', 'dnsReady', 'portForward', 'swapLease', 'reconnect'] as const;
 export type TimeoutKey = (typeof TIMEOUT_KEYS)[number];
 
 export const DEFAULT_TIMEOUTS: Record<TimeoutKey, number> = {
@@ -43,7 +54,11 @@ export const DEFAULT_TIMEOUTS: Record<TimeoutKey, number> = {
   dnsReady: 35_000,
   portForward: 10_000,
   swapLease: 30_000,
+  reconnect: 60_000,
 };
+
+/** Telepresence 1's first public nameserver (telepresence/utilities.py get_alternate_nameserver). */
+export const DEFAULT_LOCAL_CLUSTER_NAMESERVER = '8.8.8.8';
 
 /** Class E on Linux and macOS; Windows does not route class E (Telepresence 2's choice). */
 export function defaultVirtualSubnet(platform: NodeJS.Platform): string {
@@ -65,6 +80,7 @@ export function defaultConfig(platform: NodeJS.Platform = process.platform): Con
       excludeSuffixes: ['.com', '.io', '.net', '.org', '.ru'],
       lookupTimeoutMs: 8_000,
     },
+    localCluster: { detect: true, nameserver: DEFAULT_LOCAL_CLUSTER_NAMESERVER },
     timeouts: {
       clusterConnectMs: DEFAULT_TIMEOUTS.clusterConnect,
       proxyPodReadyMs: DEFAULT_TIMEOUTS.proxyPodReady,
@@ -72,6 +88,7 @@ export function defaultConfig(platform: NodeJS.Platform = process.platform): Con
       dnsReadyMs: DEFAULT_TIMEOUTS.dnsReady,
       portForwardMs: DEFAULT_TIMEOUTS.portForward,
       swapLeaseMs: DEFAULT_TIMEOUTS.swapLease,
+      reconnectMs: DEFAULT_TIMEOUTS.reconnect,
     },
   });
 }

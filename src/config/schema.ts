@@ -15,9 +15,11 @@ const ROUTING_KEYS = [
   'neverProxySubnets',
 ] as const;
 const DNS_KEYS = ['includeSuffixes', 'excludeSuffixes', 'lookupTimeout'] as const;
+const LOCAL_CLUSTER_KEYS = ['detect', 'nameserver'] as const;
 const SECTIONS: Record<string, readonly string[]> = {
   routing: ROUTING_KEYS,
   dns: DNS_KEYS,
+  localCluster: LOCAL_CLUSTER_KEYS,
   timeouts: TIMEOUT_KEYS,
 };
 
@@ -99,6 +101,12 @@ class Checker {
     return value;
   }
 
+  ipv4(key: string, value: unknown): string {
+    const octets = typeof value === 'string' ? /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(value) : null;
+    if (!octets || octets.slice(1).some((o) => Number(o) > 255)) this.fail(key, value, 'expected an IPv4 address such as 8.8.8.8');
+    return value as string;
+  }
+
   duration(key: string, value: unknown): number {
     const ms = parseDuration(value);
     if (ms === null) this.fail(key, value, 'expected a duration such as 500ms, 4s or 1m (a bare number is seconds)');
@@ -123,6 +131,7 @@ export function checkConfigDocument(file: string, doc: unknown, defaults: Config
   const routing = check.section('routing', top.routing);
   const dns = check.section('dns', top.dns);
   const timeouts = check.section('timeouts', top.timeouts);
+  const localCluster = check.section('localCluster', top.localCluster);
   const given = (map: Map, key: string): boolean => map[key] !== undefined && map[key] !== null;
   const d = defaults;
 
@@ -159,6 +168,10 @@ export function checkConfigDocument(file: string, doc: unknown, defaults: Config
         ? check.duration('dns.lookupTimeout', dns.lookupTimeout)
         : d.dns.lookupTimeoutMs,
     },
+    localCluster: {
+      detect: given(localCluster, 'detect') ? check.boolean('localCluster.detect', localCluster.detect) : d.localCluster.detect,
+      nameserver: given(localCluster, 'nameserver') ? check.ipv4('localCluster.nameserver', localCluster.nameserver) : d.localCluster.nameserver,
+    },
     timeouts: {
       clusterConnectMs: timeoutMs('clusterConnect'),
       proxyPodReadyMs: timeoutMs('proxyPodReady'),
@@ -166,6 +179,7 @@ export function checkConfigDocument(file: string, doc: unknown, defaults: Config
       dnsReadyMs: timeoutMs('dnsReady'),
       portForwardMs: timeoutMs('portForward'),
       swapLeaseMs: timeoutMs('swapLease'),
+      reconnectMs: timeoutMs('reconnect'),
     },
   };
 }

@@ -19,6 +19,8 @@ interface Entry {
   result: LookupResult | null;
   /** Cleared by flush() while the look-up runs: its answer is then used once and not kept. */
   keep: boolean;
+  /** Repeats answered NXDOMAIN as recursive while this look-up runs (one burst). */
+  recursive: number;
 }
 
 export const NXDOMAIN_RESULT: LookupResult = Object.freeze({ rcode: RCODE.NXDOMAIN, answers: [] }) as LookupResult;
@@ -47,17 +49,20 @@ export class LookupCache {
     key: string,
     lookup: () => Promise<LookupResult>,
     opts: { keep: boolean; isRecursionCheck?: boolean },
-  ): Promise<{ result: LookupResult; source: AnswerSource }> {
+  ): Promise<{ result: LookupResult; source: AnswerSource; firstOfBurst?: boolean }> {
     const entry = this.entries.get(key);
     if (entry?.pending) {
       // A repeat of a question still in flight: during the check, that is the loop itself.
       if (opts.isRecursionCheck && this.recursion === 'checking') this.recursion = 'detected';
-      if (this.recursion === 'detected') return { result: NXDOMAIN_RESULT, source: 'recursion' };
+      if (this.recursion === 'detected') {
+        entry.recursive += 1;
+        return { result: NXDOMAIN_RESULT, source: 'recursion', firstOfBurst: entry.recursive === 1 };
+      }
       return { result: await entry.pending, source: 'shared' };
     }
     if (entry?.result && this.now() - entry.created <= this.maxAgeMs) return { result: entry.result, source: 'cache' };
 
-    const fresh: Entry = { created: this.now(), pending: null, result: null, keep: opts.keep };
+    const fresh: Entry = { created: this.now(), pending: null, result: null, keep: opts.keep, recursive: 0 };
     // Registered before the look-up starts, so that a question coming straight back finds it.
     this.entries.set(key, fresh);
     if (++this.inserts % 256 === 0 || this.entries.size > this.maxEntries) this.sweep();

@@ -1,9 +1,10 @@
 // The teleproxy DNS table: the cluster's Services, Endpoints(Slices) and pods, as the watch reports them,
 // answering as the Kubernetes DNS specification says. Updates rebuild one Service's answers; look-ups are map reads.
-import { formatIp, tryParseIp, type Ip } from '../engine/ip.js';
+import { formatIp, tryParseIp } from '../engine/ip.js';
 import type { DnsEndpoints, DnsPod, DnsService } from '../protocol/index.js';
 import { CLUSTER_ANSWER_TTL_SECONDS } from './answers.js';
 import { normalizeName, Packet, RCODE, TYPE, type DnsRecord, type LookupResult } from './records.js';
+import { dashed, ipOfReverseName, serviceView, type Addresses, type PtrSource, type ServiceView } from './service-view.js';
 
 export interface ClusterDnsTableOptions {
   /** The cluster domain (discovered, e.g. cluster.local). */
@@ -16,30 +17,9 @@ export interface ClusterDnsTableOptions {
 /** The schema version the table implements (the specification's `dns-version.<zone>` TXT record). */
 export const DNS_SCHEMA_VERSION = '1.1.0';
 
-interface Addresses { v4: string[]; v6: string[] }
-interface SrvTarget { port: number; target: string }
-/** One reverse (PTR) source; the lowest rank wins: Service IP, named endpoint, pod, unnamed endpoint. */
-interface PtrSource { rank: number; target: string }
-
-/** What one Service answers, computed on each change of it or of its endpoints. */
-interface ServiceView {
-  /** ip: the ClusterIPs; headless: the ready endpoints (none ready: no such name); alias: ExternalName. */
-  kind: 'ip' | 'headless' | 'alias';
-  addresses: Addresses;
-  /** ExternalName: every question about the name is answered with this alias. */
-  alias: string;
-  /** Headless: <hostname>.svc.ns... (hostname, or the dashed IP without one) -> its ready addresses. */
-  hosts: Map<string, Addresses>;
-  /** `_port._proto` -> SRV targets. */
-  srv: Map<string, SrvTarget[]>;
-  ptr: Map<string, PtrSource>;
-}
-
 type Answered = DnsRecord[] | null; // null: no such name; []: the name exists without records of the type
 
 const key = (namespace: string, name: string): string => `${namespace.toLowerCase()}/${name.toLowerCase()}`;
-/** The IP as the dashed label Kubernetes DNS uses (10-1-2-3, fd00--1). */
-const dashed = (ip: Ip): string => formatIp(ip).replace(/[.:]/g, '-');
 
 export class ClusterDnsTable {
   readonly clusterDomain: string;
@@ -131,6 +111,16 @@ export class ClusterDnsTable {
     this.count(namespace, -1);
     this.setPtr(`pod:${k}`, before, new Map());
     this.changes += 1;
+  }
+
+  /**
+   * Forgets every object of one kind (the watch's relist of that kind follows with all there is), so the
+   * table is itself the watch's sink (src/kube/dns-watch.ts DnsSink).
+   */
+  reset(kind: 'services' | 'endpoints' | 'pods'): void {
+    if (kind === 'services') for (const s of [...this.services.values()]) this.deleteService(s.namespace, s.name);
+    else if (kind === 'endpoints') for (const [id, owner] of [...this.endpointsOwner]) this.removeEndpoints(id, owner);
+    else for (const k of [...this.pods.keys()]) this.deletePod(...(k.split('/') as [string, string]));
   }
 
   /** Forgets everything (a relist follows with the whole state). */
@@ -257,56 +247,10 @@ export class ClusterDnsTable {
   private rebuild(k: string): void {
     this.changes += 1;
     const service = this.services.get(k);
-    const view = service === undefined ? undefined : this.viewOf(service, [...(this.endpoints.get(k)?.values() ?? [])]);
+    const view = service === undefined ? undefined : serviceView(service, [...(this.endpoints.get(k)?.values() ?? [])], this.clusterDomain);
     this.setPtr(`svc:${k}`, this.views.get(k)?.ptr, view?.ptr ?? new Map());
     if (view === undefined) this.views.delete(k);
     else this.views.set(k, view);
-  }
-
-  private viewOf(service: DnsService, slices: DnsEndpoints[]): ServiceView | undefined {
-    const ns = service.namespace.toLowerCase();
-    const fqdn = `${service.name.toLowerCase()}.${ns}.svc.${this.clusterDomain}`;
-    const kind = service.type === 'ExternalName' ? 'alias' : service.headless ? 'headless' : 'ip';
-    const alias = kind === 'alias' ? normalizeName(service.externalName ?? '') : '';
-    if (kind === 'alias' && alias === '') return undefined;
-    const view: ServiceView = { kind, alias, addresses: { v4: [], v6: [] }, hosts: new Map(), srv: new Map(), ptr: new Map() };
-    const addSrv = (port: { name?: string; protocol: string }, target: SrvTarget): void => {
-      if (!port.name) return;
-      const k = `_${port.name.toLowerCase()}._${port.protocol.toLowerCase()}`;
-      const list = view.srv.get(k) ?? [];
-      if (!list.some((t) => t.port === target.port && t.target === target.target)) list.push(target);
-      view.srv.set(k, list);
-    };
-    if (kind === 'alias') {
-      for (const port of service.ports) addSrv(port, { port: port.port, target: alias });
-      return view;
-    }
-    if (kind === 'ip') {
-      for (const ip of service.clusterIPs.map(tryParseIp)) {
-        if (ip === null) continue;
-        addAddress(view.addresses, ip);
-        view.ptr.set(formatIp(ip), { rank: 0, target: fqdn });
-      }
-      for (const port of service.ports) addSrv(port, { port: port.port, target: fqdn });
-      return view;
-    }
-    for (const slice of slices) {
-      for (const address of slice.addresses) {
-        const ip = address.ready ? tryParseIp(address.ip) : null;
-        if (ip === null) continue;
-        const host = address.hostname ? address.hostname.toLowerCase() : dashed(ip);
-        const target = `${host}.${fqdn}`;
-        addAddress(view.addresses, ip);
-        let hostAddresses = view.hosts.get(host);
-        if (hostAddresses === undefined) view.hosts.set(host, (hostAddresses = { v4: [], v6: [] }));
-        addAddress(hostAddresses, ip);
-        const text = formatIp(ip);
-        const rank = address.hostname ? 1 : 3;
-        if ((view.ptr.get(text)?.rank ?? 4) > rank) view.ptr.set(text, { rank, target });
-        for (const port of slice.ports) addSrv(port, { port: port.port, target });
-      }
-    }
-    return view;
   }
 
   /** Replaces one owner's PTR sources (`before` -> `after`) in the reverse index. */
@@ -322,22 +266,4 @@ export class ClusterDnsTable {
       sources.set(owner, source);
     }
   }
-}
-
-function addAddress(into: Addresses, ip: Ip): void {
-  const list = ip.family === 4 ? into.v4 : into.v6;
-  const text = formatIp(ip);
-  if (!list.includes(text)) list.push(text);
-}
-
-/** 4.3.2.1.in-addr.arpa -> 1.2.3.4, the 32 nibbles of an ip6.arpa name -> the IPv6 address; canonical, or null. */
-export function ipOfReverseName(name: string): string | null {
-  const n = normalizeName(name);
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.in-addr\.arpa$/.exec(n);
-  const v6 = /^((?:[0-9a-f]\.){32})ip6\.arpa$/.exec(n);
-  let text: string | null = null;
-  if (v4 !== null) text = [v4[4], v4[3], v4[2], v4[1]].join('.');
-  if (v6 !== null) text = v6[1].split('.').slice(0, 32).reverse().join('').replace(/(.{4})(?!$)/g, '$1:');
-  const ip = text === null ? null : tryParseIp(text);
-  return ip === null || (v4 !== null) !== (ip.family === 4) ? null : formatIp(ip);
 }

@@ -9,11 +9,11 @@ export { listenWorkstationDns } from './server.js';
 export type { DnsListener } from './server.js';
 export { podDnsLookup, POD_DNS_HOST, POD_DNS_PORT } from './pod-lookup.js';
 export type { PodLookup } from './pod-lookup.js';
-export { nameserverLookup } from './original.js';
+export { nameserverLookup, readOriginalResolver } from './original.js';
 export { resolvConfNameservers, resolvConfSearch, type Nameserver } from '../host/resolv-conf.js';
 export { StreamDnsClient } from './stream-client.js';
 export {
-  teachSearchSuffixes, checkRecursion, waitForDnsReady, logResolverFiles, systemLookup,
+  teachSearchSuffixes, checkRecursion, resolverLookup, waitForDnsReady, logResolverFiles, systemLookup,
   TUNNEL_DID_NOT_CONNECT, PROBE_ANSWER, RESOLVER_FILES,
 } from './startup.js';
 export type { SystemLookup, ReadinessOptions } from './startup.js';
@@ -21,5 +21,7 @@ export { Packet, RCODE, TYPE, normalizeName, typeName, rcodeName, buildQuery } f
 export type { Lookup, LookupResult, DnsRecord, DnsPacket } from './records.js';
 export { startVpnDns } from './vpn-dns.js';
 export type { VpnDnsOptions, VpnDns } from './vpn-dns.js';
-export { ClusterDnsTable, DNS_SCHEMA_VERSION, ipOfReverseName } from './cluster-table.js';
+export { ClusterDnsTable, DNS_SCHEMA_VERSION } from './cluster-table.js';
+export { ipOfReverseName } from './service-view.js';
 export type { ClusterDnsTableOptions } from './cluster-table.js';
+export { answeredElsewhere, namespaceOfName, type NeighbourSession } from './session-chain.js';

@@ -5,7 +5,8 @@ import net from 'node:net';
 import { randomInt } from 'node:crypto';
 import { buildQuery, Packet, type DnsPacket, type Lookup, type LookupResult } from './records.js';
 import { StreamDnsClient } from './stream-client.js';
-import type { Nameserver } from '../host/resolv-conf.js';
+import { readFile } from 'node:fs/promises';
+import { resolvConfNameservers, type Nameserver } from '../host/resolv-conf.js';
 
 
 function udpExchange(server: Nameserver, query: DnsPacket, timeoutMs: number): Promise<DnsPacket> {
@@ -66,4 +67,17 @@ export function nameserverLookup(servers: readonly Nameserver[], timeoutMs = 200
     }
     throw new Error(failures.join('; '));
   };
+}
+
+/**
+ * The original resolver as resolv.conf names it now (read before a session changes it): its text (for the
+ * search suffixes), its nameservers minus `except` (never forward to ourselves: a resolv.conf still naming
+ * us after a crash would loop), and their look-up, undefined when it names none.
+ */
+export async function readOriginalResolver(resolvConfPath = '/etc/resolv.conf', except?: { host: string; port: number }): Promise<{
+  text: string; servers: Nameserver[]; lookup: Lookup | undefined;
+}> {
+  const text = await readFile(resolvConfPath, 'utf8').catch(() => '');
+  const servers = resolvConfNameservers(text).filter((n) => !(except && n.host === except.host && n.port === except.port));
+  return { text, servers, lookup: servers.length > 0 ? nameserverLookup(servers) : undefined };
 }

@@ -22,6 +22,16 @@ export type SystemLookup = (name: string) => Promise<string[]>;
 export const systemLookup: SystemLookup = async (name) =>
   (await nodeDns.lookup(name, { family: 4, all: true })).map((a) => a.address);
 
+/**
+ * The path of a user's question where no getaddrinfo of ours can stand in for it (the container
+ * method: the question is asked inside the container's namespace, of the VIF's DNS address): straight
+ * into our resolver, so that the marker goes out its cluster path (pod -> cluster DNS) and the check
+ * sees whether it comes back to this resolver while in flight.
+ */
+export function resolverLookup(resolver: WorkstationDns): SystemLookup {
+  return async (name) => (await resolver.resolve(name, TYPE.A)).answers.flatMap((a) => (a.type === TYPE.A && a.address ? [a.address] : []));
+}
+
 /** Rejects when `promise` has not settled within `ms`. */
 function within<T>(promise: Promise<T>, ms: number): Promise<T> {
   return beforeDeadline(promise, Date.now() + ms, `no answer within ${ms} ms`);

@@ -1,18 +1,17 @@
 // The DNS steps of a vpn-tcp session in order, each change with its undo on the session's stack:
 // our server listens, becomes the host's resolver, teaches the pod the search suffixes, proves the
 // tunnel with fresh names (else `vpn-tcp tunnel did not connect`), and runs the recursion check.
-import { readFile } from 'node:fs/promises';
 import type { DnsPolicy } from '../engine/index.js';
 import { NO_JOURNAL, type ChangeJournal, type UndoRegistry } from '../changes.js';
 import { RESOLVER_ENTRY, type HostResolverConfig, type ResolverChange, type ResolverTarget } from '../host/resolver.js';
 import type { TranslateIp } from './answers.js';
 import type { RecursionState } from './cache.js';
-import { resolvConfNameservers, resolvConfSearch } from '../host/resolv-conf.js';
-import { nameserverLookup } from './original.js';
+import { resolvConfSearch } from '../host/resolv-conf.js';
+import { nameserverLookup, readOriginalResolver } from './original.js';
 import type { Lookup } from './records.js';
 import { listenWorkstationDns, type DnsListener } from './server.js';
 import { checkRecursion, systemLookup, teachSearchSuffixes, waitForDnsReady, type SystemLookup } from './startup.js';
-import { WorkstationDns } from './workstation-dns.js';
+import { WorkstationDns, type WorkstationDnsOptions } from './workstation-dns.js';
 
 export interface VpnDnsOptions {
   policy: DnsPolicy;
@@ -21,7 +20,11 @@ export interface VpnDnsOptions {
   cacheClusterAnswers?: boolean;
   answerTtlSeconds?: number;
   translate?: TranslateIp;
+  /** WorkstationDns's unmatchedLookup (--proxy-via). */
+  unmatchedLookup?: WorkstationDnsOptions['unmatchedLookup'];
   isClusterIp?: (ip: string) => boolean;
+  /** WorkstationDns's answeredElsewhere: names another session on this workstation answers. */
+  answeredElsewhere?: WorkstationDnsOptions['answeredElsewhere'];
   /** Where our server listens: port 53 on the TUN's DNS address (or a 127.x address). */
   listen: { host: string; port: number };
   hostResolver: HostResolverConfig;
@@ -50,17 +53,21 @@ export interface VpnDns {
 
 export async function startVpnDns(o: VpnDnsOptions): Promise<VpnDns> {
   // Read before the change: after it, resolv.conf names us.
-  const text = await readFile(o.resolvConfPath ?? '/etc/resolv.conf', 'utf8').catch(() => '');
-  // Never forward to ourselves (a resolv.conf still naming us after a crash would loop).
-  const originals = resolvConfNameservers(text).filter((n) => !(n.host === o.listen.host && n.port === o.listen.port));
+  const { text, servers: originals, lookup: firstLookup } = await readOriginalResolver(o.resolvConfPath, o.listen);
+  // Until the change is made, the nameservers read now; then the change's upstream, which follows the
+  // sessions before this one ending (the resolver chain, src/host/resolver-chain.ts).
+  let upstream: Lookup | undefined = firstLookup;
+  const originalLookup: Lookup = (name, type) => (upstream === undefined ? Promise.reject(new Error('the original resolver configuration names no nameserver')) : upstream(name, type));
   const resolver = new WorkstationDns({
     policy: o.policy,
     clusterLookup: o.clusterLookup,
     cacheClusterAnswers: o.cacheClusterAnswers,
     answerTtlSeconds: o.answerTtlSeconds,
-    originalLookup: originals.length > 0 ? nameserverLookup(originals) : undefined,
+    originalLookup: firstLookup === undefined ? undefined : originalLookup,
     translate: o.translate,
+    unmatchedLookup: o.unmatchedLookup,
     isClusterIp: o.isClusterIp,
+    answeredElsewhere: o.answeredElsewhere,
     lookupTimeoutMs: o.lookupTimeoutMs,
     log: o.log,
   });
@@ -74,6 +81,7 @@ export async function startVpnDns(o: VpnDnsOptions): Promise<VpnDns> {
     o.log(`vpn-tcp: ${await change.undo()}`);
   }));
   o.log(`vpn-tcp: the host resolves through us (${change.method})`);
+  upstream = async (name, type) => nameserverLookup(await change.upstream())(name, type);
 
   const taught = await teachSearchSuffixes(resolver, resolvConfSearch(text));
   if (taught.length > 0) o.log(`vpn-tcp: the pod learned the search suffixes ${taught.join(', ')}`);

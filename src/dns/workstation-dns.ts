@@ -2,12 +2,12 @@
 // proxy pod) or to the original resolver by the engine's name policy, through the cache, and cluster
 // answers are rewritten for VNAT. Transport-free: server.ts puts it on UDP/TCP, the VIF hands it packets.
 import { ipv4ToInt } from '../engine/ip.js';
-import { dnsDestination, type DnsPolicy } from '../engine/index.js';
+import { dnsDestination, isUnmatchedName, type DnsPolicy } from '../engine/index.js';
 import { checkDnsMessage, dnsErrorReply, PROBE_PREFIX } from '../protocol/index.js';
 import { CLUSTER_ANSWER_TTL_SECONDS, rewriteClusterResult, type TranslateIp } from './answers.js';
 import { LookupCache, type AnswerSource } from './cache.js';
 import {
-  describeResult, normalizeName, Packet, RCODE, TYPE, type DnsPacket, type Lookup, type LookupResult,
+  describeResult, normalizeName, Packet, RCODE, TYPE, typeName, type DnsPacket, type Lookup, type LookupResult,
 } from './records.js';
 
 /** Telepresence 2's marker: a name that exists nowhere, asked once to see whether it comes back to us. */
@@ -27,6 +27,17 @@ export interface WorkstationDnsOptions {
   isClusterIp?: (ip: string) => boolean;
   /** VNAT: the virtual IP for a cluster IP in a VNAT'd subnet. */
   translate?: TranslateIp;
+  /**
+   * --proxy-via: asked first for a name no rule of the policy names (rule 6 of dnsDestination: not excluded,
+   * no cluster suffix), e.g. a mesh's hostAliases name; a result is a cluster answer (rewritten, translated),
+   * null leaves the name to the original resolver.
+   */
+  unmatchedLookup?: (name: string, type: number) => Promise<LookupResult | null>;
+  /**
+   * Several sessions (session-chain.ts): a cluster-bound name that another session answers (its reason,
+   * e.g. `namespace ns1 of telepresence pid 42`) goes to the original resolver, which leads to that one.
+   */
+  answeredElsewhere?: (name: string) => string | null;
   /** Bounds one cluster look-up (config dns.lookupTimeoutMs); then SERVFAIL. */
   lookupTimeoutMs?: number;
   answerTtlSeconds?: number;
@@ -53,6 +64,8 @@ const SERVFAIL_RESULT: LookupResult = { rcode: RCODE.SERVFAIL, answers: [] };
 export class WorkstationDns {
   readonly cache: LookupCache;
   private policy: DnsPolicy;
+  /** Results of unmatchedLookup: shown as cluster answers. */
+  private readonly relayed = new WeakSet<LookupResult>();
   private readonly log: (line: string) => void;
   /** Questions answered, by how (for the session's summary and the tests). */
   readonly counts: Record<AnswerSource | 'failed', number> = { lookup: 0, cache: 0, shared: 0, recursion: 0, failed: 0 };
@@ -97,7 +110,8 @@ export class WorkstationDns {
     if (n.startsWith(PROBE_PREFIX) || n === RECURSION_CHECK_NAME) return 'cluster';
     const reversed = ipv4OfReverseName(n);
     if (reversed !== null) return this.options.isClusterIp?.(reversed) ? 'cluster' : 'workstation';
-    return dnsDestination(n, this.policy);
+    const where = dnsDestination(n, this.policy);
+    return where === 'cluster' && this.options.answeredElsewhere?.(n) ? 'workstation' : where;
   }
 
   /** The result for one question, as the workstation's stub resolver should see it. */
@@ -106,21 +120,27 @@ export class WorkstationDns {
     const where = this.destination(name);
     if (where === 'localhost') return localhostResult(name, type);
     try {
-      const { result, source } =
+      const { result, source, firstOfBurst } =
         where === 'cluster'
           ? await this.cache.get(key, () => this.askCluster(normalizeName(name), type), {
               keep: this.options.cacheClusterAnswers ?? true,
               isRecursionCheck: normalizeName(name) === RECURSION_CHECK_NAME,
             })
-          : await this.cache.get(key, () => this.askOriginal(name, type), { keep: false });
+          : await this.cache.get(key, () => this.askWorkstation(name, type), { keep: false });
       this.counts[source] += 1;
-      const shown = where === 'cluster'
+      const fromRelay = where === 'workstation' && this.relayed.has(result);
+      const shown = where === 'cluster' || fromRelay
         ? rewriteClusterResult(name, type, result, {
             ttlSeconds: this.options.answerTtlSeconds ?? CLUSTER_ANSWER_TTL_SECONDS,
-            translate: this.options.translate,
+            // The probes' answer (127.0.0.1) is the pod's word, not an address: a VNAT'd 127.0.0.0/8 must not change it.
+            translate: normalizeName(name).startsWith(PROBE_PREFIX) ? undefined : this.options.translate,
           })
         : result;
-      this.log(`dns: ${describeResult(name, type, shown)} (${where}, ${source})`);
+      // A loop answered here is one line per burst (the first repeat of a question in flight), not one per repeat.
+      const whose = where === 'workstation' ? this.options.answeredElsewhere?.(normalizeName(name)) : null;
+      const how = fromRelay ? 'workstation, asked of the --proxy-via relay first' : whose ? `workstation: ${whose}` : where;
+      if (source !== 'recursion') this.log(`dns: ${describeResult(name, type, shown)} (${how}, ${source})`);
+      else if (firstOfBurst) this.log(`dns: recursion: ${typeName(type)} ${normalizeName(name)} came back while its look-up is in flight: NXDOMAIN at once, to every repeat until it ends`);
       return shown;
     } catch (err) {
       this.counts.failed += 1;
@@ -170,6 +190,23 @@ export class WorkstationDns {
 
   private askCluster(name: string, type: number): Promise<LookupResult> {
     return withTimeout(this.options.clusterLookup(name, type), this.options.lookupTimeoutMs ?? 8000, `the cluster look-up of ${name}`);
+  }
+
+  /** The original resolver's answer, or for an unmatched name with --proxy-via the relay's when it has one. */
+  private async askWorkstation(name: string, type: number): Promise<LookupResult> {
+    const first = this.options.unmatchedLookup;
+    const n = normalizeName(name);
+    if (first !== undefined && ipv4OfReverseName(n) === null && isUnmatchedName(n, this.policy)) {
+      const relayed = await withTimeout(first(n, type), this.options.lookupTimeoutMs ?? 8000, `the --proxy-via look-up of ${n}`).catch((err: Error) => {
+        this.log(`dns: ${n}: ${err.message}; asking the original resolver`);
+        return null;
+      });
+      if (relayed !== null) {
+        this.relayed.add(relayed);
+        return relayed;
+      }
+    }
+    return this.askOriginal(name, type);
   }
 
   private async askOriginal(name: string, type: number): Promise<LookupResult> {

@@ -50,6 +50,19 @@ function isExcluded(name: string, policy: DnsPolicy): boolean {
  * cluster domain and include-suffixes go to the cluster. 6. Anything else: the workstation.
  */
 export function dnsDestination(name: string, policy: DnsPolicy): DnsDestination {
+  const d = decide(name, policy);
+  return d === 'unmatched' ? 'workstation' : d;
+}
+
+/**
+ * Whether only rule 6 keeps `name` on the workstation: no rule names it (not wpad, not excluded, not an
+ * exclude-suffix). With --proxy-via such names are asked of the relay first (a mesh's own names).
+ */
+export function isUnmatchedName(name: string, policy: DnsPolicy): boolean {
+  return decide(name, policy) === 'unmatched';
+}
+
+function decide(name: string, policy: DnsPolicy): DnsDestination | 'unmatched' {
   const n = norm(name);
   if (n === 'wpad' || n.startsWith('wpad.')) return 'workstation';
   if (isExcluded(n, policy)) return 'workstation';
@@ -66,5 +79,5 @@ export function dnsDestination(name: string, policy: DnsPolicy): DnsDestination 
     policy.clusterDomain,
     ...policy.includeSuffixes,
   ];
-  return clusterSuffixes.some((s) => hasNameSuffix(n, s)) ? 'cluster' : 'workstation';
+  return clusterSuffixes.some((s) => hasNameSuffix(n, s)) ? 'cluster' : 'unmatched';
 }

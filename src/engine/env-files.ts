@@ -12,6 +12,13 @@ export interface TelepresenceVariables {
   root: string;
 }
 
+/** A process environment without its unset names (what child_process and docker's CLI are given). */
+export function definedEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
 /** The pod's environment minus HOME, PATH and HOSTNAME, plus the TELEPRESENCE_* variables. */
 export function clusterEnvironment(podEnv: Record<string, string>, tp: TelepresenceVariables): Record<string, string> {
   const env: Record<string, string> = {};

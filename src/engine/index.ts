@@ -14,8 +14,10 @@ export {
 export type { VnatSymbol } from './vnat.js';
 export { VirtualIpAllocator } from './allocator.js';
 export { translateEnvironment, translateIpLiterals } from './environment.js';
-export { dnsDestination, hasNameSuffix, DEFAULT_EXCLUDE_SUFFIXES } from './dns-policy.js';
+export { dnsDestination, isUnmatchedName, hasNameSuffix, DEFAULT_EXCLUDE_SUFFIXES } from './dns-policy.js';
 export type { DnsPolicy, DnsDestination } from './dns-policy.js';
 export { planRoutes, tunRoutes } from './plan.js';
 export { clusterEnvironment, formatEnvJson, formatEnvFile, POD_ONLY_VARIABLES } from './env-files.js';
 export type { TelepresenceVariables } from './env-files.js';
+export { localClusterReason, isLocalClusterContext, routeTo } from './local-cluster.js';
+export type { LocalClusterInput } from './local-cluster.js';

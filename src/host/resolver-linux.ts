@@ -28,13 +28,14 @@ export class LinuxResolverConfig implements HostResolverConfig {
         originalNameservers,
         originalSearch,
         undo: () => (undone ??= revert().then(() => `reverted the DNS settings of link ${target.link} in systemd-resolved`)),
+        upstream: () => Promise.resolve(originalNameservers),
       };
     }
     if (target.port !== 53) {
       throw new TelepresenceError('bug', `resolv.conf can only name a DNS server on port 53, not ${target.address}:${target.port}`);
     }
     const override = await overrideResolvConf(target.address, this.paths);
-    return { method: 'resolv.conf', originalNameservers, originalSearch, undo: override.undo };
+    return { method: 'resolv.conf', originalNameservers, originalSearch, undo: override.undo, upstream: override.upstream };
   }
 
   repair(): Promise<string[]> {

@@ -1,11 +1,14 @@
 // The resolver fallback without systemd-resolved: resolv.conf's nameserver lines are replaced by
 // ours for the session (search/options lines stay). The original is saved to a state file first, so
-// that undo restores it and a later run repairs it after a SIGKILL (repairResolvConf).
+// that undo restores it and a later run repairs it after a SIGKILL (repairResolvConf). Several
+// sessions stack (resolver-chain.ts): each has its own state file, and ending hands over or restores.
 import { constants } from 'node:fs';
 import { lstat, open, readFile, readlink, rename, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ClusterError } from '../errors.js';
 import { currentBootIdSync, isProcessAlive } from './process.js';
+import type { Nameserver } from './resolv-conf.js';
+import { effectiveOriginal, isLinkLive, linkAbove, linkThatWrote, readChain, upstreamOf, withFileLock, type ChainLink } from './resolver-chain.js';
 
 /** What was at the resolv.conf path before the session: a file's text, or a symlink's target. */
 export type SavedResolvConf = { kind: 'file'; content: string } | { kind: 'symlink'; target: string; content: string };
@@ -24,9 +27,19 @@ export interface ResolvConfBackup {
 export interface ResolvConfPaths {
   /** Default /etc/resolv.conf. */
   resolvConf: string;
-  /** Default /var/lib/telepresence/resolver-backup.json (not /run: a regular file outlives a reboot). */
+  /**
+   * Default /var/lib/telepresence/resolver-backup.json (not /run: a regular file outlives a reboot);
+   * one per host slot (resolver-backup.N.json), all in one directory, which also holds resolver.lock.
+   */
   state: string;
 }
+
+/** The lock that serialises changes of the chain of backups beside `state`. */
+export function chainLockFile(state: string): string {
+  return path.join(path.dirname(state), 'resolver.lock');
+}
+
+type ChainBackup = ResolvConfBackup & ChainLink;
 
 export const DEFAULT_RESOLV_CONF_PATHS: ResolvConfPaths = {
   resolvConf: '/etc/resolv.conf',
@@ -83,24 +96,46 @@ async function readState(statePath: string): Promise<ResolvConfBackup | null> {
   }
 }
 
-/**
- * Puts the saved content back: a file is rewritten in place (it may be a bind mount, as in a
- * container), a symlink is re-created. Returns what it did, or why it left the file alone.
- */
-async function restore(backup: ResolvConfBackup): Promise<string> {
-  const now = await readFile(backup.path, 'utf8').catch(() => null);
-  if (now !== backup.written) {
-    return `left ${backup.path} as it is: it was changed by something else since telepresence (pid ${backup.pid}) wrote it`;
+async function putBack(file: string, original: SavedResolvConf): Promise<void> {
+  if (original.kind === 'file') {
+    await writeFile(file, original.content);
+    return;
   }
-  if (backup.original.kind === 'file') {
-    await writeFile(backup.path, backup.original.content);
-    return `restored the original ${backup.path}`;
-  }
-  const tmp = `${backup.path}.telepresence-${process.pid}`;
+  const tmp = `${file}.telepresence-${process.pid}`;
   await rm(tmp, { force: true });
-  await symlink(backup.original.target, tmp);
-  await rename(tmp, backup.path);
-  return `restored ${backup.path} as a link to ${backup.original.target}`;
+  await symlink(original.target, tmp);
+  await rename(tmp, file);
+}
+
+/**
+ * Ends one link of the chain (call with the chain lock held): on top, puts back what it replaced (a
+ * file is rewritten in place: it may be a bind mount; a symlink is re-created), past dead links below;
+ * below a live link, hands its original to that one. Returns what it did, or why it left the file alone.
+ */
+async function restore(backup: ResolvConfBackup, statePath: string): Promise<string> {
+  const links = (await readChain(statePath)) as ChainBackup[];
+  // The file, not `backup`: the session below may have handed its original over since.
+  const self: ChainBackup = links.find((l) => l.state === statePath) ?? { ...backup, state: statePath };
+  const original = effectiveOriginal(self, links, isLinkLive);
+  const now = await readFile(self.path, 'utf8').catch(() => null);
+  if (now === self.written) {
+    await putBack(self.path, original);
+    const below = linkThatWrote(original.content, links, self.path, self);
+    if (below !== undefined) return `restored ${self.path} as telepresence pid ${below.pid}, which still runs, had it`;
+    return original.kind === 'symlink' ? `restored ${self.path} as a link to ${original.target}` : `restored the original ${self.path}`;
+  }
+  const above = linkAbove(self, links);
+  if (above !== undefined) {
+    const { state, ...data } = above;
+    await writeDurably(state, JSON.stringify({ ...data, original }, null, 2) + '\n');
+    return `left ${self.path} to telepresence pid ${above.pid}, which replaced it since and now forwards to ${nameserversOf(original.content)}`;
+  }
+  if (now === original.content) return `found ${self.path} restored already`;
+  return `left ${self.path} as it is: it was changed by something else since telepresence (pid ${self.pid}) wrote it`;
+}
+
+function nameserversOf(text: string): string {
+  return text.split('\n').flatMap((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1] ?? []).join(', ') || 'no nameserver';
 }
 
 export interface ResolvConfOverride {
@@ -108,10 +143,41 @@ export interface ResolvConfOverride {
   written: string;
   /** Restores the original (unless something else changed the file meanwhile) and drops the backup. */
   undo(): Promise<string>;
+  /**
+   * Where names we do not own go now: the nameservers of what we replaced, or of what a session
+   * below that ended handed over, past sessions that died (read again at most every second).
+   */
+  upstream(): Promise<Nameserver[]>;
 }
 
 /** Replaces resolv.conf's nameservers with `address`. Repair leftovers first (repairResolvConf). */
-export async function overrideResolvConf(address: string, paths: ResolvConfPaths = DEFAULT_RESOLV_CONF_PATHS): Promise<ResolvConfOverride> {
+export async function overrideResolvConf(address: string, paths: ResolvConfPaths = DEFAULT_RESOLV_CONF_PATHS, upstreamCacheMs = 1000): Promise<ResolvConfOverride> {
+  await mkdir(path.dirname(paths.state), { recursive: true });
+  const { original, written, backup } = await withFileLock(chainLockFile(paths.state), () => replaceResolvConf(address, paths));
+  let undone: Promise<string> | null = null;
+  let cached: { at: number; servers: Nameserver[] } | null = null;
+  return {
+    original,
+    written,
+    undo: () => {
+      undone ??= withFileLock(chainLockFile(paths.state), async () => {
+        const said = await restore(backup, paths.state);
+        await rm(paths.state, { force: true });
+        return said;
+      });
+      return undone;
+    },
+    async upstream() {
+      if (cached !== null && Date.now() - cached.at < upstreamCacheMs) return cached.servers;
+      const links = await readChain(paths.state);
+      const self = links.find((l) => l.state === paths.state) ?? { ...backup, state: paths.state };
+      cached = { at: Date.now(), servers: upstreamOf(self, links, isLinkLive, address) };
+      return cached.servers;
+    },
+  };
+}
+
+async function replaceResolvConf(address: string, paths: ResolvConfPaths): Promise<{ original: SavedResolvConf; written: string; backup: ResolvConfBackup }> {
   const left = await readState(paths.state);
   if (left !== null) {
     throw new ClusterError(
@@ -138,18 +204,7 @@ export async function overrideResolvConf(address: string, paths: ResolvConfPaths
     await writeFile(tmp, written, { mode: 0o644 });
     await rename(tmp, paths.resolvConf);
   }
-  let undone: Promise<string> | null = null;
-  return {
-    original,
-    written,
-    undo: () => {
-      undone ??= restore(backup).then(async (said) => {
-        await rm(paths.state, { force: true });
-        return said;
-      });
-      return undone;
-    },
-  };
+  return { original, written, backup };
 }
 
 /**
@@ -164,7 +219,9 @@ export async function repairResolvConf(paths: ResolvConfPaths = DEFAULT_RESOLV_C
   if (sameBoot && backup.pid !== process.pid && isProcessAlive(backup.pid)) {
     return [`left ${backup.path} alone: telepresence pid ${backup.pid}, which changed it, is still running`];
   }
-  const said = await restore(backup);
-  await rm(paths.state, { force: true });
-  return [`${said} (telepresence pid ${backup.pid} changed it at ${backup.changedAt} and did not clean up)`];
+  return withFileLock(chainLockFile(paths.state), async () => {
+    const said = await restore(backup, paths.state);
+    await rm(paths.state, { force: true });
+    return [`${said} (telepresence pid ${backup.pid} changed it at ${backup.changedAt} and did not clean up)`];
+  });
 }

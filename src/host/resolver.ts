@@ -26,6 +26,12 @@ export interface ResolverChange {
   originalSearch: string[];
   /** Restores what apply changed; says what it did. Safe to call twice. */
   undo(): Promise<string>;
+  /**
+   * Where names the session does not own go now. resolv.conf: the nameservers of the file it replaced,
+   * which is another session's DNS when one ran before it, until that one ends (resolver-chain.ts).
+   * systemd-resolved: the original nameservers (its stub routes each name to the link that owns it).
+   */
+  upstream(): Promise<Nameserver[]>;
 }
 
 /** The journal entry of a resolver change: what a later run needs to find and repair it. */

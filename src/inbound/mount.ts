@@ -1,7 +1,7 @@
 // The pod's root on the workstation: sshfs in passive mode, its stdin/stdout piped to an `sftp`
 // subsystem channel of the session's SSH connection (no second login; the key never leaves memory).
-// Ready once the kernel lists the mount; unmount() detaches it, lazily when busy, and ends sshfs. The
-// journal entry and its repairer unmount what a dead session left.
+// Ready once the kernel lists the mount; unmount() detaches it, lazily when busy, and waits for sshfs to
+// end (also one whose connection was lost). The journal entry and its repairer unmount what a dead session left.
 import { rmdirSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import type { Repairer } from '../changes.js';
@@ -16,7 +16,7 @@ export interface SftpOpener {
 
 export interface PodMount {
   readonly mountPoint: string;
-  /** Unmounts (lazily when busy) and waits for sshfs to end. */
+  /** Unmounts (lazily when busy) and waits for sshfs to end; also a mount whose connection was lost (before a remount). */
   unmount(): Promise<UnmountOutcome>;
 }
 
@@ -66,9 +66,16 @@ export async function mountPodRoot(tunnel: SftpOpener, o: MountOptions): Promise
     mountPoint: o.mountPoint,
     async unmount() {
       const outcome = await unmountFuse(o.mountPoint);
+      const gone = (ms: number) => pollUntil(() => (exited ? true : undefined), { deadline: Date.now() + ms, intervalMs: 20 });
       // Unmounted, sshfs ends by itself; a lazy unmount may leave it serving the busy files.
-      const ended = outcome !== 'lazily' && await pollUntil(() => (exited ? true : undefined), { deadline: Date.now() + 3000, intervalMs: 20 });
-      if (!ended) sshfs.kill('SIGTERM');
+      if (outcome === 'lazily' || !await gone(3000)) {
+        sshfs.kill('SIGTERM');
+        // Waited for: a sshfs that ends later unmounts by path (as root), which after a remount is the new mount.
+        if (!await gone(2000)) {
+          sshfs.kill('SIGKILL');
+          await done;
+        }
+      }
       return outcome;
     },
   };

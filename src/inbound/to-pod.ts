@@ -1,5 +1,7 @@
 // `--to-pod PORT`: 127.0.0.1:PORT here reaches localhost:PORT of the proxy pod (a swapped pod's other
 // containers share that localhost), one SSH direct-tcpip stream a connection. Listens on loopback only.
+// Nothing to redo after a reconnect: each connection opens its stream on the tunnel's connection of the
+// moment (test/integration/session/reconnect-restore.test.ts); one made while reconnecting is closed here.
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { UsageError } from '../errors.js';

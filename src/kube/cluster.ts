@@ -7,6 +7,7 @@ import { operationRepairers, proxyOperation, type OperationSettings, type ProxyO
 import { repairExpiredSwaps, type SwapRepairReport } from './swap/repair.js';
 import { watchClusterDns, type DnsSink, type DnsWatch } from './dns-watch.js';
 import { watchNamespaces, type NamespaceWatch } from './namespaces.js';
+import { startProxyViaRelay, type ProxyViaRelay, type ProxyViaRelayOptions } from './proxy-via.js';
 import { discoverSubnets, type ClusterSubnets } from './subnets.js';
 import { resolveClusterTarget, type ClusterTargetOptions } from './target.js';
 
@@ -24,6 +25,8 @@ export interface Cluster {
   /** Services, Endpoints (or EndpointSlices) and Pods into `sink`: listed (resolves then), then watched; stop() ends it. */
   watchClusterDns(sink: DnsSink, options: { namespaces: readonly string[]; log(line: string): void }): Promise<DnsWatch>;
   operation(choice: DeploymentChoice, settings: OperationSettings): ProxyOperation;
+  /** --proxy-via: the relay in a Ready pod of WORKLOAD in the namespace (an ephemeral container; nothing restarts). */
+  startProxyViaRelay(workload: string, options: ProxyViaRelayOptions): Promise<ProxyViaRelay>;
   /** Restores the Deployments of the namespace whose swapping session's Lease expired (any workstation's). */
   repairExpiredSwaps(): Promise<SwapRepairReport>;
   /** One per journal kind that lives in the cluster; entries of another context are left alone. */
@@ -43,6 +46,7 @@ export async function openCluster(opts: ClusterTargetOptions & { log?: (line: st
     watchNamespaces: (onChange) => watchNamespaces(target, onChange, { log }),
     watchClusterDns: (sink, options) => watchClusterDns(target, sink, options),
     operation: (choice, settings) => proxyOperation(target, choice, settings),
+    startProxyViaRelay: (workload, options) => startProxyViaRelay(target, workload, options),
     repairExpiredSwaps: () => repairExpiredSwaps(target, log),
     repairers: operationRepairers(target),
   };

@@ -2,9 +2,11 @@
 // `kubectl exec` does, and hands back its output and exit code: how the launcher talks to a pod it has
 // no SSH key for yet (an existing proxy Deployment's pod).
 import { Writable } from 'node:stream';
-import type { V1Status } from '@kubernetes/client-node';
+import type { V1Pod, V1Status } from '@kubernetes/client-node';
 
 import { ClusterError } from '../errors.js';
+import { apiFailure, isNotFound } from './api-errors.js';
+import { apisFor } from './clients.js';
 import { loadClientNode } from './client-node.js';
 import type { ClusterTarget } from './target.js';
 
@@ -61,4 +63,21 @@ export async function execInPod(target: Pick<ClusterTarget, 'kubeConfig'>, ref: 
   socket.close();
   if (result instanceof Error) throw new ClusterError(`exec of ${command[0]} in ${where} failed: ${result.message}`);
   return { stdout: out.text(), stderr: err.text(), ...execOutcome(result) };
+}
+
+/**
+ * The pod a journal entry names, if it is still that pod: null when it is gone, being deleted, or another
+ * pod of the same name (another uid). `purpose` ends the message of a read that fails.
+ */
+export async function readRecordedPod(
+  target: Pick<ClusterTarget, 'kubeConfig' | 'namespace' | 'context'>, entry: { namespace: string; pod: string; podUid: string }, purpose: string,
+): Promise<V1Pod | null> {
+  let pod: V1Pod;
+  try {
+    pod = await (await apisFor(target)).core.readNamespacedPod({ name: entry.pod, namespace: entry.namespace });
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw new ClusterError(`cannot read pod ${entry.pod} in namespace ${entry.namespace} to ${purpose}: ${apiFailure(err).message}`);
+  }
+  return pod.metadata?.uid !== entry.podUid || pod.metadata?.deletionTimestamp ? null : pod;
 }

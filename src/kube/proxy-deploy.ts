@@ -7,7 +7,12 @@ import { ClusterError, TelepresenceError } from '../errors.js';
 import { apiFailure } from './api-errors.js';
 import { apisFor, type KubeApis } from './clients.js';
 import { deleteSessionObjects } from './cleanup.js';
+import { readPodHostKey } from './host-key.js';
+import { execInPod, type PodRef } from './pod-exec.js';
+import { loadClientNode } from './client-node.js';
+import type { WatchStream } from './list-watch.js';
 import { pause } from '../deadline.js';
+import { POD_HOST_KEY_FILE, SSH_PORT } from '../protocol/index.js';
 import { describeEvents, describePodState, hopelessReason, isPodReady } from './pod-state.js';
 import { PROXY_CONTAINER, proxyDeployment, proxyService, sessionSelector, type ProxySpecOptions } from './proxy-spec.js';
 import type { ClusterTarget } from './target.js';
@@ -29,11 +34,18 @@ export interface LaunchOptions {
   /** Every pod port the session exposes (those below 1024 make the pod run as root: said once). */
   exposePorts: readonly number[];
   signal?: AbortSignal;
+  /**
+   * No Service selects the pod (a new proxy without --expose): the wait ends once its sshd listens, before the
+   * readiness probe says so. A swap's copy is selected by the user's Services: it waits for Ready.
+   */
+  ownPod?: boolean;
 }
 
 export interface DeployedProxy {
   podName: string;
   podIp: string;
+  /** The pod's public SSH host key line, read through the API server (the session pins it). */
+  hostKey: string;
   /** Deletes everything labelled telepresence=<session id> and waits until it is gone. */
   undo(): Promise<void>;
 }
@@ -43,7 +55,7 @@ type Target = Pick<ClusterTarget, 'kubeConfig' | 'namespace'>;
 export function deployProxy(target: Target, opts: DeployProxyOptions, progress: (line: string) => void, timeoutMs: number): Promise<DeployedProxy> {
   return launchDeployment(target, {
     name: opts.name, image: opts.image, sessionId: opts.sessionId, signal: opts.signal,
-    deployment: proxyDeployment(opts), service: proxyService(opts), container: PROXY_CONTAINER, exposePorts: opts.exposePorts ?? [],
+    deployment: proxyDeployment(opts), service: proxyService(opts), container: PROXY_CONTAINER, exposePorts: opts.exposePorts ?? [], ownPod: true,
   }, progress, timeoutMs);
 }
 
@@ -63,11 +75,22 @@ export async function launchDeployment(target: Target, opts: LaunchOptions, prog
       progress(`Creating Service ${opts.name} for port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}`);
       await create(() => apis.core.createNamespacedService({ namespace, body: service }), 'Service', opts.name, namespace);
     }
+    // The session's own pod, that no Service selects: sshd listening is all the session waits for, and it asks the
+    // pod itself (the readiness probe's period would otherwise be a floor: up to periodSeconds after the start).
+    const early = new Map<string, string>();
+    const serving = service || !opts.ownPod ? undefined : async (p: V1Pod) => {
+      const key = await hostKeyOnceListening(target, { namespace, pod: p.metadata!.name!, container: opts.container });
+      if (key) early.set(p.metadata!.name!, key);
+      return key !== null;
+    };
     const pod = await waitForReadyPod(apis, namespace, {
       deployment: opts.name, labelSelector: sessionSelector(opts.sessionId), container: opts.container, signal: opts.signal,
+      serving, watch: await podWatch(target),
     }, progress, deadline, timeoutMs);
-    progress(`Pod ${pod.metadata!.name} is ready (IP ${pod.status!.podIP})`);
-    return { podName: pod.metadata!.name!, podIp: pod.status!.podIP!, undo };
+    const podName = pod.metadata!.name!;
+    progress(`Pod ${podName} is ready (IP ${pod.status!.podIP})`);
+    const hostKey = early.get(podName) ?? await readPodHostKey(target, { namespace, pod: podName, container: opts.container });
+    return { podName, podIp: pod.status!.podIP!, hostKey, undo };
   } catch (err) {
     // Nothing of a failed start may stay behind; the original error is what the user needs to see.
     try {
@@ -98,6 +121,41 @@ export interface PodWait {
   /** The container whose log explains a pod that does not start (default: the proxy's). */
   container?: string;
   signal?: AbortSignal;
+  /**
+   * A started pod (its container running, with an IP) that is not Ready yet counts as ready when this resolves
+   * true: the caller's own check that the pod serves. Absent: only the pod's Ready condition counts.
+   */
+  serving?: (pod: V1Pod) => Promise<boolean>;
+  /** Pod events wake the wait at once (else it lists every 250 ms). */
+  watch?: WatchStream;
+}
+
+/** A watch stream for podWait, or undefined when the client cannot make one (the wait then only polls). */
+export async function podWatch(target: Pick<ClusterTarget, 'kubeConfig'>): Promise<WatchStream | undefined> {
+  try {
+    return new (await loadClientNode()).Watch(target.kubeConfig);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Local port SSH_PORT in state LISTEN (0A) in /proc/net/tcp or tcp6 of the pod's network namespace. */
+const SSHD_LISTENS = `grep -Eq ':${SSH_PORT.toString(16).toUpperCase().padStart(4, '0')} [0-9A-F]+:0000 0A ' /proc/net/tcp /proc/net/tcp6 2>/dev/null`;
+
+/** The pod's host key line once its sshd listens, else null (not yet, or any failure: the Ready wait goes on). */
+async function hostKeyOnceListening(target: Pick<ClusterTarget, 'kubeConfig'>, ref: PodRef): Promise<string | null> {
+  try {
+    const r = await execInPod(target, ref, ['sh', '-c', `${SSHD_LISTENS} && cat ${POD_HOST_KEY_FILE}`]);
+    return r.exitCode === 0 && r.stdout.trim() !== '' ? r.stdout.trim() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The pod runs (phase Running, an IP) and so does `container` in it, Ready or not. */
+function started(pod: V1Pod, container: string): boolean {
+  return pod.status?.phase === 'Running' && !!pod.status.podIP
+    && (pod.status.containerStatuses ?? []).some((c) => c.name === container && !!c.state?.running);
 }
 
 /** A Running and Ready pod with an IP (the newest such, else waits for the newest), one progress line per pod. */
@@ -107,33 +165,81 @@ export async function waitForReadyPod(apis: KubeApis, namespace: string, opts: P
   let current: V1Pod | undefined;
   let lastError = '';
   progress(`Waiting for a pod of Deployment ${opts.deployment}`);
-  for (;;) {
-    if (opts.signal?.aborted) throw new ClusterError(`interrupted while waiting for the proxy pod of Deployment ${opts.deployment}`);
-    try {
-      const pods = (await apis.core.listNamespacedPod({ namespace, labelSelector })).items.filter((p) => !p.metadata?.deletionTimestamp);
-      current = newest(pods.filter((p) => isPodReady(p) && p.status?.podIP)) ?? newest(pods);
-      lastError = '';
-    } catch (err) {
-      lastError = apiFailure(err).message;
-    }
-    if (current) {
-      const name = current.metadata!.name!;
-      if (announced !== name) {
-        progress(`Waiting for pod ${name} to be ready`);
-        announced = name;
-      }
-      if (isPodReady(current) && current.status?.podIP) return current;
-      const hopeless = hopelessReason(current);
-      if (hopeless) throw await notReady(apis, namespace, current, opts.container ?? PROXY_CONTAINER, `cannot start (${hopeless})`);
-    }
-    if (Date.now() >= deadline) {
-      if (!current) {
-        throw new ClusterError(`no pod of the proxy Deployment ${opts.deployment} appeared within ${timeoutMs / 1000} s (timeouts.proxyPodReady)${lastError ? `: ${lastError}` : ''}`);
-      }
-      throw await notReady(apis, namespace, current, opts.container ?? PROXY_CONTAINER, `did not become ready within ${timeoutMs / 1000} s (timeouts.proxyPodReady)`);
-    }
-    await pause(Math.min(250, Math.max(0, deadline - Date.now())), opts.signal);
+  const changes = watchPods(opts.watch, `/api/v1/namespaces/${namespace}/pods`, labelSelector);
+  try {
+    return await waitLoop();
+  } finally {
+    changes.stop();
   }
+  async function waitLoop(): Promise<V1Pod> {
+    for (;;) {
+      if (opts.signal?.aborted) throw new ClusterError(`interrupted while waiting for the proxy pod of Deployment ${opts.deployment}`);
+      try {
+        const pods = (await apis.core.listNamespacedPod({ namespace, labelSelector })).items.filter((p) => !p.metadata?.deletionTimestamp);
+        current = newest(pods.filter((p) => isPodReady(p) && p.status?.podIP)) ?? newest(pods);
+        lastError = '';
+      } catch (err) {
+        lastError = apiFailure(err).message;
+      }
+      if (current) {
+        const name = current.metadata!.name!;
+        if (announced !== name) {
+          progress(`Waiting for pod ${name} to be ready`);
+          announced = name;
+        }
+        if (isPodReady(current) && current.status?.podIP) return current;
+        if (opts.serving && started(current, opts.container ?? PROXY_CONTAINER) && await opts.serving(current)) return current;
+        const hopeless = hopelessReason(current);
+        if (hopeless) throw await notReady(apis, namespace, current, opts.container ?? PROXY_CONTAINER, `cannot start (${hopeless})`);
+      }
+      if (Date.now() >= deadline) {
+        if (!current) {
+          throw new ClusterError(`no pod of the proxy Deployment ${opts.deployment} appeared within ${timeoutMs / 1000} s (timeouts.proxyPodReady)${lastError ? `: ${lastError}` : ''}`);
+        }
+        throw await notReady(apis, namespace, current, opts.container ?? PROXY_CONTAINER, `did not become ready within ${timeoutMs / 1000} s (timeouts.proxyPodReady)`);
+      }
+      // A pod that runs but does not serve yet is asked again soon; else the next pod event (or 250 ms) wakes the wait.
+      const serveLater = opts.serving && current && started(current, opts.container ?? PROXY_CONTAINER);
+      await changes.next(Math.min(serveLater ? 50 : 250, Math.max(0, deadline - Date.now())), opts.signal);
+    }
+  }
+}
+
+/** Wakes a waiter on each event of a pod watch; without a watch (or once it failed) next() is a plain pause. */
+function watchPods(stream: WatchStream | undefined, path: string, labelSelector: string): { next(ms: number, signal?: AbortSignal): Promise<void>; stop(): void } {
+  let wake: (() => void) | undefined;
+  let pending = false;
+  let controller: { abort(): void } | undefined;
+  let stopped = false;
+  const onEvent = () => {
+    pending = true;
+    wake?.();
+  };
+  let watching = false;
+  return {
+    async next(ms, signal) {
+      // Started at the first wait: a pod that is Ready at the first list needs no watch.
+      if (!watching) {
+        watching = true;
+        stream?.watch(path, { labelSelector }, onEvent, () => undefined).then((c) => {
+          if (stopped) c.abort();
+          else controller = c;
+        }, () => undefined);
+      }
+      if (pending) {
+        pending = false;
+        return;
+      }
+      const woken = new Promise<void>((resolve) => { wake = resolve; });
+      await Promise.race([pause(ms, signal), woken]);
+      wake = undefined;
+      pending = false;
+    },
+    stop() {
+      stopped = true;
+      controller?.abort();
+    },
+  };
 }
 
 function newest(pods: V1Pod[]): V1Pod | undefined {

@@ -5,9 +5,7 @@ import type { Repairer } from '../changes.js';
 import { pause } from '../deadline.js';
 import { ClusterError } from '../errors.js';
 import { RELAY_STOP_COMMAND } from '../protocol/index.js';
-import { apiFailure, isNotFound } from './api-errors.js';
-import { apisFor } from './clients.js';
-import { execInPod } from './pod-exec.js';
+import { execInPod, readRecordedPod } from './pod-exec.js';
 import type { ClusterTarget } from './target.js';
 
 type Target = Pick<ClusterTarget, 'kubeConfig' | 'namespace' | 'context'>;
@@ -28,14 +26,8 @@ export interface ProxyViaRelayEntry {
 type RelayState = 'gone' | 'waiting' | 'running' | 'terminated';
 
 async function relayState(target: Target, data: ProxyViaRelayEntry): Promise<RelayState> {
-  let pod;
-  try {
-    pod = await (await apisFor(target)).core.readNamespacedPod({ name: data.pod, namespace: data.namespace });
-  } catch (err) {
-    if (isNotFound(err)) return 'gone';
-    throw new ClusterError(`cannot read pod ${data.pod} in namespace ${data.namespace} to stop the --proxy-via relay: ${apiFailure(err).message}`);
-  }
-  if (pod.metadata?.uid !== data.podUid || pod.metadata?.deletionTimestamp) return 'gone';
+  const pod = await readRecordedPod(target, data, 'stop the --proxy-via relay');
+  if (pod === null) return 'gone';
   const s = pod.status?.ephemeralContainerStatuses?.find((c) => c.name === data.container);
   if (!(pod.spec?.ephemeralContainers ?? []).some((c) => c.name === data.container)) return 'gone';
   if (s?.state?.running) return 'running';

@@ -16,7 +16,7 @@ export {
   POD_PROTOCOL_VERSION, podInfoProtocolVersion, podProtocolMismatch, parsePodInfo, type PodInfo, type PodInfoAsker, type PodInfoCheck,
 } from './pod-info.js';
 export {
-  SSH_PORT, SOCKS_PORT, DNS_PORT, POD_SERVICE_HOST, POD_ENV, POD_SETTING_VARIABLES, PODINFO_COMMAND,
+  SSH_PORT, SOCKS_PORT, DNS_PORT, POD_SERVICE_HOST, POD_ENV, POD_SETTING_VARIABLES, PODINFO_COMMAND, POD_HOST_KEY_FILE,
   PROXY_SSH_USER, PROXY_CONTAINER, PROXY_UID,
 } from './pod.js';
 export { PROBE_PREFIX, PROBE_ANSWER, PROBE_SANITY_CHECK_SUFFIX } from './dns.js';

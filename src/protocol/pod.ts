@@ -34,6 +34,12 @@ export const POD_ENV = {
 /** The pod's own settings: never part of the environment the app sees. */
 export const POD_SETTING_VARIABLES: readonly string[] = Object.values(POD_ENV);
 
+/**
+ * The pod's SSH host key as sshd's HostKey file has it, public half (entrypoint.sh makes the pair at
+ * start): read through the exec API, it is the key the session's SSH client accepts (host key pinning).
+ */
+export const POD_HOST_KEY_FILE = '/home/telepresence/.ssh/ssh_host_ed25519_key.pub';
+
 /** Run over SSH, prints one line of PodInfo JSON. */
 export const PODINFO_COMMAND = 'telepresence-podinfo';
 /** The image's unprivileged user: the SSH login and the owner of everything in the pod. */

@@ -1,5 +1,6 @@
 // Step 5: the pod's environment (read over the tunnel) as the user process gets it, plus the
-// TELEPRESENCE_* variables; written to --env-json / --env-file when asked.
+// TELEPRESENCE_* variables; written to --env-json / --env-file when asked. When a new proxy pod replaces
+// the first, its environment is read again and a difference is one line on stderr (names, never values).
 import { writeFileSync } from 'node:fs';
 import { proxyImage } from '../config/index.js';
 import { clusterEnvironment, formatEnvFile, formatEnvJson } from '../engine/env-files.js';
@@ -11,9 +12,17 @@ import type { PodConnection, Session } from './session.js';
 
 /** `root`: where the pod's root is mounted ($TELEPRESENCE_ROOT), '' when it is not. The environment and what else the pod told. */
 export async function podEnvironment(s: Session, connection: PodConnection, pod: ProxyPod, method: Method, root = ''): Promise<PodView> {
-  const info = await readPodInfo(connection.tunnel, proxyImage(s.env));
-  const env = clusterEnvironment(info.env, {
-    pod: pod.podName, container: PROXY_CONTAINER, method: method.name, mounts: info.mountpoints.join(':'), root,
+  const image = proxyImage(s.env);
+  const info = await readPodInfo(connection.tunnel, image);
+  const variables = { pod: pod.podName, container: PROXY_CONTAINER, method: method.name, mounts: info.mountpoints.join(':'), root };
+  const env = clusterEnvironment(info.env, variables);
+  // The user process keeps what it started with: the line says what a new pod has otherwise.
+  connection.onReconnected(async ({ pod: podName, previousPod }) => {
+    if (podName === previousPod) return;
+    const now = await readPodInfo(connection.tunnel, image);
+    const line = environmentChange(env, clusterEnvironment(now.env, { ...variables, pod: podName, mounts: now.mountpoints.join(':') }), podName);
+    if (line) s.warn(line);
+    else s.log(`the new proxy pod ${podName} has the environment the user process started with`);
   });
   const { envJson, envFile } = s.options;
   if (envJson) writeFileSync(envJson, formatEnvJson(env));
@@ -23,4 +32,22 @@ export async function podEnvironment(s: Session, connection: PodConnection, pod:
     if (skipped.length > 0) s.warn(`Warning: these variables have newlines in their values and were left out of ${envFile}: ${skipped.join(', ')}`);
   }
   return { env, hostname: info.hostname, hosts: info.hosts, resolv: info.resolv, root };
+}
+
+/** Variables a new pod changes by being another pod (the recovery line names it). */
+const PER_POD_VARIABLES: readonly string[] = ['TELEPRESENCE_POD'];
+
+/** The one line naming what differs between the user process's environment and a new pod's, or null. */
+export function environmentChange(before: Readonly<Record<string, string>>, after: Readonly<Record<string, string>>, pod: string): string | null {
+  const names = (env: Readonly<Record<string, string>>) => Object.keys(env).filter((k) => !PER_POD_VARIABLES.includes(k));
+  const added = names(after).filter((k) => !Object.hasOwn(before, k)).sort();
+  const removed = names(before).filter((k) => !Object.hasOwn(after, k)).sort();
+  const changed = names(after).filter((k) => Object.hasOwn(before, k) && before[k] !== after[k]).sort();
+  const parts: string[] = [];
+  for (const [what, list] of [['added', added], ['removed', removed], ['changed', changed]] as const) {
+    if (list.length > 0) parts.push(`${what} ${list.join(', ')}`);
+  }
+  if (parts.length === 0) return null;
+  return `Warning: the new proxy pod ${pod} has another environment than your process started with (${parts.join('; ')}): `
+    + 'the running process keeps the old values; restart telepresence to get the new ones';
 }

@@ -2,11 +2,12 @@
 // that must survive a SIGKILL (proxy objects, the port-forward's pid, the resolver change, the vpn-tcp
 // lock, ...) as entries of a kind with their data. An entry is written durably BEFORE its change is
 // made and settled once the change's undo has run; a later run hands the entries of a dead session to
-// one repairer per kind. Only sessions started here are ever found.
+// one repairer per kind. Only sessions started here are ever found. The header and the notes also say
+// what a running session is (its method, operation and routes) for `telepresence status`.
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ChangeJournal, JournalHandle, JournalEntry } from '../changes.js';
+import type { ChangeJournal, JournalHandle, JournalEntry, SessionNote } from '../changes.js';
 import { currentBootIdSync, isProcessAlive } from '../host/process.js';
 
 export interface SessionHeader {
@@ -16,13 +17,16 @@ export interface SessionHeader {
   namespace: string;
   deployment: string;
   started: string;
+  /** The --method, and what the session does with `deployment`: absent in journals of earlier releases. */
+  method?: string;
+  operation?: 'new' | 'swap' | 'existing';
 }
 
 export interface RecordedEntry extends JournalEntry {
   readonly id: number;
 }
 
-export interface SessionRecord extends SessionHeader {
+export interface SessionRecord extends SessionHeader, SessionNote {
   /** The boot the session ran in: after a reboot its pid names another process, or none. */
   bootId: string;
   entries: RecordedEntry[];
@@ -100,6 +104,11 @@ export class SessionJournal implements ChangeJournal {
     return handle;
   }
 
+  note(facts: SessionNote): void {
+    Object.assign(this.records.record, facts);
+    this.records.save();
+  }
+
   /** Removes the file when every change was undone; keeps it (for the next run) otherwise. */
   close(): boolean {
     if (this.pending.length > 0) return false;
@@ -115,29 +124,47 @@ export interface DeadSession {
   forget(): void;
 }
 
-/** Sessions of this workstation whose process is gone without having undone everything. */
-export function deadSessions(dir: string): DeadSession[] {
+/** A session runs while its pid does, in the boot it was started in (after a reboot the pid is another process). */
+export function isSessionAlive(record: Pick<SessionRecord, 'pid' | 'bootId'>, bootId = currentBootIdSync()): boolean {
+  return record.bootId === bootId && isProcessAlive(record.pid);
+}
+
+/** Every journal of `dir` by its file (none when the directory is missing); `unreadable` gets the others. */
+function readRecords(dir: string, unreadable: (file: string) => void): Array<{ file: string; record: SessionRecord }> {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+    names = readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
   } catch {
     return [];
   }
-  const out: DeadSession[] = [];
-  const bootId = currentBootIdSync();
+  const out: Array<{ file: string; record: SessionRecord }> = [];
   for (const name of names) {
     const file = path.join(dir, name);
-    let record: SessionRecord;
     try {
-      record = JSON.parse(readFileSync(file, 'utf8')) as SessionRecord;
+      const record = JSON.parse(readFileSync(file, 'utf8')) as SessionRecord;
+      record.entries ??= [];
+      out.push({ file, record });
     } catch {
-      rmSync(file, { force: true }); // unreadable: written by no release that journals durably
-      continue;
+      unreadable(file);
     }
-    if (record.bootId === bootId && isProcessAlive(record.pid)) continue;
-    record.entries ??= [];
-    const records = new RecordFile(file, record);
-    out.push({ record, settle: (entry) => records.settle(entry.id), forget: () => records.remove() });
   }
   return out;
+}
+
+/** Sessions of this workstation whose process is gone without having undone everything. */
+export function deadSessions(dir: string): DeadSession[] {
+  const bootId = currentBootIdSync();
+  // Unreadable: written by no release that journals durably.
+  return readRecords(dir, (file) => rmSync(file, { force: true }))
+    .filter(({ record }) => !isSessionAlive(record, bootId))
+    .map(({ file, record }) => {
+      const records = new RecordFile(file, record);
+      return { record, settle: (entry) => records.settle(entry.id), forget: () => records.remove() };
+    });
+}
+
+/** Every session journal of `dir` and whether its session runs, changing nothing (`telepresence status`). */
+export function listSessions(dir: string): Array<{ record: SessionRecord; alive: boolean }> {
+  const bootId = currentBootIdSync();
+  return readRecords(dir, () => undefined).map(({ record }) => ({ record, alive: isSessionAlive(record, bootId) }));
 }

@@ -1,6 +1,8 @@
 // Step 7: the user process, with the cluster's environment and the method's wrapping; the session
-// ends with its exit code, or with Telepresence 1's lost-connection error when the tunnel goes first.
+// ends with its exit code, or with Telepresence 1's lost-connection error when the tunnel goes for good
+// first (it could not reconnect within timeouts.reconnect; a host key mismatch ends it with its own line).
 import { fileURLToPath } from 'node:url';
+import { definedEnvironment } from '../engine/env-files.js';
 import { ClusterError } from '../errors.js';
 import { LOST_CONNECTION_MESSAGE } from '../tunnel/ssh.js';
 import type { Method } from '../../methods/method.js';
@@ -10,14 +12,8 @@ import { shellLaunch } from './user-process.js';
 /** ping and traceroute (not TCP): stubs that say so, first on every user process's PATH. */
 const STUB_DIR = fileURLToPath(new URL('../../../shim/stubs/all', import.meta.url));
 
-function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
-  return out;
-}
-
 export async function launchUserProcess(s: Session, method: Method, clusterEnv: Record<string, string>, connection: PodConnection, context: string): Promise<number> {
-  const userEnv = { ...stringEnv(s.env), ...clusterEnv, PATH: `${STUB_DIR}:${s.env.PATH ?? ''}` };
+  const userEnv = { ...definedEnvironment(s.env), ...clusterEnv, PATH: `${STUB_DIR}:${s.env.PATH ?? ''}` };
   const { run } = s.options;
   // --docker-run: `docker run` with the user's arguments; the container method builds the real command line.
   const launch = run.kind === 'command' ? { argv: [...run.argv], env: userEnv }
@@ -31,9 +27,10 @@ export async function launchUserProcess(s: Session, method: Method, clusterEnv: 
     connection.lost.then((reason) => ({ lost: reason })),
   ]);
   if ('lost' in outcome) {
-    s.log(`connection lost: ${outcome.lost}`);
+    const { lost } = outcome;
+    s.log(`connection lost: ${lost instanceof Error ? lost.message : lost}`);
     await userProcess.stop();
-    throw new ClusterError(LOST_CONNECTION_MESSAGE);
+    throw lost instanceof Error ? lost : new ClusterError(LOST_CONNECTION_MESSAGE);
   }
   s.log(`user process exited ${outcome.code}`);
   return outcome.code;

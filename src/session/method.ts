@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { ChangeJournal } from '../changes.js';
 import type { Cluster } from '../kube/index.js';
 import { DNS_PORT, SOCKS_PORT } from '../protocol/index.js';
-import type { Method, MethodContext, PodView } from '../../methods/method.js';
+import type { Method, MethodContext, PodView, ProxyViaRelayClient } from '../../methods/method.js';
 import type { PodConnection, Session } from './session.js';
 
 function clusterView(cluster: Cluster): MethodContext['cluster'] {
@@ -25,14 +25,17 @@ export async function preflightMethod(s: Session, method: Method, cluster: Clust
   s.signals.check();
 }
 
-export async function prepareMethod(s: Session, method: Method, cluster: Cluster, connection: PodConnection, journal: ChangeJournal, sessionId: string, pod: PodView): Promise<void> {
+export async function prepareMethod(
+  s: Session, method: Method, cluster: Cluster, connection: PodConnection, journal: ChangeJournal, sessionId: string, pod: PodView,
+  relays: ReadonlyMap<string, ProxyViaRelayClient> = new Map(),
+): Promise<void> {
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'telepresence-'));
   s.undo.push(`remove ${workDir}`, () => rmSync(workDir, { recursive: true, force: true }));
   await method.prepare({
     openPodStream: (host, port) => connection.tunnel.openStream(host, port),
     undo: s.undo, journal, log: s.log, progress: s.progress, warn: s.warn, workDir,
     podPorts: { socks: SOCKS_PORT, dns: DNS_PORT }, readyTimeoutMs: s.config.timeouts.dnsReadyMs,
-    cluster: clusterView(cluster), config: s.config, routing: s.options.routing, options: s.options, env: s.env, sessionId, pod,
+    cluster: clusterView(cluster), config: s.config, routing: s.options.routing, options: s.options, env: s.env, sessionId, pod, relays,
   });
   s.signals.check();
 }

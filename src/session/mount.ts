@@ -1,13 +1,14 @@
 // Step 5a: the pod's root on the workstation ($TELEPRESENCE_ROOT): a fresh private directory, the
 // --mount path, or none. Missing pieces (sshfs, /dev/fuse, FUSE refused) are one warning and the session
-// goes on. Journaled before mounting; unmounted (lazily when busy, and said so) on every exit path.
+// goes on. Journaled before mounting; unmounted (lazily when busy, and said so) on every exit path;
+// mounted again after each reconnect of the tunnel.
 import { chownSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { ChangeJournal } from '../changes.js';
+import type { ChangeJournal, UndoStep } from '../changes.js';
 import { mountFsname, mountPathProblem, mountRequest, missingPieceWarning, type MountPathState } from '../engine/mount.js';
 import { UsageError } from '../errors.js';
-import { MOUNT_ENTRY, removeCreated, type MountEntry } from '../inbound/mount.js';
+import { MOUNT_ENTRY, removeCreated, type MountEntry, type MountOptions, type PodMount } from '../inbound/mount.js';
 import type { PodConnection, Session } from './session.js';
 
 export function mountPathState(dir: string): MountPathState {
@@ -75,9 +76,10 @@ export async function mountVolumes(s: Session, connection: PodConnection, sessio
     removeCreated(created);
     entry.settle();
   };
+  const mountOptions: MountOptions = { mountPoint, fsname, allowOther: owner !== null, timeoutMs: s.config.timeouts.sshConnectMs };
   let result;
   try {
-    result = await s.deps.volumes.mount(connection.tunnel, { mountPoint, fsname, allowOther: owner !== null, timeoutMs: s.config.timeouts.sshConnectMs });
+    result = await s.deps.volumes.mount(connection.tunnel, mountOptions);
   } catch (err) {
     undoDirs(); // mountPodRoot leaves no mount behind when it throws
     throw err;
@@ -88,15 +90,54 @@ export async function mountVolumes(s: Session, connection: PodConnection, sessio
       : `Warning: the pod's volumes are not mounted ($TELEPRESENCE_ROOT is empty): ${result.reason}; --mount false silences this`);
     return '';
   }
-  s.undo.push(`unmount the pod's volumes at ${mountPoint}`, entry.settleAfter(async () => {
-    const outcome = await result.unmount();
+  keepMounted(s, connection, result, mountOptions, created, (undo) => entry.settleAfter(undo));
+  s.progress(`Volumes are rooted at $TELEPRESENCE_ROOT (${mountPoint}).`);
+  s.signals.check();
+  return mountPoint;
+}
+
+/**
+ * After each reconnect the old sshfs has lost its sftp channel (as root it detaches itself, else the mount
+ * answers ENOTCONN): it is unmounted (lazily when busy: files open in it fail) and sshfs mounted again at the
+ * same path over an sftp channel of the new connection, whichever pod that reaches. The journal entry stays
+ * as it is (same path, same fsname): a SIGKILL at any point leaves what its repairer finds.
+ */
+function keepMounted(s: Session, connection: PodConnection, first: PodMount, o: MountOptions, created: readonly string[],
+  settleAfter: (undo: UndoStep) => UndoStep): void {
+  const { mountPoint } = o;
+  let current: PodMount | null = first;
+  let remounting: Promise<void> = Promise.resolve();
+  const remount = async () => {
+    if (current) {
+      const outcome = await current.unmount().catch((err: Error) => err);
+      if (outcome instanceof Error) {
+        s.warn(`Warning: after the reconnect, the pod's volumes at ${mountPoint} could not be unmounted to mount them again: ${outcome.message}`);
+        return;
+      }
+      s.log(`after the reconnect: the old mount of the pod's volumes at ${mountPoint} ${outcome === 'lazily' ? 'was busy: detached lazily (files open in it fail)' : outcome === 'unmounted' ? 'was unmounted' : 'was gone already'}`);
+      current = null;
+    }
+    const again = await s.deps.volumes.mount(connection.tunnel, o).catch((err: Error) => ({ kind: 'failed' as const, reason: err.message }));
+    if ('kind' in again) {
+      const reason = again.kind === 'missing' ? missingPieceWarning(again.piece) : again.reason;
+      s.warn(`Warning: after the reconnect, the pod's volumes could not be mounted again at ${mountPoint} ($TELEPRESENCE_ROOT is empty): ${reason}`);
+      return;
+    }
+    current = again;
+    s.log(`after the reconnect: the pod's volumes are mounted again at ${mountPoint}`);
+  };
+  const removeListener = connection.onReconnected(() => {
+    remounting = remounting.then(remount);
+    return remounting;
+  });
+  s.undo.push(`unmount the pod's volumes at ${mountPoint}`, settleAfter(async () => {
+    removeListener();
+    await remounting;
+    const outcome = current ? await current.unmount() : 'not-mounted';
     if (outcome === 'lazily') {
       s.warn(`Warning: the pod's volumes at ${mountPoint} were busy (a process still uses them): detached lazily; the mount goes once the last process using it lets go`);
     } else {
       removeCreated(created);
     }
   }));
-  s.progress(`Volumes are rooted at $TELEPRESENCE_ROOT (${mountPoint}).`);
-  s.signals.check();
-  return mountPoint;
 }

@@ -1,6 +1,6 @@
 // Step 1: the checks of the request that need nothing but this machine — the method can run here, the
 // flags given are available with it (`Feature X not supported with method Y`),
-// the command exists. Nothing is changed; flags this release accepts but does not act on say so.
+// the command exists. Nothing is changed. (--local-cluster is acted on once the cluster is known: local-cluster.ts.)
 import type { SessionOptions } from '../config/index.js';
 import { UnsupportedError, UsageError } from '../errors.js';
 import { featureNotSupported, type Method, type MethodFeatures } from '../../methods/method.js';
@@ -35,9 +35,6 @@ export function checkRequest(s: Session): Method {
   }
   if (options.run.kind === 'command' && !whichCommand(options.run.argv[0], s.env.PATH ?? '')) {
     throw new UsageError(`--run: command not found: ${options.run.argv[0]} (not on PATH)`);
-  }
-  if (options.localCluster) {
-    s.warn('Warning: --local-cluster is ignored in this release: the DNS and connect recursion checks of local clusters come in a later one');
   }
   checkMountPath(options.mount);
   return method;

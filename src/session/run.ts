@@ -1,6 +1,6 @@
 // One run of a session, as its list of steps: check the request, find the cluster, repair what dead
-// sessions left, check the proxy operation, journal, method preflight, proxy pod, tunnel, the pod's
-// volumes, environment, method set-up, user process. One undo stack is unwound on every exit path (normal exit, Ctrl-C,
+// sessions left, check the proxy operation, journal, method preflight, proxy pod, tunnel, the --proxy-via
+// relays, the pod's volumes, environment, method set-up, user process. One undo stack is unwound on every exit path (normal exit, Ctrl-C,
 // SIGTERM, SIGHUP, a lost connection); what must survive a SIGKILL is in the journal.
 import { randomBytes } from 'node:crypto';
 import type { Config, SessionOptions } from '../config/index.js';
@@ -13,8 +13,10 @@ import { exposeInbound } from './inbound.js';
 import { mountVolumes } from './mount.js';
 import { SessionJournal } from './journal.js';
 import { launchUserProcess } from './launch.js';
+import { decideLocalCluster } from './local-cluster.js';
 import { preflightMethod, prepareMethod } from './method.js';
 import { startProxy } from './proxy.js';
+import { startProxyViaRelays } from './proxy-via.js';
 import { repairDeadSessions, repairExpiredSwaps } from './repair.js';
 import { checkRequest } from './request.js';
 import type { Session, SessionDeps, Terminal } from './session.js';
@@ -55,22 +57,25 @@ async function steps(s: Session): Promise<number> {
   const operation = cluster.operation(s.options.deployment, { swapLeaseMs: s.config.timeouts.swapLeaseMs });
   await operation.check();
   const sessionId = randomBytes(6).toString('hex');
-  const journal = openJournal(s, sessionId, cluster.context, cluster.namespace, operation.deployment);
+  const journal = openJournal(s, sessionId, cluster.context, cluster.namespace, operation.deployment, method.name);
   await preflightMethod(s, method, cluster, journal);
+  const local = await decideLocalCluster(s, cluster, s.deps.readRoutes);
   const key = s.deps.generateKey(sessionId);
-  const pod = await startProxy(s, operation, method, sessionId, key, journal, cluster.namespace);
+  const pod = await startProxy(s, operation, method, sessionId, key, journal, cluster.namespace, local?.podEnv);
   const connection = await connectToPod(s, cluster, pod, key, journal);
+  const relays = await startProxyViaRelays(s, cluster, connection, sessionId, journal);
   const root = await mountVolumes(s, connection, sessionId, journal);
   const podView = await podEnvironment(s, connection, pod, method, root);
-  await prepareMethod(s, method, cluster, connection, journal, sessionId, podView);
-  await exposeInbound(s, connection, pod.automaticPorts ?? [], method.inboundDial?.bind(method));
+  await prepareMethod(s, method, cluster, connection, journal, sessionId, podView, relays);
+  await exposeInbound(s, connection, pod.automaticPorts ?? [], method.inbound);
   return launchUserProcess(s, method, podView.env, connection, cluster.context);
 }
 
 /** The journal exists from here on; at the end it is removed once every change in it was undone. */
-function openJournal(s: Session, sessionId: string, context: string, namespace: string, deployment: string): SessionJournal {
+function openJournal(s: Session, sessionId: string, context: string, namespace: string, deployment: string, method: string): SessionJournal {
   const journal = SessionJournal.open(s.deps.journalDir, {
     sessionId, pid: process.pid, context, namespace, deployment, started: new Date().toISOString(),
+    method, operation: s.options.deployment.kind,
   });
   s.undo.push(`close the journal of session ${sessionId}`, () => {
     if (!journal.close()) {

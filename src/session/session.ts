@@ -3,6 +3,7 @@
 import type { ChangeJournal, Repairer } from '../changes.js';
 import type { Config, MethodName, SessionOptions } from '../config/index.js';
 import type { MissingPiece } from '../engine/mount.js';
+import type { HostRoute } from '../engine/types.js';
 import type { MountFailure, MountOptions, PodMount, SftpOpener } from '../inbound/mount.js';
 import type { Cluster, ClusterTargetOptions } from '../kube/index.js';
 import type { Log } from '../log.js';
@@ -20,10 +21,13 @@ export interface Terminal {
 
 /** The tunnel to the proxy pod as the session uses it. */
 export interface PodConnection {
-  tunnel: Pick<ProxyConnection['tunnel'], 'openStream' | 'exec' | 'forwardIn' | 'openSubsystem'>;
-  /** Resolves with the reason when the connection is lost (never after close()). */
-  lost: Promise<string>;
-  close(): void;
+  /** One object for the whole session: across a reconnect it uses the new SSH connection. */
+  tunnel: ProxyConnection['tunnel'];
+  /** Resolves when the connection is lost for good, after timeouts.reconnect (never after close()). */
+  lost: ProxyConnection['lost'];
+  /** For what must be set up again on a new SSH connection (remote forwards, sshfs); returns the removal. */
+  onReconnected: ProxyConnection['onReconnected'];
+  close(): void | Promise<void>;
 }
 
 export interface RunningUserProcess {
@@ -48,6 +52,8 @@ export interface SessionDeps {
   journalDir: string;
   /** Repairers of the journal kinds that live on the host (the cluster brings its own). */
   hostRepairers: readonly Repairer<never>[];
+  /** The workstation's routes, for local cluster detection (default: the live table). */
+  readRoutes?: () => Promise<HostRoute[]>;
 }
 
 export interface Session {

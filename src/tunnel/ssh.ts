@@ -4,7 +4,8 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
-import { ClusterError } from '../errors.js';
+import { ClusterError, HostKeyMismatchError } from '../errors.js';
+import { hostKeyCheck, type PinnedHostKey } from './host-key.js';
 
 export interface SshOptions {
   host: string;
@@ -13,9 +14,22 @@ export interface SshOptions {
   privateKey: string;
   /** How long to wait for the handshake, ms. */
   readyTimeoutMs: number;
-  /** Keepalive interval, ms; the connection counts as lost after 3 unanswered. */
+  /**
+   * The only host key accepted (the pod's, read through the API server); another ends the handshake
+   * with HostKeyMismatchError. Absent: any key (the tests' own loopback sshd; connectToProxy always pins).
+   */
+  hostKey?: PinnedHostKey;
+  /** Keepalive interval, ms (default KEEPALIVE_MS); the connection counts as lost after KEEPALIVE_COUNT_MAX unanswered. */
   keepaliveMs?: number;
 }
+
+/**
+ * A silent loss (a laptop that slept, a port-forward that hangs) is detected within 15 s: ssh2 pings
+ * after 3 s without traffic and gives up ("Keepalive timeout") at the 4th interval still unanswered,
+ * i.e. at most (3 + 1) x 3 s = 12 s after the last byte from sshd.
+ */
+export const KEEPALIVE_MS = 3000;
+export const KEEPALIVE_COUNT_MAX = 3;
 
 export const LOST_CONNECTION_MESSAGE =
   'Proxy to Kubernetes exited. This is typically due to a lost connection.';
@@ -49,10 +63,13 @@ export class SshTunnel extends EventEmitter {
   static connect(opts: SshOptions): Promise<SshTunnel> {
     return new Promise((resolve, reject) => {
       const client = new ssh2.Client();
+      const check = opts.hostKey ? hostKeyCheck(opts.hostKey) : null;
       const fail = (err: Error) => {
         // The socket may still report its reset after this: it must not become an uncaught error.
         client.on('error', () => undefined);
         client.end();
+        const refused = check?.refused();
+        if (refused && opts.hostKey) return reject(new HostKeyMismatchError(opts.hostKey.pod, opts.hostKey.fingerprint, refused));
         reject(new ClusterError(`cannot open the SSH connection to the proxy pod at ${opts.host}:${opts.port}: ${err.message}`));
       };
       client.once('error', fail);
@@ -69,10 +86,9 @@ export class SshTunnel extends EventEmitter {
         username: opts.username,
         privateKey: opts.privateKey,
         readyTimeout: opts.readyTimeoutMs,
-        keepaliveInterval: opts.keepaliveMs ?? 5000,
-        keepaliveCountMax: 3,
-        // The pod's host key is generated at its start and reached only through our own port-forward.
-        hostVerifier: () => true,
+        keepaliveInterval: opts.keepaliveMs ?? KEEPALIVE_MS,
+        keepaliveCountMax: KEEPALIVE_COUNT_MAX,
+        hostVerifier: check ? (key: Buffer) => check.verify(key) : () => true,
       });
     });
   }

@@ -33,6 +33,16 @@ export interface VifOptions {
   /** Default 20 s: dialling the cluster longer than this resets the client. */
   connectTimeoutMs?: number;
   /**
+   * Default true: the connect recursion guard (dial-guard.ts) holds attempts to an IP:port while the
+   * first is in flight and makes them follow its outcome. False only for tests that show the loop.
+   */
+  dialGuard?: boolean;
+  /**
+   * Default 5000 (RECENT_DIALS_MS): a SYN to an IP:port that answered within this many ms is taken at
+   * once while its dial runs, and reset if that dial fails; 0: every SYN waits for its dial.
+   */
+  recentDialsMs?: number;
+  /**
    * A network namespace file (/run/netns/NAME, /proc/PID/ns/net): TUN, address, routes and listener
    * live there and the host's are not touched; the process itself stays in its own namespace.
    */
@@ -93,6 +103,8 @@ export async function startVif(opts: VifOptions): Promise<Vif> {
       dns: opts.dns && dnsIp !== null ? { ip: dnsIp, port: opts.dns.port ?? 53, onDnsPacket: opts.dns.onDnsPacket } : undefined,
       lingerMs: opts.natLingerMs ?? 10_000,
       connectTimeoutMs: opts.connectTimeoutMs ?? 20_000,
+      dialGuard: opts.dialGuard,
+      recentDialsMs: opts.recentDialsMs,
       log,
     },
     (packet, length) => tun.write(packet, length),

@@ -4,6 +4,7 @@
 // failure the client gets a RST at once (curl: "Connection refused"). Replies T:listen -> F:sport
 // go out as D:dport -> A:sport. UDP to the DNS address goes to a callback. A cluster stream that
 // ends at any moment ends its flow: the client is reset (or closed, after a clean EOF) and the entry goes.
+// Dials to one destination while its first is in flight are held by the recursion guard (dial-guard.ts).
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { beforeDeadline } from '../deadline.js';
@@ -12,7 +13,9 @@ import {
   buildRst, buildRst6, buildTcpRst, buildUdp, intToIpv4, ipv4ToInt, parseIpv4, rewriteTcp, seqEnd,
   PROTO_UDP, TCP_ACK, TCP_RST, TCP_SYN, type Ipv4Packet,
 } from './ipv4.js';
+import { DialGuard, HeldAttemptFailed } from './dial-guard.js';
 import { HandOff } from './handoff.js';
+import { RecentDials } from './recent-dials.js';
 import { splice } from './splice.js';
 
 /** Opens a stream to destIp:destPort in the cluster (an SSH direct-tcpip channel in a session). */
@@ -37,6 +40,16 @@ export interface RedirectOptions {
   connectTimeoutMs: number;
   log: (line: string) => void;
   now?: () => number;
+  /**
+   * Default true: the connect recursion guard (dial-guard.ts), so that a cluster that routes an
+   * unplaceable connection back to this workstation does not loop. False only in tests that show the loop.
+   */
+  dialGuard?: boolean;
+  /**
+   * Default RECENT_DIALS_MS: a SYN to an IP:port whose dial succeeded within this long is taken at once
+   * while its dial runs (reset if that dial fails); 0: every SYN waits for its dial's answer.
+   */
+  recentDialsMs?: number;
 }
 
 export interface RedirectStats {
@@ -45,14 +58,20 @@ export interface RedirectStats {
   packetsOut: number;
   dropped: number;
   refused: number;
+  /** SYNs taken at once (their destination answered moments ago) before their dial answered. */
+  early: number;
 }
+
+/** How long a destination that answered is taken at once (default), and how many are remembered. */
+export const RECENT_DIALS_MS = 5000;
+export const RECENT_DIALS_MAX = 4096;
 
 /** DNS datagrams waiting for the handler, at most. */
 const MAX_QUEUED_DNS = 256;
 
 export class RedirectStack {
   readonly nat: NatTable;
-  readonly stats: RedirectStats = { flows: 0, packetsIn: 0, packetsOut: 0, dropped: 0, refused: 0 };
+  readonly stats: RedirectStats = { flows: 0, packetsIn: 0, packetsOut: 0, dropped: 0, refused: 0, early: 0 };
   private listenPort = 0;
   private readonly server: net.Server;
   /** The accepted socket of each flow that has one. */
@@ -64,11 +83,17 @@ export class RedirectStack {
   private sweeper: NodeJS.Timeout | null = null;
   private readonly now: () => number;
   private closing: Promise<void> | null = null;
+  private readonly guard: DialGuard | null;
+  /** Destinations that answered moments ago (null: every SYN waits for its dial). */
+  private readonly recent: RecentDials | null;
 
   constructor(private readonly opts: RedirectOptions, private readonly write: (packet: Uint8Array, length?: number) => boolean) {
     this.nat = new NatTable(opts.pool);
     this.now = opts.now ?? Date.now;
     this.server = net.createServer({ allowHalfOpen: true }, (socket) => this.onAccepted(socket));
+    this.guard = opts.dialGuard === false ? null : new DialGuard(opts.log);
+    const recentMs = opts.recentDialsMs ?? RECENT_DIALS_MS;
+    this.recent = recentMs > 0 ? new RecentDials(recentMs, RECENT_DIALS_MAX) : null;
     this.dnsHandOff = new HandOff(MAX_QUEUED_DNS, (err) => opts.log(`vif: DNS handler failed: ${err.message}`));
   }
 
@@ -174,7 +199,15 @@ export class RedirectStack {
     flow.next = seqEnd(buf, p);
     const dest = intToIpv4(p.dst);
     const real = this.opts.translate ? this.opts.translate(dest) : dest;
-    const target = `${real}:${p.dport}${real === dest ? '' : ` (${dest})`}`;
+    const key = `${real}:${p.dport}`;
+    const target = `${key}${real === dest ? '' : ` (${dest})`}`;
+    // Taken at once: the destination answered moments ago and no dial to it is in flight (one in flight
+    // may be a loop's first: the guard must hold what follows it, so such a SYN waits as before).
+    const early = this.recent !== null && this.recent.answeredRecently(key, this.now()) && !this.guard?.inFlightTo(key);
+    if (early) {
+      this.stats.early++;
+      this.admit(flow);
+    }
     let timer: NodeJS.Timeout | undefined;
     let fail = () => {};
     const timeout = new Promise<never>((_, reject) => {
@@ -186,55 +219,95 @@ export class RedirectStack {
       clearTimeout(timer);
       this.pendingDials.delete(fail);
     };
-    const dialled = Promise.resolve().then(() => this.opts.connect(real, p.dport));
-    Promise.race([dialled, timeout]).then(
+    let dialled: Promise<Duplex> | null = null;
+    // The dial bounded by this flow's timeout: for the guard, a first attempt that times out has failed.
+    const open = () => Promise.race([(dialled = Promise.resolve().then(() => this.opts.connect(real, p.dport))), timeout]);
+    const attempt = this.guard ? this.guard.attempt(key, open).result : open();
+    const client = () => `${intToIpv4(flow.client)}:${flow.sport}`;
+    Promise.race([attempt, timeout]).then(
       (stream) => {
         settled();
-        if (flow.state !== 'dialing' || !flow.syn) return void stream.destroy();
         if (stream.destroyed) {
-          this.opts.log(`vif: connect ${target} for ${intToIpv4(flow.client)}:${flow.sport}: the stream came back closed`);
+          this.recent?.failed(key);
+          if (flow.state === 'closed') return;
+          this.opts.log(`vif: connect ${target} for ${client()}: the stream came back closed`);
           return this.reset(flow);
         }
-        flow.stream = stream;
-        flow.state = 'open';
-        flow.since = this.now();
-        // A stream that fails before the client's connection is accepted must not crash the process.
-        stream.on('error', (err) => this.opts.log(`vif: ${target}: ${err.message}`));
-        // Nobody reads it before the accept, so only a teardown ('close', or 'error' without one) ends it
-        // here: the client and the listener's half-open connection are reset, the entry goes.
-        const early = () => {
-          if (flow.state !== 'open' || this.sockets.has(flow)) return;
-          this.opts.log(`vif: ${target} for ${intToIpv4(flow.client)}:${flow.sport}: the cluster stream closed before the connection was accepted; reset`);
-          this.reset(flow);
-        };
-        stream.once('close', early);
-        stream.once('error', early);
-        const syn = flow.syn;
-        flow.syn = null;
-        const q = parseIpv4(syn, syn.length)!;
-        rewriteTcp(syn, q, flow.fake, flow.sport, this.opts.address, this.listenPort);
-        this.send(syn);
+        this.recent?.succeeded(key, this.now());
+        if (early ? flow.state !== 'open' : flow.state !== 'dialing' || !flow.syn) return void stream.destroy();
+        this.attach(flow, stream, target);
+        if (!early) this.admit(flow);
       },
       (err: Error) => {
         settled();
-        dialled.then((s) => s.destroy(), () => {});
-        this.opts.log(`vif: connect ${target} for ${intToIpv4(flow.client)}:${flow.sport} failed: ${err.message}`);
+        dialled?.then((s) => s.destroy(), () => {});
+        this.recent?.failed(key);
+        if (early) {
+          if (flow.state === 'closed') return;
+          this.opts.log(`vif: connect ${target} for ${client()} failed after its SYN was taken at once: ${err.message}; reset`);
+          return this.reset(flow);
+        }
+        // A held attempt that failed with the first is counted in the guard's one line for the burst.
+        if (!(err instanceof HeldAttemptFailed)) this.opts.log(`vif: connect ${target} for ${client()} failed: ${err.message}`);
         if (flow.syn) this.refuse(buildRst(flow.syn, parseIpv4(flow.syn, flow.syn.length)!));
         this.nat.remove(flow);
       },
     );
   }
 
+  /** The client's SYN goes in to the listener (as F:sport -> T:listen): the kernel answers it. */
+  private admit(flow: Flow): void {
+    const syn = flow.syn!;
+    flow.syn = null;
+    flow.state = 'open';
+    flow.since = this.now();
+    const q = parseIpv4(syn, syn.length)!;
+    rewriteTcp(syn, q, flow.fake, flow.sport, this.opts.address, this.listenPort);
+    this.send(syn);
+  }
+
+  /** The flow's cluster stream has opened: joined to its socket if the listener accepted it already. */
+  private attach(flow: Flow, stream: Duplex, target: string): void {
+    flow.stream = stream;
+    flow.state = 'open';
+    // A stream that fails before the client's connection is accepted must not crash the process.
+    stream.on('error', (err) => this.opts.log(`vif: ${target}: ${err.message}`));
+    // Nobody reads it before the accept, so only a teardown ('close', or 'error' without one) ends it
+    // here: the client and the listener's half-open connection are reset, the entry goes.
+    const early = () => {
+      if (flow.state !== 'open' || this.sockets.has(flow)) return;
+      this.opts.log(`vif: ${target} for ${intToIpv4(flow.client)}:${flow.sport}: the cluster stream closed before the connection was accepted; reset`);
+      this.reset(flow);
+    };
+    stream.once('close', early);
+    stream.once('error', early);
+    const socket = this.sockets.get(flow);
+    if (socket) this.join(flow, socket, stream);
+  }
+
   private onAccepted(socket: net.Socket): void {
     const fake = ipv4ToInt(socket.remoteAddress ?? '');
     const flow = fake === null ? undefined : this.nat.returning(fake, socket.remotePort ?? -1);
-    if (!flow || flow.state !== 'open' || !flow.stream || this.sockets.has(flow) || this.closing) {
+    if (!flow || flow.state !== 'open' || this.sockets.has(flow) || this.closing) {
       if (!this.closing) this.opts.log(`vif: unexpected connection from ${socket.remoteAddress}:${socket.remotePort} to the listener`);
       return void socket.resetAndDestroy();
     }
     this.sockets.set(flow, socket);
+    if (flow.stream) return this.join(flow, socket, flow.stream);
+    // Taken before its dial answered: what the client sends meanwhile waits in the socket (Node reads up
+    // to its high-water mark, then the kernel's window holds the client back); attach() joins it.
+    const gone = () => {
+      if (flow.stream) return;
+      this.sockets.delete(flow);
+      this.nat.close(flow, this.now());
+    };
+    socket.on('error', () => {});
+    socket.once('close', gone);
+  }
+
+  private join(flow: Flow, socket: net.Socket, stream: Duplex): void {
     // The entry lingers closed: the kernel's FIN or RST still goes out through it.
-    splice(socket, flow.stream, () => {
+    splice(socket, stream, () => {
       this.sockets.delete(flow);
       this.nat.close(flow, this.now());
     });

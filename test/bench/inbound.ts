@@ -2,13 +2,15 @@
 // of 3) from a server on this workstation, through `--expose` (ssh2 remote forwards on the session's connection)
 // and through OpenSSH's `ssh -N -R` over `kubectl port-forward` to the proxy image's sshd (what Telepresence 1
 // ran), against a server pod reached from the client pod directly (the limit).
-// Run: npm run build && npm run bench:inbound (root; starts the cluster and builds images if needed).
+// Run: npm run build && npm run bench:inbound (root; starts the cluster and builds images if needed), or as part
+// of `npm run bench` (all.ts: runInboundBench). Aims: `--expose` moves at least `ssh -N -R`'s MB/s at a p50 no worse.
 // BENCH_VARIANTS=direct,expose,ssh-r,ssh-r-tty picks variants; BENCH_BYTES, BENCH_BULK_RUNS, BENCH_REQUESTS change the sizes.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { freePort } from '../helpers/ports.js';
+import { aimLine, runIfMain } from './aims.js';
 import { formatResult, NETPERF, netperfPod, runClientPod, SIZES, startBench } from './netperf-pods.js';
 import { must, ROOT, startUntil, type Background, type NetperfResult } from './procs.js';
 
@@ -105,7 +107,8 @@ async function viaSshR(env: NodeJS.ProcessEnv, dir: string, v: 'ssh-r' | 'ssh-r-
   }
 }
 
-async function main(): Promise<void> {
+/** Runs the bench; returns its table and aim lines (a variant that failed sets process.exitCode 1). */
+export async function runInboundBench(): Promise<string> {
   const { picked, env } = startBench(ALL);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-bench-in-'));
   const results = new Map<Variant, NetperfResult | string>();
@@ -124,20 +127,23 @@ async function main(): Promise<void> {
     must('kubectl', ['delete', 'namespace', NS, '--wait=true', '--timeout=120s'], { env });
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`inbound, a client pod to a server on this workstation: throughput: median of ${SIZES.BULK_RUNS} downloads of ` +
+  const out: string[] = [];
+  out.push(`inbound, a client pod to a server on this workstation: throughput: median of ${SIZES.BULK_RUNS} downloads of ` +
     `${(Number(SIZES.BYTES) / 1048576).toFixed(0)} MB; latency: connect + 1-byte request + first byte, ${SIZES.REQUESTS} sequential requests`);
-  console.log('| path | MB/s | each run MB/s | p50 ms | p99 ms |\n|---|---|---|---|---|');
-  for (const v of picked) console.log(`| ${LABELS[v]} ${formatResult(results.get(v) ?? 'not run')}`);
+  out.push('| path | MB/s | each run MB/s | p50 ms | p99 ms |', '|---|---|---|---|---|');
+  for (const v of picked) out.push(`| ${LABELS[v]} ${formatResult(results.get(v) ?? 'not run')}`);
   const ours = results.get('expose');
   const tp1 = results.get('ssh-r');
   if (typeof ours === 'object' && typeof tp1 === 'object') {
-    console.log(`--expose vs ssh -R: throughput ${(ours.mbps / tp1.mbps).toFixed(2)}x, p50 ${ours.p50.toFixed(2)} vs ${tp1.p50.toFixed(2)} ms, ` +
-      `p99 ${ours.p99.toFixed(2)} vs ${tp1.p99.toFixed(2)} ms`);
+    out.push(aimLine('inbound: --expose throughput at least ssh -N -R\'s', ours.mbps >= tp1.mbps,
+      `${ours.mbps.toFixed(1)} vs ${tp1.mbps.toFixed(1)} MB/s, ${(ours.mbps / tp1.mbps).toFixed(2)}x`));
+    out.push(aimLine('inbound: --expose p50 no worse than ssh -N -R\'s', ours.p50 <= tp1.p50,
+      `${ours.p50.toFixed(2)} vs ${tp1.p50.toFixed(2)} ms; p99 ${ours.p99.toFixed(2)} vs ${tp1.p99.toFixed(2)} ms`));
+  } else if (picked.includes('expose') && picked.includes('ssh-r')) {
+    out.push(aimLine('inbound: --expose against ssh -N -R', false, `expose ${typeof ours === 'string' ? ours : 'not run'}, ssh -N -R ${typeof tp1 === 'string' ? tp1 : 'not run'}`));
   }
   if ([...results.values()].some((r) => typeof r === 'string')) process.exitCode = 1;
+  return `${out.join('\n')}\n`;
 }
 
-main().catch((err: Error) => {
-  console.error(`bench: ${err.message}`);
-  process.exit(1);
-});
+runIfMain(import.meta.url, runInboundBench);

@@ -50,7 +50,7 @@ export const formatResult = (r: NetperfResult | string): string =>
 
 /** The variants BENCH_VARIANTS picks (all by default; an unknown one throws), the cluster up, the proxy image built. */
 export function startBench<V extends string>(all: readonly V[]): { picked: V[]; env: NodeJS.ProcessEnv } {
-  const picked = (process.env.BENCH_VARIANTS?.split(',') ?? [...all]) as V[];
+  const picked = (process.env.BENCH_VARIANTS?.split(',').filter(Boolean) ?? [...all]) as V[];
   for (const v of picked) if (!all.includes(v)) throw new Error(`BENCH_VARIANTS: unknown variant ${v} (use ${all.join(',')})`);
   const kubeconfig = must(process.execPath, [path.join(ROOT, 'dist/test/cluster/cli.js'), 'up']).trim().split('\n').pop()!;
   const env = { ...process.env, KUBECONFIG: kubeconfig };

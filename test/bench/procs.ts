@@ -1,8 +1,12 @@
-// Process helpers of the throughput bench: run to completion, and long-running children that are
-// ready when a line of their output matches, stopped by their own pid with a bounded wait.
+// Process helpers of the benches: run to completion, long-running children that are ready when a line of
+// their output matches, stopped by their own pid with a bounded wait, and samples of a process's CPU and RSS.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+/** USER_HZ of /proc/<pid>/stat: 100 on Linux for every architecture this runs on. */
+const CLOCK_TICKS = 100;
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -78,10 +82,71 @@ export function runBounded(command: string, args: string[], env: NodeJS.ProcessE
   });
 }
 
+/**
+ * runBounded that also hands each whole line of the output to `onLine` as it comes (the bench samples
+ * CPU at the client's marks); `onSpawn` gets the pid first.
+ */
+export function runWatched(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number,
+  onSpawn: (pid: number) => void, onLine: (line: string) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (proc.pid !== undefined) onSpawn(proc.pid);
+    let out = '';
+    let partial = '';
+    let failed: Error | null = null;
+    proc.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        try {
+          onLine(line);
+        } catch (err) {
+          failed ??= err as Error;
+        }
+      }
+    });
+    proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const timer = setTimeout(() => proc.kill('SIGINT'), timeoutMs);
+    proc.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (failed) reject(failed);
+      else if (code === 0) resolve(out);
+      else reject(new Error(`${command} ${args.slice(0, 4).join(' ')} ended with ${code ?? signal}: ${out.slice(-3000)}`));
+    });
+  });
+}
+
 /** The client's `NETPERF_RESULT {...}` line in `output`. */
-export interface NetperfResult { bytes: number; mbps: number; rates: number[]; p50: number; p99: number }
+export interface NetperfResult {
+  bytes: number; mbps: number; rates: number[]; p50: number; p99: number;
+  /** The parallel downloads (PAR_STREAMS), when asked for. */
+  par?: { streams: number; mbps: number; rates: number[] };
+}
 export function parseResult(what: string, output: string): NetperfResult {
   const m = /NETPERF_RESULT (\{.*\})/.exec(output);
   if (!m) throw new Error(`${what}: no NETPERF_RESULT line in its output:\n${output.slice(-3000)}`);
   return JSON.parse(m[1]) as NetperfResult;
+}
+
+/** One sample of a process: when (ms since the epoch), its CPU seconds so far (user + system) and its RSS in MB. */
+export interface ProcSample { at: number; cpu: number; rssMb: number }
+
+/** Samples /proc/<pid> every `everyMs` until it is gone or stop() is called; CPU from /proc/<pid>/stat at 100 ticks/s. */
+export function sampleProcess(pid: number, everyMs = 200): { samples: ProcSample[]; stop(): void } {
+  const samples: ProcSample[] = [];
+  const take = (): void => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd on (the name may hold spaces)
+      const cpu = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+      const rss = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (rss) samples.push({ at: Date.now(), cpu, rssMb: Number(rss[1]) / 1024 });
+    } catch {
+      clearInterval(timer); // the process has ended
+    }
+  };
+  const timer = setInterval(take, everyMs);
+  take();
+  return { samples, stop: () => { take(); clearInterval(timer); } };
 }

@@ -14,7 +14,11 @@ export function natRules(): string {
   return must('iptables', ['-t', 'nat', '-S']);
 }
 
-export interface Sshuttle { stop(): Promise<void> }
+export interface Sshuttle {
+  /** sshuttle's own process (its ssh and firewall helper are its descendants) and the kubectl port-forward. */
+  readonly pids: { sshuttle: number; kubectl: number };
+  stop(): Promise<void>;
+}
 
 /**
  * Deploys pod `name` (the python3 proxy image), forwards a local port to its 8022 and starts sshuttle
@@ -67,7 +71,7 @@ export async function startSshuttle(env: NodeJS.ProcessEnv, namespace: string, n
     const sshuttle = await startUntil('sshuttle', ['-r', `telepresence@127.0.0.1:${port}`, '-e', sshCmd, ...flags, ...subnets],
       /Connected to server/, env, 60_000);
     undo.push(() => sshuttle.stop());
-    return { stop };
+    return { pids: { sshuttle: sshuttle.proc.pid!, kubectl: pf.proc.pid! }, stop };
   } catch (err) {
     await stop().catch((e: Error) => console.error(e.message));
     throw err;

@@ -29,14 +29,14 @@ function record(question: DnsQuestion, fields: Partial<DnsResource>): DnsResourc
 }
 
 /** The first of `names` that resolves, with its addresses; null when none does. */
-async function firstResolving(options: PodDnsOptions, names: string[]): Promise<{ name: string; ips: string[] } | null> {
+async function firstResolving(options: PodDnsOptions, names: string[]): Promise<{ name: string; ips: string[]; external?: boolean } | null> {
   for (const name of names) {
     try {
       const external = options.external;
       if (external !== undefined && !isClusterName(name, external.localNames)) {
         const answers = await external.upstream(name, Packet.TYPE.A);
         const ips = answers.filter((a) => a.type === Packet.TYPE.A && a.address).map((a) => a.address as string);
-        if (ips.length > 0) return { name, ips };
+        if (ips.length > 0) return { name, ips, external: true };
         continue;
       }
       return { name, ips: await options.resolver.lookupIPv4(name) };
@@ -66,9 +66,13 @@ async function answerQuestion(question: DnsQuestion, options: PodDnsOptions, suf
     return null;
   }
   const isAddress = question.type === Packet.TYPE.A || question.type === Packet.TYPE.AAAA || question.type === Packet.TYPE.ANY;
-  if (!isAddress && options.upstream !== undefined) {
+  if (!isAddress) {
     for (const name of plan.names) {
-      const answers = await options.upstream(name, question.type).catch(() => []);
+      // On a local cluster a name outside it goes to the external nameserver for every type: the
+      // pod's nameserver would ask the workstation, and the question would come round again.
+      const upstream = options.external !== undefined && !isClusterName(name, options.external.localNames) ? options.external.upstream : options.upstream;
+      if (upstream === undefined) continue;
+      const answers = await upstream(name, question.type).catch(() => []);
       // Under the asked name, as Telepresence 1 did, so that the workstation's resolver accepts it.
       if (answers.length > 0) return answers.map((a) => ({ ...a, name: question.name, ttl: Math.min(a.ttl, ANSWER_TTL_SECONDS) }));
     }
@@ -78,7 +82,7 @@ async function answerQuestion(question: DnsQuestion, options: PodDnsOptions, suf
     log(`dns: ${question.name}: not found (tried ${plan.names.join(', ')})`);
     return null;
   }
-  log(`dns: ${question.name} -> ${found.ips.join(', ')}${found.name !== question.name ? ` (as ${found.name})` : ''}`);
+  log(`dns: ${question.name} -> ${found.ips.join(', ')}${found.name !== question.name ? ` (as ${found.name})` : ''}${found.external ? ' (external nameserver)' : ''}`);
   // Kubernetes is IPv4 here; an empty AAAA answer makes macOS give up, so Telepresence 1 answered
   // AAAA questions with the A records.
   if (isAddress) return found.ips.map((address) => record(question, { type: Packet.TYPE.A, address }));

@@ -207,6 +207,10 @@ function handleClient(client: net.Socket, options: SocksServerOptions): void {
     target.once('connect', () => {
       clearTimeout(timer);
       connected = true;
+      // The reply and the first bytes of the answer are small writes back to back: Nagle would hold
+      // the second until the first is acknowledged (a delayed ACK), on either socket.
+      target.setNoDelay(true);
+      client.setNoDelay(true);
       report({ command: 'connect', target: describe(req), reply: REPLY.SUCCEEDED, detail: `${ip}:${req.port}` });
       client.write(encodeConnectReply(target.localAddress ?? '0.0.0.0', target.localPort ?? 0));
       if (rest.length > 0) target.write(rest);

@@ -11,11 +11,13 @@ import { parsePodInfo, PODINFO_COMMAND, podProtocolMismatch, PROXY_SSH_USER } fr
 import { apiFailure, isNotFound } from '../api-errors.js';
 import { addAuthorizedKey, containerUid, removeAuthorizedKey, sessionKeyLine } from '../authorized-key.js';
 import { apisFor } from '../clients.js';
-import { execInPod, type PodRef } from '../pod-exec.js';
-import { waitForReadyPod } from '../proxy-deploy.js';
+import { readPodHostKey } from '../host-key.js';
+import { execInPod, readRecordedPod, type PodRef } from '../pod-exec.js';
+import { podWatch, waitForReadyPod } from '../proxy-deploy.js';
 import type { ClusterTarget } from '../target.js';
 import { deploymentUnusable, existingDeploymentFix, labelSelectorText, lowPortRefusal, proxyContainerOf } from './existing-pod.js';
 import type { OperationContext, ProxyOperation, ProxyPod } from './operation.js';
+import { replaceable } from './successor.js';
 
 type Target = Pick<ClusterTarget, 'kubeConfig' | 'namespace' | 'context'>;
 
@@ -50,13 +52,25 @@ export class ExistingDeploymentOperation implements ProxyOperation {
     const labelSelector = labelSelectorText(d.spec?.selector);
     const unusable = deploymentUnusable(d, namespace);
     if (unusable || labelSelector === null) throw new ClusterError(unusable ?? `Deployment "${this.deployment}" has no usable spec.selector`);
-    const pod = await waitForReadyPod(await apisFor(this.target), namespace, { deployment: this.deployment, labelSelector, signal: ctx.signal },
+    const pod = await waitForReadyPod(await apisFor(this.target), namespace, { deployment: this.deployment, labelSelector, signal: ctx.signal, watch: await podWatch(this.target) },
       ctx.progress, Date.now() + ctx.readyTimeoutMs, ctx.readyTimeoutMs);
+    // Another Ready pod of the Deployment takes over when this one goes: prepared the same way.
+    return replaceable(this.target, await this.takePod(pod, ctx, ctx.progress), {
+      deployment: this.deployment, labelSelector, prepare: (next, log) => this.takePod(next, ctx, log),
+    });
+  }
+
+  /** Checks a Ready pod's protocol and user, then authorizes the session's key in it (journalled first); `say`: its steps. */
+  private async takePod(pod: V1Pod, ctx: OperationContext, say: (line: string) => void): Promise<ProxyPod> {
+    const { namespace } = this.target;
     const podName = pod.metadata!.name!;
     const ref = { namespace, pod: podName, container: this.containerOf(pod) };
-    ctx.progress(`Pod ${podName} is ready (IP ${pod.status!.podIP})`);
+    say(`Pod ${podName} is ready (IP ${pod.status!.podIP})`);
     // The protocol first: a pod of another release is told apart before anything else is asked of it.
     await this.checkProtocol(ref, pod, ctx.image);
+    // This pod's sshd made its key at its start, before this session: the API server says which it is. Read
+    // meanwhile (one exec less on the way); a failure to read it is reported where it was before, last.
+    const hostKeyRead = readPodHostKey(this.target, ref).then((key) => ({ key }), (err: unknown) => ({ err }));
     const uid = await containerUid(this.target, ref);
     const low = lowPortRefusal(ctx.exposePorts, uid, podName, this.deployment);
     if (low) throw new UnsupportedError(low);
@@ -69,9 +83,11 @@ export class ExistingDeploymentOperation implements ProxyOperation {
     // Pushed before the change: removing a line that never made it in is no harm.
     ctx.undo.push(`remove the key of session ${ctx.sessionId} from pod ${podName}`,
       entry.settleAfter(async () => { await removeSessionKey(this.target, data); }));
-    ctx.progress(`Authorizing this session's key for ${sshUser} in pod ${podName}`);
+    say(`Authorizing this session's key for ${sshUser} in pod ${podName}`);
     await addAuthorizedKey(this.target, ref, data.keyLine);
-    return { podName, podIp: pod.status!.podIP!, sshUser };
+    const read = await hostKeyRead;
+    if ('err' in read) throw read.err;
+    return { podName, podIp: pod.status!.podIP!, hostKey: read.key, sshUser };
   }
 
   private async read(): Promise<V1Deployment> {
@@ -113,14 +129,8 @@ export class ExistingDeploymentOperation implements ProxyOperation {
  * running has no sshd that could take the key (a restarted container starts from the image's files).
  */
 async function removeSessionKey(target: Target, data: AuthorizedKeyEntry): Promise<boolean> {
-  let pod: V1Pod;
-  try {
-    pod = await (await apisFor(target)).core.readNamespacedPod({ name: data.pod, namespace: data.namespace });
-  } catch (err) {
-    if (isNotFound(err)) return false;
-    throw new ClusterError(`cannot read pod ${data.pod} in namespace ${data.namespace} to remove a session's key: ${apiFailure(err).message}`);
-  }
-  if (pod.metadata?.uid !== data.podUid || pod.metadata?.deletionTimestamp || pod.status?.phase !== 'Running') return false;
+  const pod = await readRecordedPod(target, data, "remove a session's key");
+  if (pod?.status?.phase !== 'Running') return false;
   const ref = { namespace: data.namespace, pod: data.pod, container: data.container };
   return (await removeAuthorizedKey(target, ref, data.keyLine)).length > 0;
 }

@@ -7,7 +7,7 @@ import type { ProxyOperation } from './operation.js';
 import { proxyViaRelayRepairer } from '../proxy-via-stop.js';
 import { SwapDeploymentOperation, swappedDeploymentRepairer } from './swap-deployment.js';
 
-export type { OperationContext, ProxyOperation, ProxyPod } from './operation.js';
+export type { OperationContext, ProxyOperation, ProxyPod, SuccessorWait } from './operation.js';
 export { SwapDeploymentOperation, SWAPPED_DEPLOYMENT, swappedDeploymentRepairer, type SwappedDeploymentEntry } from './swap-deployment.js';
 export { NewDeploymentOperation, SESSION_OBJECTS, sessionObjectsRepairer, type SessionObjectsEntry } from './new-deployment.js';
 export { AUTHORIZED_KEY, authorizedKeyRepairer, ExistingDeploymentOperation, type AuthorizedKeyEntry } from './existing-deployment.js';

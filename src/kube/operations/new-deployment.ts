@@ -6,11 +6,13 @@ import { ClusterError } from '../../errors.js';
 import { apiFailure, isNotFound } from '../api-errors.js';
 import { apisFor } from '../clients.js';
 import { deleteSessionObjects, describeObjects, findLeftovers } from '../cleanup.js';
+import { readPodHostKey } from '../host-key.js';
 import { deployProxy } from '../proxy-deploy.js';
-import { checkProxyName, needsPrivileged } from '../proxy-spec.js';
-import { PROXY_SSH_USER } from '../../protocol/index.js';
+import { checkProxyName, needsPrivileged, sessionSelector } from '../proxy-spec.js';
+import { PROXY_CONTAINER, PROXY_SSH_USER } from '../../protocol/index.js';
 import type { ClusterTarget } from '../target.js';
 import type { OperationContext, ProxyOperation, ProxyPod } from './operation.js';
+import { replaceable } from './successor.js';
 
 type Target = Pick<ClusterTarget, 'kubeConfig' | 'namespace' | 'context'>;
 
@@ -47,9 +49,18 @@ export class NewDeploymentOperation implements ProxyOperation {
       entry.settleAfter(() => deleteSessionObjects(this.target, ctx.sessionId)));
     const proxy = await deployProxy(this.target, {
       name: this.deployment, image: ctx.image, sessionId: ctx.sessionId, publicKey: ctx.publicKey,
-      serviceAccount: ctx.serviceAccount, exposePorts: ctx.exposePorts, signal: ctx.signal,
+      serviceAccount: ctx.serviceAccount, exposePorts: ctx.exposePorts, env: ctx.podEnv, signal: ctx.signal,
     }, ctx.progress, ctx.readyTimeoutMs);
-    return { podName: proxy.podName, podIp: proxy.podIp, sshUser: needsPrivileged(ctx.exposePorts) ? 'root' : PROXY_SSH_USER };
+    const sshUser = needsPrivileged(ctx.exposePorts) ? 'root' : PROXY_SSH_USER;
+    // A deleted pod is replaced by the Deployment's controller: the session follows it (its own host key).
+    return replaceable(this.target, { podName: proxy.podName, podIp: proxy.podIp, hostKey: proxy.hostKey, sshUser }, {
+      deployment: this.deployment, labelSelector: sessionSelector(ctx.sessionId),
+      prepare: async (pod) => {
+        const podName = pod.metadata!.name!;
+        const hostKey = await readPodHostKey(this.target, { namespace: this.target.namespace, pod: podName, container: PROXY_CONTAINER });
+        return { podName, podIp: pod.status!.podIP!, hostKey, sshUser };
+      },
+    });
   }
 }
 

@@ -6,10 +6,28 @@ import type { ChangeJournal, UndoRegistry } from '../../changes.js';
 export interface ProxyPod {
   podName: string;
   podIp: string;
+  /** The pod's public SSH host key line, read through the API server: the only key the SSH client accepts. */
+  hostKey: string;
   /** Who the session logs in as: root in the privileged variant (a remote port below 1024), else the proxy user. */
   sshUser: string;
   /** --swap-deployment: the swapped container's TCP ports, exposed to the same ports here unless --expose maps them. */
   automaticPorts?: readonly number[];
+  /**
+   * On a reconnect: null while this pod still runs (connect to it again); once it is gone (deleted, being
+   * deleted, ended), its Deployment's new Ready pod, prepared as this one was (host key read, key authorized).
+   * Throws when nothing replaced it by the deadline. Absent: the session only ever uses this pod.
+   */
+  successor?(wait: SuccessorWait): Promise<ProxyPod | null>;
+}
+
+export interface SuccessorWait {
+  /** The reconnect's deadline (ms since the epoch). */
+  deadline: number;
+  /** Aborted when the session ends meanwhile. */
+  signal?: AbortSignal;
+  /** One line when the pod is found gone. */
+  progress(line: string): void;
+  log(line: string): void;
 }
 
 export interface OperationContext {
@@ -27,6 +45,8 @@ export interface OperationContext {
   signal?: AbortSignal;
   /** timeouts.proxyPodReady. */
   readyTimeoutMs: number;
+  /** More variables for the proxy program in a pod the session makes (a local cluster's TELEPRESENCE_NAMESERVER). */
+  podEnv?: Readonly<Record<string, string>>;
 }
 
 export interface ProxyOperation {

@@ -7,11 +7,12 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import type { Repairer } from '../../changes.js';
 import { ClusterError, UsageError } from '../../errors.js';
 import { PROXY_SSH_USER } from '../../protocol/index.js';
-import { apiFailure } from '../api-errors.js';
+import { apiFailure, isAlreadyExists } from '../api-errors.js';
 import { apisFor } from '../clients.js';
 import { deleteSessionObjects } from '../cleanup.js';
+import { readPodHostKey } from '../host-key.js';
 import { launchDeployment } from '../proxy-deploy.js';
-import { needsPrivileged } from '../proxy-spec.js';
+import { needsPrivileged, sessionSelector } from '../proxy-spec.js';
 import { deleteLease, holdLease, leaseState, readLease } from '../swap/lease.js';
 import { readDeployment, recordSwap, replicasText, restoreSwap } from '../swap/record.js';
 import { undoSwap } from '../swap/repair.js';
@@ -19,6 +20,7 @@ import { chooseContainer, containerTcpPorts, readSwapRecord, swapCopyName, swapL
 import type { ClusterTarget } from '../target.js';
 import { SESSION_OBJECTS, type SessionObjectsEntry } from './new-deployment.js';
 import type { OperationContext, ProxyOperation, ProxyPod } from './operation.js';
+import { replaceable } from './successor.js';
 import { waitForOriginalPods } from './swap-wait.js';
 
 type Target = Pick<ClusterTarget, 'kubeConfig' | 'namespace' | 'context'>;
@@ -89,7 +91,7 @@ export class SwapDeploymentOperation implements ProxyOperation {
     const objects = ctx.journal.record<SessionObjectsEntry>(SESSION_OBJECTS, { context, namespace, sessionId: ctx.sessionId });
     ctx.undo.push(`delete the copy ${copy} of Deployment ${name}`, objects.settleAfter(() => deleteSessionObjects(this.target, ctx.sessionId)));
     const body = swappedCopy(original, {
-      sessionId: ctx.sessionId, image: ctx.image, publicKey: ctx.publicKey, container: container.name, exposePorts, serviceAccount: ctx.serviceAccount,
+      sessionId: ctx.sessionId, image: ctx.image, publicKey: ctx.publicKey, container: container.name, exposePorts, serviceAccount: ctx.serviceAccount, env: ctx.podEnv,
     });
     const proxy = await launchDeployment(this.target, {
       name: copy, image: ctx.image, sessionId: ctx.sessionId, deployment: body, container: container.name, exposePorts, signal: ctx.signal,
@@ -102,9 +104,26 @@ export class SwapDeploymentOperation implements ProxyOperation {
     const recorded = await recordSwap(apis, namespace, name, { sessionId: ctx.sessionId, lease, copy });
     if (recorded !== replicas) ctx.progress(`Deployment ${name} was scaled to ${replicasText(recorded)} meanwhile: that count is restored at exit`);
     await waitForOriginalPods(apis, namespace, original, ctx);
-    return {
-      podName: proxy.podName, podIp: proxy.podIp, sshUser: needsPrivileged(exposePorts) ? 'root' : PROXY_SSH_USER, automaticPorts,
-    };
+    const sshUser = needsPrivileged(exposePorts) ? 'root' : PROXY_SSH_USER;
+    // The copy's controller replaces a deleted proxy pod; a deleted copy is made again from the same body,
+    // with the session's label, so the journal's entry (still open) and the undo delete it as the first.
+    return replaceable(this.target, { podName: proxy.podName, podIp: proxy.podIp, hostKey: proxy.hostKey, sshUser, automaticPorts }, {
+      deployment: copy, labelSelector: sessionSelector(ctx.sessionId),
+      prepare: async (pod) => {
+        const podName = pod.metadata!.name!;
+        const hostKey = await readPodHostKey(this.target, { namespace, pod: podName, container: container.name });
+        return { podName, podIp: pod.status!.podIP!, hostKey, sshUser, automaticPorts };
+      },
+      recreate: async () => {
+        ctx.progress(`Re-creating Deployment ${copy}, the proxy in place of ${name} (it was deleted)`);
+        try {
+          await apis.apps.createNamespacedDeployment({ namespace, body: structuredClone(body) });
+        } catch (err) {
+          // Still being deleted, or made meanwhile: the next look finds it.
+          if (!isAlreadyExists(err)) throw new ClusterError(`cannot re-create Deployment ${copy} in namespace ${namespace}: ${apiFailure(err).message}`);
+        }
+      },
+    });
   }
 }
 

@@ -83,6 +83,8 @@ export interface SwapCopyOptions {
   /** Every pod port the session will expose (the user's and the automatic ones): below 1024 means root. */
   exposePorts: readonly number[];
   serviceAccount?: string;
+  /** More variables for the proxy program (a local cluster's TELEPRESENCE_NAMESERVER); they win over the workload's. */
+  env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -124,7 +126,11 @@ function proxyContainer(original: V1Container, o: SwapCopyOptions): V1Container 
   c.imagePullPolicy = 'IfNotPresent';
   c.terminationMessagePolicy = 'FallbackToLogsOnError';
   // The workload's env stays (the workstation's process gets it); the session's key is added.
-  c.env = [...(c.env ?? []).filter((e) => e.name !== POD_ENV.sshPublicKey), { name: POD_ENV.sshPublicKey, value: o.publicKey }];
+  const ours = { ...(o.env ?? {}), [POD_ENV.sshPublicKey]: o.publicKey };
+  c.env = [
+    ...(c.env ?? []).filter((e) => !Object.hasOwn(ours, e.name)),
+    ...Object.entries(ours).sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => ({ name, value })),
+  ];
   // The proxy's own user, or root in the privileged variant; the container's settings were the program's.
   c.securityContext = needsPrivileged(o.exposePorts)
     ? { runAsUser: 0, runAsNonRoot: false }

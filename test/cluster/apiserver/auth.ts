@@ -15,11 +15,18 @@ export interface Identity {
 export class Authenticator {
   private readonly tokens = new Map<string, Identity>();
 
-  constructor(adminToken: string) {
+  /** `issued`: the tokens an earlier instance issued (issuedTokens()), so pods' tokens stay valid across a restart. */
+  constructor(adminToken: string, issued: readonly (readonly [string, Identity])[] = []) {
+    for (const [token, identity] of issued) this.tokens.set(token, identity);
     this.tokens.set(adminToken, { user: 'tp-admin' });
   }
 
-  /** Issues a token for a service account; every token this server issues stays valid while it runs. */
+  /** Every token this server issued (not the admin token, which DIR/token holds). */
+  issuedTokens(): [string, Identity][] {
+    return [...this.tokens].filter(([, identity]) => identity.user !== 'tp-admin');
+  }
+
+  /** Issues a token for a service account; every token this server issues stays valid while it runs (and after a restart). */
   issueServiceAccountToken(namespace: string, name: string): string {
     const token = `tpsa.${randomBytes(24).toString('hex')}`;
     this.tokens.set(token, { user: `system:serviceaccount:${namespace}:${name}`, namespace, serviceAccount: name });

@@ -1,10 +1,10 @@
 // startApiServer: the whole API server in this process (contract 2) — certificates, token and
 // kubeconfig in the state directory, HTTPS on 127.0.0.1:PORT and on DIR/apiserver.sock, the
-// bootstrap objects and the controllers.
+// bootstrap objects (or, with `persist`, what the previous instance left in its snapshot) and the controllers.
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { Authenticator } from './auth.js';
 import { ensureCerts } from './certs.js';
@@ -23,6 +23,7 @@ import { leaseHooks } from './resources/leases.js';
 import { statefulSetHooks } from './resources/statefulsets.js';
 import { statefulSetController } from './controllers/statefulset.js';
 import { requestHandler, upgradeHandler, type ServerContext } from './server.js';
+import { takeSnapshot, writeSnapshot } from './snapshot.js';
 import { Store } from './store.js';
 
 export interface ApiServerOptions {
@@ -32,6 +33,21 @@ export interface ApiServerOptions {
   host?: string;
   serviceCidr?: string;
   podCidr?: string;
+  /**
+   * Keep the objects across a restart (snapshot.ts): start from DIR/apiserver.snapshot.json when there is
+   * one, and write it on close(). The cluster's process does; in-process test servers start empty.
+   */
+  persist?: boolean;
+}
+
+/** What a start restored from the previous instance's snapshot. */
+export interface Restored {
+  objects: number;
+  tokens: number;
+  /** The resourceVersion the counter goes on from. */
+  rv: number;
+  /** How old the snapshot was when read (ms). */
+  ageMs: number;
 }
 
 export interface ApiServer {
@@ -41,6 +57,8 @@ export interface ApiServer {
   caCert: string;
   socketPath: string;
   registry: Registry;
+  /** Set when the start restored a snapshot (persist). */
+  restored?: Restored;
   /** A bearer token for `user`, allowed into `namespaces` only (auth.ts): a user a cluster-wide list is forbidden to. */
   issueNamespacedUserToken(user: string, namespaces: readonly string[]): string;
   close(): Promise<void>;
@@ -66,7 +84,8 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   const certs = await ensureCerts(opts.stateDir, kubernetesIp);
   const token = await ensureToken(opts.stateDir);
 
-  const registry = new Registry(new Store());
+  const snapshot = opts.persist ? await takeSnapshot(opts.stateDir) : undefined;
+  const registry = new Registry(new Store(snapshot?.store));
   registry.hooks.set('services', { ...serviceHooks(serviceCidr), removed: (svc, reg) => removeServiceEndpoints(reg, svc) });
   registry.hooks.set('namespaces', namespaceHooks);
   registry.hooks.set('pods', podHooks);
@@ -76,14 +95,25 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   registry.hooks.set('replicasets', workloadHooks('ReplicaSet'));
   registry.hooks.set('statefulsets', statefulSetHooks);
   registry.hooks.set('leases', leaseHooks);
-  bootstrap(registry, serviceCidr);
+  if (!snapshot) bootstrap(registry, serviceCidr);
+  const restored: Restored | undefined = snapshot && {
+    objects: Object.values(snapshot.store.objects).reduce((n, items) => n + items.length, 0),
+    tokens: snapshot.tokens.length, rv: snapshot.store.rv, ageMs: Date.now() - snapshot.writtenAt,
+  };
 
-  const auth = new Authenticator(token);
+  const auth = new Authenticator(token, snapshot?.tokens);
   const ctx: ServerContext = { registry, auth, stateDir: opts.stateDir };
   const tls = { key: certs.key, cert: certs.cert };
   // TCP_NODELAY, as Go's net package (the real API server and kubelet) sets on every connection.
   const servers = [createServer({ ...tls, noDelay: true }, requestHandler(ctx)), createServer({ ...tls, noDelay: true }, requestHandler(ctx))];
+  // Upgraded connections (port-forward, exec, attach) are no longer the HTTP server's to close: close()
+  // destroys every socket itself, or it would wait for the last port-forward to end.
+  const sockets = new Set<Socket>();
   for (const s of servers) {
+    s.on('connection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
     s.on('upgrade', upgradeHandler(ctx));
     s.keepAliveTimeout = 60_000;
     s.requestTimeout = 0; // watches and log streams last long
@@ -102,14 +132,17 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   controllers.start();
 
   return {
-    port, kubeconfigPath, token, caCert: certs.caCert, socketPath, registry,
+    port, kubeconfigPath, token, caCert: certs.caCert, socketPath, registry, restored,
     issueNamespacedUserToken: (user, namespaces) => auth.issueNamespacedUserToken(user, namespaces),
     async close() {
       controllers.stop();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
         s.close(() => resolve());
         s.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
       })));
+      // After the servers closed and the controllers stopped nothing writes any more: the snapshot is whole.
+      if (opts.persist) await writeSnapshot(opts.stateDir, { store: registry.store.snapshot(), tokens: auth.issuedTokens() });
     },
   };
 }

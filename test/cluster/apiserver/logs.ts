@@ -2,6 +2,7 @@
 // with container, follow, tailLines, previous, timestamps, sinceSeconds and limitBytes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { execa } from 'execa';
+import { containerName } from '../node/docker.js';
 import { badRequest } from './status.js';
 import type { KObject } from './store.js';
 import { intParam, boolParam } from './http.js';
@@ -42,7 +43,7 @@ export async function serveLogs(req: IncomingMessage, res: ServerResponse, pod: 
   const since = intParam(q, 'sinceSeconds');
   if (since !== undefined) args.push('--since', `${since}s`);
   // The kubelet keeps the previous instance as <name>_previous (test/cluster/node/pod-worker.ts).
-  const name = `tp_${pod.metadata.namespace}_${pod.metadata.name}_${container}${previous ? '_previous' : ''}`;
+  const name = `${containerName(pod.metadata.namespace, pod.metadata.name, container)}${previous ? '_previous' : ''}`;
   args.push(name);
   // Between a container's exit and its restart there is no container of that name: say so as an
   // error, as the kubelet does, rather than answering 200 with Docker's complaint as the log.

@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { execa } from 'execa';
 import { dialPod } from '../node/dial.js';
+import { pauseName } from '../node/docker.js';
 import { handlePortForwardUpgrade } from '../portforward/index.js';
 import { badRequest } from './status.js';
 import type { ResourceRoute } from './rest.js';
@@ -11,7 +12,7 @@ import type { ServerContext } from './server.js';
 
 /** The pod's sandbox id (its pause container's id), which kubelet's error texts name; undefined when unknown. */
 async function sandboxIdOf(namespace: string, pod: string): Promise<string | undefined> {
-  const r = await execa('docker', ['inspect', '--format', '{{.Id}}', `tp_${namespace}_${pod}_POD`], { reject: false, timeout: 3000 });
+  const r = await execa('docker', ['inspect', '--format', '{{.Id}}', pauseName(namespace, pod)], { reject: false, timeout: 3000 });
   const id = String(r.stdout).trim();
   return r.exitCode === 0 && /^[0-9a-f]{64}$/.test(id) ? id : undefined;
 }

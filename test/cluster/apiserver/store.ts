@@ -1,5 +1,6 @@
 // In-memory object store: one resourceVersion counter for everything, a bounded event history so a
-// watch can resume from a resourceVersion, and fan-out of events to watchers and controllers.
+// watch can resume from a resourceVersion, and fan-out of events to watchers and controllers. A snapshot
+// (objects and counter, not the history) carries it across a restart of the API server process.
 
 // Kubernetes objects are open-ended JSON; the resources/* modules know their shapes.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -19,6 +20,13 @@ export interface StoreEvent {
 
 const HISTORY = 10000;
 
+/** What survives a restart, as etcd keeps it: every object and the resourceVersion counter. */
+export interface StoreSnapshot {
+  rv: number;
+  /** kind -> its objects. */
+  objects: Record<string, KObject[]>;
+}
+
 export function keyOf(namespace: string | undefined, name: string): string {
   return `${namespace ?? ''}/${name}`;
 }
@@ -30,6 +38,24 @@ export class Store {
   private readonly objects = new Map<string, Map<string, KObject>>();
   private readonly history: StoreEvent[] = [];
   private readonly listeners = new Set<(ev: StoreEvent) => void>();
+
+  /**
+   * From a snapshot: the same objects and a counter that goes on from its last value. The history starts
+   * empty, so a watch from an older resourceVersion gets 410 Gone and relists (as after a compaction).
+   */
+  constructor(from?: StoreSnapshot) {
+    if (!from) return;
+    this.rv = from.rv;
+    for (const [kind, items] of Object.entries(from.objects)) {
+      for (const o of items) this.table(kind).set(keyOf(o.metadata.namespace, o.metadata.name), o);
+    }
+  }
+
+  snapshot(): StoreSnapshot {
+    const objects: Record<string, KObject[]> = {};
+    for (const [kind, t] of this.objects) if (t.size) objects[kind] = [...t.values()];
+    return { rv: this.rv, objects };
+  }
 
   currentRv(): number {
     return this.rv;

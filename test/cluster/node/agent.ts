@@ -1,10 +1,11 @@
 // The node agent, run inside netns tp-node (`ip netns exec tp-node node dist/test/cluster/node/agent.js`):
-// cluster DNS at .10 of the service subnet, the dial relay DIR/node-dial.sock (contract 7) and the relay
-// from the `kubernetes` ClusterIP :443 to DIR/apiserver.sock (contract 9). Data from the apiserver's socket.
+// cluster DNS at .10 of the service subnet (in the host-access topology forwarding other names to tp-ws),
+// the dial relay DIR/node-dial.sock (contract 7) and the relay from the `kubernetes` ClusterIP :443 to
+// DIR/apiserver.sock (contract 9). Data from the apiserver's socket.
 import fs from 'node:fs';
 import net from 'node:net';
 
-import { clusterAddresses, readSettings, stateDir, statePaths } from '../state.js';
+import { clusterAddresses, readHostAccess, readSettings, stateDir, statePaths } from '../state.js';
 import { type EndpointsObject, type ServiceObject, serveClusterDns } from './cluster-dns.js';
 import { pipeBothWays, serveDialRelay } from './dial.js';
 import { Informer } from './informer.js';
@@ -62,7 +63,10 @@ async function main(): Promise<void> {
   await serveClusterDns(dnsIp, 53, {
     service: (ns, name) => services.items.get(`${ns}/${name}`),
     endpoints: (ns, name) => endpoints.items.get(`${ns}/${name}`),
-  }, (name, type) => queryLog.write(`${new Date().toISOString()} ${name} ${type}\n`));
+  }, (name, type) => queryLog.write(`${new Date().toISOString()} ${name} ${type}\n`), () => {
+    const upstream = readHostAccess(dir)?.dnsUpstream;
+    return upstream === undefined ? undefined : { address: upstream, port: 53 };
+  });
   log(`cluster DNS on ${dnsIp}:53 (UDP, TCP), queries logged to ${paths.logFile('cluster-dns')}`);
   fs.writeFileSync(`${dir}/node-agent.ready`, `${process.pid}\n`);
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => process.exit(0));

@@ -1,8 +1,11 @@
 // The cluster DNS (contract 10): A records for <svc>.<ns>.svc.cluster.local (a headless Service answers
 // with its ready endpoints' IPs, <hostname>.<svc>.<ns>... with that pod's IP), a CNAME for an ExternalName
 // Service, NXDOMAIN for other cluster names, REFUSED for everything else: it never forwards a query off
-// this machine (so an ExternalName's target outside cluster.local is not resolved further).
+// this machine (so an ExternalName's target outside cluster.local is not resolved further). Only in the
+// host-access topology do names outside cluster.local go to an upstream: the workstation's DNS relay.
 import dns2, { type DnsServer } from 'dns2';
+
+import { forwardDns } from './dns-forward.js';
 
 import type { KubeObject } from './kube-client.js';
 
@@ -63,8 +66,13 @@ function answerName(name: string, type: 'A' | 'other', data: DnsData): DnsAnswer
   return { rcode: 'NOERROR', addresses: type === 'A' ? addresses : [] };
 }
 
-/** Serves `answer` on address:port over UDP and TCP; `onQuery` hears of every question (the query log). */
-export async function serveClusterDns(address: string, port: number, data: DnsData, onQuery: (name: string, type: number) => void = () => {}): Promise<DnsServer> {
+/**
+ * Serves `answer` on address:port over UDP and TCP; `onQuery` hears of every question (the query log).
+ * `upstream` (asked per question, so a topology change needs no restart): where names outside
+ * cluster.local are forwarded instead of being REFUSED; no reply from there is no reply from us.
+ */
+export async function serveClusterDns(address: string, port: number, data: DnsData, onQuery: (name: string, type: number) => void = () => {},
+  upstream: () => { address: string; port: number } | undefined = () => undefined): Promise<DnsServer> {
   const server = dns2.createServer({
     udp: true,
     tcp: true,
@@ -77,6 +85,11 @@ export async function serveClusterDns(address: string, port: number, data: DnsDa
       }
       onQuery(question.name, question.type);
       const result = answer(question.name, question.type === Packet.TYPE.A ? 'A' : 'other', data);
+      const forwardTo = result.rcode === 'REFUSED' ? upstream() : undefined;
+      if (forwardTo !== undefined) {
+        void forwardDns(request.toBuffer(), forwardTo.address, forwardTo.port).then((reply) => (reply ? send(reply) : undefined));
+        return;
+      }
       response.header.aa = result.rcode !== 'REFUSED' ? 1 : 0;
       response.header.ra = 0;
       response.header.rcode = RCODE[result.rcode];

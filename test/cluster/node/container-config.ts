@@ -4,7 +4,7 @@
 import os from 'node:os';
 import path from 'node:path';
 
-import { LABEL_CLUSTER, LABEL_UID, containerName, pauseName } from './docker.js';
+import { clusterLabel, LABEL_UID, containerName, pauseName } from './docker.js';
 import type { KubeClient } from './kube-client.js';
 import { configEntries, getConfigObject } from './config-objects.js';
 import { resourceValue } from './downward-api.js';
@@ -75,7 +75,7 @@ export interface RunContext {
 export function dockerRunArgs(ctx: RunContext): string[] {
   const { pod, container: c, env } = ctx;
   const ns = pod.metadata.namespace;
-  const args = ['run', '-d', '--name', containerName(ns, pod.metadata.name, c.name), '--label', LABEL_CLUSTER,
+  const args = ['run', '-d', '--name', containerName(ns, pod.metadata.name, c.name), '--label', clusterLabel(),
     '--label', `${LABEL_UID}=${pod.metadata.uid}`, '--label', `tp-container=${c.name}`,
     '--network', `container:${pauseName(ns, pod.metadata.name)}`,
     '-v', `${path.join(ctx.podDir, 'resolv.conf')}:/etc/resolv.conf:ro`, '-v', `${path.join(ctx.podDir, 'hosts')}:/etc/hosts`];

@@ -34,6 +34,18 @@ export function daemonPid(dir: string, spec: Pick<DaemonSpec, 'name' | 'marker'>
   return line?.includes(spec.marker) ? pid : undefined;
 }
 
+/**
+ * Whether a daemon we just started still runs (not a zombie): by its pid alone, since its command line can
+ * read as empty (or the parent's) for a moment after the spawn, which daemonPid's marker check would take for an exit.
+ */
+export function daemonRunning(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 export function startDaemon(dir: string, spec: DaemonSpec): number {
   const paths = statePaths(dir);
   const out = fs.openSync(paths.logFile(spec.name), 'a');

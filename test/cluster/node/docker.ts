@@ -1,12 +1,16 @@
 // The Docker side of the kubelet: container names (contract 6), inspect and removal.
+import { currentInstance } from '../instance.js';
 import { run, tryRun } from './run.js';
 
-export const LABEL_CLUSTER = 'tp-cluster=1';
+/** KEY=1 on every pod container of this process's instance (`tp-cluster=1` for the default one). */
+export function clusterLabel(): string {
+  return `${currentInstance().dockerLabel}=1`;
+}
 export const LABEL_UID = 'tp-pod-uid';
 export const LABEL_IP = 'tp-pod-ip';
 
 export function containerName(namespace: string, pod: string, container: string): string {
-  return `tp_${namespace}_${pod}_${container}`;
+  return `${currentInstance().containerPrefix}_${namespace}_${pod}_${container}`;
 }
 export function pauseName(namespace: string, pod: string): string {
   return containerName(namespace, pod, 'POD');
@@ -71,7 +75,7 @@ export async function removeContainers(names: readonly string[]): Promise<void> 
 
 /** Every pod container of the cluster, with its labels (images carry the label too, but are not listed). */
 export async function clusterContainers(): Promise<{ name: string; uid: string; ip: string; restartCount: number }[]> {
-  const out = await run('docker', ['ps', '-a', '--filter', `label=${LABEL_CLUSTER}`, '--format',
+  const out = await run('docker', ['ps', '-a', '--filter', `label=${clusterLabel()}`, '--format',
     `{{.Names}}|{{.Label "${LABEL_UID}"}}|{{.Label "${LABEL_IP}"}}|{{.Label "tp-restart-count"}}`]);
   return out.split('\n').filter(Boolean).map((line) => {
     const [name, uid, ip, restarts] = line.split('|');

@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import https from 'node:https';
 
-import { API_PORT, statePaths } from '../state.js';
+import { currentInstance } from '../instance.js';
+import { statePaths } from '../state.js';
 
 export interface KubeObject {
   apiVersion?: string;
@@ -41,7 +42,7 @@ export class KubeClient {
       ca: fs.readFileSync(p.caCrt, 'utf8'),
       token: fs.readFileSync(p.token, 'utf8').trim(),
       socketPath: via === 'unix' ? p.apiserverSock : undefined,
-      port: API_PORT,
+      port: currentInstance().apiPort,
     });
   }
 
@@ -49,7 +50,7 @@ export class KubeClient {
     const base = { method, path, agent: this.agent, headers: { ...headers, authorization: `Bearer ${this.opts.token}` } };
     return this.opts.socketPath
       ? { ...base, socketPath: this.opts.socketPath, host: 'localhost', servername: 'localhost' }
-      : { ...base, host: '127.0.0.1', port: this.opts.port ?? API_PORT };
+      : { ...base, host: '127.0.0.1', port: this.opts.port ?? currentInstance().apiPort };
   }
 
   /** One request; a non-2xx answer throws ApiError with the Status message. */

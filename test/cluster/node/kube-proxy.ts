@@ -1,6 +1,7 @@
 // kube-proxy: rewrites tp-node's nat table whenever Services, Endpoints or hostPorts change (debounced), with
-// `ip netns exec tp-node iptables-restore`, which replaces the table in one transaction.
-import { NODE_NETNS } from '../state.js';
+// `ip netns exec tp-node iptables-restore`, which replaces the table in one transaction (so the host-access
+// topology's masquerade rule is one of kube-proxy's, not a rule of its own that the next restore would drop).
+import { currentInstance } from '../instance.js';
 import type { EndpointsObject, ServiceObject } from './cluster-dns.js';
 import { Informer } from './informer.js';
 import type { KubeClient } from './kube-client.js';
@@ -22,6 +23,8 @@ export class KubeProxy {
     private readonly gateway: string,
     private readonly log: (line: string) => void,
     private readonly hostPorts: () => HostPortMapping[] = () => [],
+    /** The host-access topology's host-only interface (masquerade out of it), else undefined. */
+    private readonly egressDevice: () => string | undefined = () => undefined,
   ) {
     this.services = new Informer<ServiceObject>(client, '/api/v1/services', () => this.changed(), log);
     this.endpoints = new Informer<EndpointsObject>(client, '/api/v1/endpoints', () => this.changed(), log);
@@ -45,9 +48,9 @@ export class KubeProxy {
   }
 
   private async apply(): Promise<void> {
-    const text = serviceRules(this.services.items.values(), (ns, name) => this.endpoints.items.get(`${ns}/${name}`), this.gateway, this.hostPorts());
+    const text = serviceRules(this.services.items.values(), (ns, name) => this.endpoints.items.get(`${ns}/${name}`), this.gateway, this.hostPorts(), this.egressDevice());
     if (text === this.applied) return;
-    await run('ip', ['netns', 'exec', NODE_NETNS, 'iptables-restore'], text);
+    await run('ip', ['netns', 'exec', currentInstance().netns, 'iptables-restore'], text);
     this.applied = text;
   }
 }

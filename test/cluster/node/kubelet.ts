@@ -4,8 +4,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 
-import { NODE_NAME, clusterAddresses, readSettings, stateDir, statePaths } from '../state.js';
-import { LABEL_CLUSTER, LABEL_UID, clusterContainers, removeContainers } from './docker.js';
+import { currentInstance } from '../instance.js';
+import { clusterAddresses, readHostAccess, readSettings, stateDir, statePaths } from '../state.js';
+import { clusterLabel, LABEL_UID, clusterContainers, removeContainers } from './docker.js';
 import { Informer } from './informer.js';
 import { PodIpAllocator } from './ipam.js';
 import { ApiError, KubeClient } from './kube-client.js';
@@ -25,6 +26,8 @@ function log(line: string): void {
 const dirIndex = process.argv.indexOf('--state-dir');
 const dir = dirIndex > 0 ? process.argv[dirIndex + 1]! : stateDir();
 const paths = statePaths(dir);
+// This instance's node (tp-node, or tp-node-N: $TP_CLUSTER_INSTANCE, set by `up`).
+const NODE_NAME = currentInstance().nodeName;
 const settings = readSettings(dir);
 const { gateway } = clusterAddresses(settings);
 
@@ -73,8 +76,10 @@ async function main(): Promise<void> {
 
   // hostPorts follow the pods of this node (the informer below); kube-proxy writes their rules too.
   let podsOfNode: Iterable<Pod> = [];
-  const proxy = new KubeProxy(client, gateway, log, () => hostPortMappings(podsOfNode));
+  const proxy = new KubeProxy(client, gateway, log, () => hostPortMappings(podsOfNode), () => readHostAccess(dir)?.egressDevice);
   await proxy.start();
+  // `up --host-access` and `down --host-access` write and remove the record while the kubelet runs.
+  fs.watchFile(paths.hostAccess, { interval: 250 }, () => proxy.changed());
 
   const ipam = new PodIpAllocator(settings.podSubnet);
   // Go on after the last IP handed out before a restart, so that a just-freed IP is not reused at once.
@@ -160,7 +165,7 @@ async function main(): Promise<void> {
 
 /** Container start/die events wake the pod's worker at once. */
 function watchDockerEvents(wake: (uid: string) => void): void {
-  const child = execa('docker', ['events', '--filter', `label=${LABEL_CLUSTER}`, '--filter', 'type=container', '--format', '{{json .}}'], { buffer: false });
+  const child = execa('docker', ['events', '--filter', `label=${clusterLabel()}`, '--filter', 'type=container', '--format', '{{json .}}'], { buffer: false });
   let buffered = '';
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => {

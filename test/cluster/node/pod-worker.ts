@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import type { ClusterSettings, statePaths } from '../state.js';
 import type { ServiceObject } from './cluster-dns.js';
 import { containerEnv, dockerRunArgs } from './container-config.js';
-import { LABEL_CLUSTER, LABEL_IP, LABEL_UID, type ContainerInfo, containerName, inspectContainers, pauseName, removeContainers } from './docker.js';
+import { clusterLabel, LABEL_IP, LABEL_UID, type ContainerInfo, containerName, inspectContainers, pauseName, removeContainers } from './docker.js';
 import { podHostname } from './hosts-file.js';
 import { ImagePulls, imageForStart } from './image-pull.js';
 import { EphemeralContainers } from './ephemeral.js';
@@ -140,7 +140,7 @@ export class PodWorker {
     const names = [pauseName(ns, name), ...this.pod.spec.containers.flatMap((c) => Object.values(this.names(c)))];
     await removeContainers(names); // left by an earlier pod of the same name
     await run('docker', ['run', '-d', '--network', 'none', '--name', pauseName(ns, name), '--hostname', podHostname(this.pod),
-      '--label', LABEL_CLUSTER, '--label', `${LABEL_UID}=${this.uid}`, '--label', `${LABEL_IP}=${this.ip}`, BASE_IMAGE, 'sleep', 'infinity']);
+      '--label', clusterLabel(), '--label', `${LABEL_UID}=${this.uid}`, '--label', `${LABEL_IP}=${this.ip}`, BASE_IMAGE, 'sleep', 'infinity']);
     const pause = (await inspectContainers([pauseName(ns, name)])).get(pauseName(ns, name));
     if (!pause?.running) throw new Error(`the pause container ${pauseName(ns, name)} is not running`);
     await attachPodNetwork(pause.pid, this.ip, this.ctx.settings);

@@ -1,7 +1,8 @@
 // kube-proxy's rules, as an iptables-restore text for the nat table of tp-node: ClusterIP:port ->
 // ready endpoint IP:targetPort (random balancing with `-m statistic`), and hairpin traffic (a pod
 // reaching itself through its Service) SNATed to the gateway so the reply comes back through the node;
-// then the pods' hostPorts (hostport-rules.ts).
+// then the pods' hostPorts (hostport-rules.ts); in the host-access topology, what leaves through the
+// host-only link is masqueraded to the node's address there, as a minikube VM does for its pods.
 // Pure: the kubelet applies the text with `ip netns exec tp-node iptables-restore`.
 import crypto from 'node:crypto';
 
@@ -14,13 +15,14 @@ function chain(prefix: string, ...parts: string[]): string {
   return `${prefix}-${crypto.createHash('sha256').update(parts.join('/')).digest('hex').slice(0, 16).toUpperCase()}`;
 }
 
-export function serviceRules(services: Iterable<ServiceObject>, endpoints: (ns: string, name: string) => EndpointsObject | undefined, gateway: string, hostPorts: readonly HostPortMapping[] = []): string {
+export function serviceRules(services: Iterable<ServiceObject>, endpoints: (ns: string, name: string) => EndpointsObject | undefined, gateway: string, hostPorts: readonly HostPortMapping[] = [], egressDevice?: string): string {
   const chains: string[] = ['TP-SERVICES', 'TP-POSTROUTING'];
   const rules: string[] = [
     '-A PREROUTING -j TP-SERVICES',
     '-A OUTPUT -j TP-SERVICES',
     '-A POSTROUTING -j TP-POSTROUTING',
     `-A TP-POSTROUTING -m mark --mark ${MASQ_MARK} -j SNAT --to-source ${gateway}`,
+    ...(egressDevice ? [`-A TP-POSTROUTING -o ${egressDevice} -j MASQUERADE`] : []),
   ];
   const sorted = [...services].sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
   for (const svc of sorted) {

@@ -3,13 +3,13 @@
 import type * as K8s from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { eventually, type TestApiServer } from '../../cluster/apiserver/testing.js';
-import { testApiWithClients } from '../helpers/client-node.js';
+import { type ClientNode, testApiWithClients } from '../helpers/client-node.js';
 
 describe('apiserver through client-node', function () {
   this.timeout(30_000);
   let api: TestApiServer;
   // Loaded in before() through the shared loader (client-node 2 brings undici 8, made for Node 22).
-  let k8s: typeof K8s;
+  let k8s: ClientNode;
   let kc: K8s.KubeConfig;
   let core: K8s.CoreV1Api;
   let apps: K8s.AppsV1Api;

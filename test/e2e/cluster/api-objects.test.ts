@@ -7,14 +7,14 @@ import path from 'node:path';
 import type * as K8s from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { eventually, type TestApiServer } from '../../cluster/apiserver/testing.js';
-import { testApiWithClients } from '../helpers/client-node.js';
+import { type ClientNode, testApiWithClients } from '../helpers/client-node.js';
 
 const CONFLICT = 'Operation cannot be fulfilled on leases.coordination.k8s.io "holder": the object has been modified; please apply your changes to the latest version and try again';
 
 describe('apiserver objects: StatefulSets, Leases, ExternalName, ephemeral containers', function () {
   this.timeout(30_000);
   let api: TestApiServer;
-  let k8s: typeof K8s;
+  let k8s: ClientNode;
   let kc: K8s.KubeConfig;
   let core: K8s.CoreV1Api;
   let coordination: K8s.CoordinationV1Api;

@@ -2,10 +2,9 @@
 // started in before(), each test waits for its own): StatefulSet stable names in cluster DNS, headless and
 // ExternalName Services, Leases, downwardAPI/projected volumes, hostAliases, subPath, kubectl debug,
 // imagePullPolicy reasons, securityContext (runAsNonRoot refused), hostPort.
-import type * as K8s from '@kubernetes/client-node';
 import { expect } from 'chai';
 
-import { loadClientNode } from '../helpers/client-node.js';
+import { type ClientNode, loadClientNode } from '../helpers/client-node.js';
 import { waitFor } from '../helpers/cluster.js';
 import { ECHO_IMAGE, TOOLS_IMAGE, readPod, runScript, section, waitForReady } from '../helpers/pods.js';
 import { useSharedFixture } from '../helpers/shared-fixture.js';
@@ -79,7 +78,7 @@ describe('cluster objects', function () {
   });
 
   it('creates, renews and reads back a Lease (kubectl and client-node), refusing a stale update with 409', async () => {
-    const k8s: typeof K8s = await loadClientNode();
+    const k8s: ClientNode = await loadClientNode();
     const coordination = fx.kc.makeApiClient(k8s.CoordinationV1Api);
     const t0 = new k8s.V1MicroTime();
     await fx.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'session' },

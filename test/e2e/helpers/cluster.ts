@@ -97,13 +97,8 @@ export async function deleteFixtureNamespace(fx: ClusterFixture, ns: string): Pr
   });
 }
 
-/** A fresh namespace for every test. */
-export function useCluster(): ClusterFixture {
-  const fx = newFixture('');
-  before(async function () {
-    this.timeout(300_000);
-    await connectFixture(fx);
-  });
+/** Mocha hooks: `fx` gets a fresh namespace for every test, deleted after it. */
+export function useFreshNamespaces(fx: ClusterFixture): void {
   beforeEach(async function () {
     fx.namespace = `tp-e2e-${crypto.randomBytes(3).toString('hex')}`;
     await createFixtureNamespace(fx);
@@ -112,5 +107,15 @@ export function useCluster(): ClusterFixture {
     this.timeout(120_000);
     await deleteFixtureNamespace(fx, fx.namespace);
   });
+}
+
+/** A fresh namespace for every test. */
+export function useCluster(): ClusterFixture {
+  const fx = newFixture('');
+  before(async function () {
+    this.timeout(300_000);
+    await connectFixture(fx);
+  });
+  useFreshNamespaces(fx);
   return fx;
 }

@@ -1,6 +1,6 @@
 // Shared by the kube e2e tests: the target of the test's namespace, an echo Deployment-less pod with a
 // Service (also in extra namespaces), an HTTP GET over a raw stream, temporary kubeconfigs, and what is
-// labelled `telepresence`.
+// labelled `telepresence`, and --proxy-via's Deployment client-app (a hostAliases name and a listener on 127.0.0.5).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,7 +12,7 @@ import YAML from 'yaml';
 import { proxyImage } from '../../../src/config/proxy-image.js';
 import { resolveClusterTarget, type ClusterTarget } from '../../../src/kube/index.js';
 import { isNotFound, waitFor, type ClusterFixture } from '../helpers/cluster.js';
-import { echoPod, waitForReady } from '../helpers/pods.js';
+import { ECHO_IMAGE, echoPod, waitForReady } from '../helpers/pods.js';
 import { freePort } from '../../helpers/ports.js';
 
 /** This release's default image, as proxy-pod/build.sh tags it. */
@@ -121,4 +121,19 @@ export const closedPort = freePort;
 export async function labelledTelepresence(fx: ClusterFixture, sessionId?: string): Promise<string[]> {
   const out = await fx.kubectl(['get', 'all', '-o', 'name', ...(sessionId ? ['-A', '-l', `telepresence=${sessionId}`] : ['-l', 'telepresence'])]);
   return out.split('\n').filter(Boolean);
+}
+
+const LOOPBACK_LISTENER = "require('http').createServer((q, s) => s.end('loopback-only listener of ' + require('os').hostname())).listen(7070, '127.0.0.5')";
+
+/** Deployment client-app: the echo server, a listener on 127.0.0.5:7070 only, and a hostAliases name for it. */
+export function clientApp(): object {
+  return {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'client-app' },
+    spec: { replicas: 1, selector: { matchLabels: { app: 'client-app' } }, template: { metadata: { labels: { app: 'client-app' } }, spec: {
+      hostAliases: [{ ip: '127.0.0.5', hostnames: ['mesh-local.test'] }],
+      containers: [
+        { name: 'echo', image: ECHO_IMAGE, imagePullPolicy: 'Never', readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } },
+        { name: 'loopback', image: ECHO_IMAGE, imagePullPolicy: 'Never', command: ['/usr/local/bin/node', '-e', LOOPBACK_LISTENER] },
+      ] } } },
+  };
 }

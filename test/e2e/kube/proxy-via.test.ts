@@ -9,27 +9,12 @@ import type { ChangeJournal } from '../../../src/changes.js';
 import { ClusterError } from '../../../src/errors.js';
 import { deployProxy, newRelaySecret, proxyViaRelayRepairer, startProxyViaRelay, type DeployedProxy, type ProxyViaRelayEntry } from '../../../src/kube/index.js';
 import { connectToProxy, type ProxyConnection } from '../../../src/tunnel/connect.js';
+import { pinHostKey } from '../../../src/tunnel/host-key.js';
 import { generateSessionKey } from '../../../src/tunnel/session-key.js';
 import { useCluster, waitFor } from '../helpers/cluster.js';
-import { ECHO_IMAGE } from '../helpers/pods.js';
 import { ensureProxyImage } from '../helpers/proxy-image.js';
-import { echoService, httpGetJson, PROXY_IMAGE, targetOf } from './fixtures.js';
+import { clientApp, echoService, httpGetJson, PROXY_IMAGE, targetOf } from './fixtures.js';
 import { connect, hello, resolve, take } from './relay-client.js';
-
-const LOOPBACK_LISTENER = "require('http').createServer((q, s) => s.end('loopback-only listener of ' + require('os').hostname())).listen(7070, '127.0.0.5')";
-
-/** Deployment client-app: the echo server, a listener on 127.0.0.5:7070 only, and a hostAliases name for it. */
-function clientApp(): object {
-  return {
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'client-app' },
-    spec: { replicas: 1, selector: { matchLabels: { app: 'client-app' } }, template: { metadata: { labels: { app: 'client-app' } }, spec: {
-      hostAliases: [{ ip: '127.0.0.5', hostnames: ['mesh-local.test'] }],
-      containers: [
-        { name: 'echo', image: ECHO_IMAGE, imagePullPolicy: 'Never', readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } },
-        { name: 'loopback', image: ECHO_IMAGE, imagePullPolicy: 'Never', command: ['/usr/local/bin/node', '-e', LOOPBACK_LISTENER] },
-      ] } } },
-  };
-}
 
 function recordingJournal(): { journal: ChangeJournal; entries: Array<{ kind: string; data: unknown; settled: boolean }> } {
   const entries: Array<{ kind: string; data: unknown; settled: boolean }> = [];
@@ -77,7 +62,7 @@ describe('kube: --proxy-via relay (ephemeral container)', function () {
     const key = generateSessionKey(sessionId);
     const target = await targetOf(fx);
     proxy = await deployProxy(target, { name: 'tp-proxy', image: PROXY_IMAGE, sessionId, publicKey: key.publicKey }, () => undefined, 60_000);
-    conn = await connectToProxy(target, proxy.podName, key, { sshConnectMs: 30_000 });
+    conn = await connectToProxy(target, proxy.podName, key, { sshConnectMs: 30_000, hostKey: pinHostKey(proxy.hostKey, proxy.podName) });
     return { sessionId, echo, before: await clientAppPods() };
   }
 

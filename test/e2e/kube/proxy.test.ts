@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import { ClusterError } from '../../../src/errors.js';
 import { deployProxy, findLeftovers, type DeployedProxy } from '../../../src/kube/index.js';
 import { connectToProxy, type ProxyConnection } from '../../../src/tunnel/connect.js';
+import { pinHostKey } from '../../../src/tunnel/host-key.js';
 import { generateSessionKey } from '../../../src/tunnel/session-key.js';
 import { useCluster } from '../helpers/cluster.js';
 import { runScript } from '../helpers/pods.js';
@@ -52,7 +53,7 @@ describe('kube: proxy pod', function () {
     const deploy = await fx.apps.readNamespacedDeployment({ name: 'tp-proxy', namespace: fx.namespace });
     expect([deploy.metadata!.labels, deploy.spec!.replicas]).to.deep.equal([{ telepresence: sessionId }, 1]);
 
-    conn = await connectToProxy(target, proxy.podName, key, { sshConnectMs: 30_000 });
+    conn = await connectToProxy(target, proxy.podName, key, { sshConnectMs: 30_000, hostKey: pinHostKey(proxy.hostKey, proxy.podName) });
     const viaService = await httpGetJson(await conn.tunnel.openStream(echo.clusterIp, 8080), echo.clusterIp, '/through-the-tunnel');
     expect(viaService).to.include({ pod: 'echo', podIp: echo.podIp, method: 'GET', path: '/through-the-tunnel' });
     // The echo pod saw the connection come from the proxy pod.
@@ -103,7 +104,7 @@ describe('kube: proxy pod', function () {
     const pod = await fx.core.readNamespacedPod({ name: proxy.podName, namespace: fx.namespace });
     expect(pod.spec!.securityContext).to.deep.equal({ runAsUser: 0, runAsNonRoot: false });
     expect(pod.spec!.containers[0].ports!.map((p) => `${p.containerPort}/${p.protocol}`)).to.deep.equal(['8022/TCP', '9050/TCP', '9053/UDP', '80/TCP']);
-    conn = await connectToProxy(target, proxy.podName, key);
+    conn = await connectToProxy(target, proxy.podName, key, { hostKey: pinHostKey(proxy.hostKey, proxy.podName) });
     await conn.tunnel.forwardIn('0.0.0.0', 80, (stream) => {
       stream.once('data', () => stream.end('HTTP/1.1 200 OK\r\nContent-Length: 14\r\nConnection: close\r\n\r\nfrom the host\n'));
     });
@@ -118,7 +119,7 @@ describe('kube: proxy pod', function () {
     const started = Date.now();
     let err: unknown;
     try {
-      await connectToProxy(target, proxy.podName, generateSessionKey('other'), { sshConnectMs: 20_000 });
+      await connectToProxy(target, proxy.podName, generateSessionKey('other'), { sshConnectMs: 20_000, hostKey: pinHostKey(proxy.hostKey, proxy.podName) });
     } catch (e) {
       err = e;
     }

@@ -97,10 +97,18 @@ describe('inject-tcp sessions (e2e)', function () {
     expect(k.stderr).to.match(/Warning: kubectl \(\S+\) will not be proxied by inject-tcp: it is statically linked/);
   });
 
-  it('ends with exit 255 and Telepresence 1\'s message when the connection to the cluster is lost', async () => {
+  it('ends with exit 255 and Telepresence 1\'s message when the connection to the cluster is lost for good', async () => {
+    // A lost port-forward alone is re-established (reconnect.test.ts): for good means the proxy pod is gone
+    // and timeouts.reconnect (here 3 s) passes.
     const name = `tp-lost-${Date.now() % 100000}`;
-    const { child } = await launchedSession([...base(), '--new-deployment', name, '--run', 'sleep', '304']);
-    await execa('pkill', ['-f', `port-forward .*pod/${name}`]);
+    const config = path.join(dir, 'config.yml');
+    fs.writeFileSync(config, 'timeouts:\n  reconnect: 3s\n');
+    const { child } = await launchedSession([...base(), '--config', config, '--new-deployment', name, '--run', 'sleep', '304']);
+    await fx.kubectl(['delete', 'deployment', name, '--wait=false']);
+    await waitFor('the proxy pod to be gone', 60_000, async () => (
+      (await fx.kubectl(['get', 'pods', '-o', 'name'])).includes(name) ? undefined : true));
+    // kubectl may have exited already with its pod (the session is then reconnecting): either way it is lost.
+    await execa('pkill', ['-f', `port-forward .*pod/${name}`], { reject: false });
     const r = await child;
     expect(r.exitCode).to.equal(255);
     expect(errorLines(String(r.stderr)).at(-1)).to.equal('telepresence: error: Proxy to Kubernetes exited. This is typically due to a lost connection.');

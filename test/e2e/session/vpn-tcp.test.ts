@@ -100,6 +100,9 @@ describe('vpn-tcp sessions (e2e, root, real TUN)', function () {
     await waitFor('the first answer', 30_000, async () => (screen.includes('"path":"/one"') ? true : undefined));
     term.write('curl -sS http://echo:8080/two; echo\r');
     await waitFor('the second answer', 30_000, async () => (screen.includes('"path":"/two"') ? true : undefined));
+    // The shell's own resolver (a mount namespace): its session's process DNS address, not the host's file.
+    term.write('grep ^nameserver /etc/resolv.conf\r');
+    await waitFor('the shell\'s nameserver', 30_000, async () => (screen.includes('nameserver 127.0.0.186') ? true : undefined));
     term.write('exit\r');
     expect(await exited).to.equal(0);
     await expectHostUnchanged();

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { DEFAULT_EXCLUDE_SUFFIXES, VirtualIpAllocator, covers, type DnsPolicy } from '../../../src/engine/index.js';
 import { ClusterError } from '../../../src/errors.js';
 import {
-  checkRecursion, listenWorkstationDns, nameserverLookup, RCODE, TUNNEL_DID_NOT_CONNECT, TYPE, waitForDnsReady,
+  checkRecursion, listenWorkstationDns, resolverLookup, nameserverLookup, RCODE, TUNNEL_DID_NOT_CONNECT, TYPE, waitForDnsReady,
   WorkstationDns, type DnsListener, type DnsRecord, type Lookup, type LookupResult,
 } from '../../../src/dns/index.js';
 import { dig, fakeNameserver, type FakeNameserver } from './helpers.js';
@@ -171,6 +171,47 @@ describe('recursion check (a cluster whose DNS resolves through this workstation
     try {
       const viaServer = async (name: string) => (await dig('127.0.0.1', listener.port, name, 'A')).answers;
       expect(await checkRecursion(resolver, viaServer)).to.equal('not-detected');
+    } finally {
+      await listener.close();
+    }
+  });
+
+  it('through our own resolver (the container method: no getaddrinfo of ours in its namespace): detected, then not-detected on a cluster that answers itself', async () => {
+    const { resolver, listener, clusterAsked } = await loopingSetup();
+    try {
+      expect(await checkRecursion(resolver, resolverLookup(resolver))).to.equal('detected');
+      expect(clusterAsked).to.deep.equal(['tel2-recursion-check.kube-system']);
+    } finally {
+      await listener.close();
+    }
+    const plain = new WorkstationDns({ policy, clusterLookup: fakeCluster().lookup });
+    expect(await checkRecursion(plain, resolverLookup(plain))).to.equal('not-detected');
+  });
+
+  it('a burst of repeats (a cluster DNS that asks us five times at once) is NXDOMAIN to each and one log line', async () => {
+    let port = 0;
+    const lines: string[] = [];
+    let calls = 0;
+    const storm: Lookup = async (name, type) => {
+      calls += 1;
+      const replies = await Promise.all(Array.from({ length: 5 }, () => dig('127.0.0.1', port, name, type === TYPE.A ? 'A' : 'AAAA')));
+      return { rcode: replies.every((r) => r.status === 'NXDOMAIN') ? RCODE.NXDOMAIN : RCODE.SERVFAIL, answers: [] };
+    };
+    const resolver = new WorkstationDns({ policy, clusterLookup: storm, lookupTimeoutMs: 6000, log: (l) => lines.push(l) });
+    const listener = await listenWorkstationDns(resolver, { host: '127.0.0.1', port: 0 });
+    port = listener.port;
+    try {
+      expect(await checkRecursion(resolver, resolverLookup(resolver))).to.equal('detected');
+      const started = Date.now();
+      expect((await dig('127.0.0.1', port, 'db.ns', 'A')).status).to.equal('NXDOMAIN');
+      expect(Date.now() - started).to.be.below(1500);
+      expect(calls).to.equal(2); // the marker once, db.ns once: no trip round the loop twice
+      expect(resolver.counts.recursion).to.equal(10);
+      expect(lines.filter((l) => l.startsWith('dns: recursion:'))).to.deep.equal([
+        'dns: recursion: A tel2-recursion-check.kube-system came back while its look-up is in flight: NXDOMAIN at once, to every repeat until it ends',
+        'dns: recursion: A db.ns came back while its look-up is in flight: NXDOMAIN at once, to every repeat until it ends',
+      ]);
+      expect(lines.filter((l) => l.includes('(cluster, recursion)'))).to.deep.equal([]);
     } finally {
       await listener.close();
     }

@@ -123,7 +123,7 @@ describe('--expose: SSH remote forwards to local ports (real sshd on 127.0.0.1)'
       const [r1, r2] = [await freePort(), await freePort()];
       const logged: string[] = [];
       const exposed = await exposePorts(tunnel, [{ workstationPort: nsPort, podPort: r1 }, { workstationPort: localPort, podPort: r2 }], (l) => logged.push(l),
-        '0.0.0.0', (port) => dialInNetns(`/run/netns/${ns}`, port), "in the container's network namespace");
+        { dial: (port) => dialInNetns(`/run/netns/${ns}`, port), where: "in the container's network namespace" });
       try {
         const r = await exchange(r1, Buffer.alloc(2 ** 20, 3));
         expect([r.got.toString(), r.error]).to.deep.equal([`netns read ${2 ** 20} bytes`, undefined]);

@@ -1,5 +1,6 @@
 // The proxy image, built locally and run with `--network none`: sshd and the pod program run as
-// uid 1000, only the session's key logs in, sftp and direct-tcpip work, SIGTERM stops it cleanly.
+// uid 1000, only the session's key logs in, the published host key is sshd's, sftp and direct-tcpip
+// work, SIGTERM stops it cleanly.
 // Base image: TP_PROXY_POD_BASE, else telepresence-test/base:dev (it must hold openssh-server).
 import { expect } from 'chai';
 import { execa } from 'execa';
@@ -9,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageVersion } from '../../../src/config/version.js';
-import { defaultProxyImage } from '../../../src/protocol/index.js';
+import { defaultProxyImage, POD_HOST_KEY_FILE } from '../../../src/protocol/index.js';
 import { waitFor } from '../../helpers/poll.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -76,6 +77,15 @@ describe('proxy-pod image (docker, --network none)', function () {
     expect(info.protocolVersion).to.equal(1);
     expect(info.env).to.deep.equal({ WEB_SERVICE_HOST: '10.96.0.5' });
     expect(info.mountpoints).to.deep.equal([]);
+  });
+
+  it('publishes the host key its sshd shows (what the launcher pins) and logs its fingerprint', async () => {
+    const published = (await execa('docker', ['exec', name, 'cat', POD_HOST_KEY_FILE])).stdout.trim().split(' ').slice(0, 2).join(' ');
+    const scanned = (await execa('docker', ['exec', name, 'ssh-keyscan', '-t', 'ed25519', '-p', '8022', '127.0.0.1'])).stdout.trim();
+    expect(published).to.match(/^ssh-ed25519 [A-Za-z0-9+/]+=*$/);
+    expect(scanned).to.equal(`[127.0.0.1]:8022 ${published}`);
+    const fp = (await execa('docker', ['exec', name, 'ssh-keygen', '-l', '-f', POD_HOST_KEY_FILE])).stdout;
+    expect((await logs(name)).split('\n')).to.include(`telepresence proxy: SSH host key ${fp}`);
   });
 
   it('serves sftp (for volume mounts)', async () => {

@@ -7,12 +7,18 @@ import { Duplex } from 'node:stream';
 import { UndoStack } from '../../../src/session/undo.js';
 import { startVif } from '../../../src/vif/index.js';
 
-const config = JSON.parse(process.argv[2] ?? '{}') as { name?: string; mtu?: number; natLingerMs?: number; readMode?: 'poll' | 'threadpool' };
+const config = JSON.parse(process.argv[2] ?? '{}') as { name?: string; mtu?: number; natLingerMs?: number; readMode?: 'poll' | 'threadpool'; gate?: boolean };
+/** With config.gate, dials to 10.130.0.95 wait here until the stdin command "open" (a slow cluster side). */
+const gated: (() => void)[] = [];
 const dials: string[] = [];
 const say = (obj: unknown): void => void process.stdout.write(JSON.stringify(obj) + '\n');
 
 /** The cluster: 10.130.0.0/16 is served by servers.ts; 10.130.0.99 is unreachable; the rest refuses. */
 function connect(destIp: string, destPort: number): Promise<Duplex> {
+  if (config.gate && destIp === '10.130.0.95') {
+    dials.push(`${destIp}:${destPort} (gated)`);
+    return new Promise<void>((resolve) => gated.push(resolve)).then(() => dialLocal(destPort));
+  }
   dials.push(`${destIp}:${destPort}`);
   if (destIp === '10.130.0.99') {
     return new Promise((_, reject) => setTimeout(() => reject(new Error('connect EHOSTUNREACH 10.130.0.99')), 20));
@@ -34,6 +40,10 @@ function connect(destIp: string, destPort: number): Promise<Duplex> {
     return Promise.resolve(stream);
   }
   if (!destIp.startsWith('10.130.')) return Promise.reject(new Error(`connect ECONNREFUSED ${destIp}`));
+  return dialLocal(destPort);
+}
+
+function dialLocal(destPort: number): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: '127.0.0.1', port: destPort, allowHalfOpen: true });
     socket.once('connect', () => resolve(socket));
@@ -64,6 +74,7 @@ try {
   for await (const line of lines) {
     if (line === 'stats') say(vif.stats());
     else if (line === 'dials') say(dials);
+    else if (line === 'open') say({ opened: gated.splice(0).map((release) => release()).length });
     else if (line === 'teardown') {
       say({ failures: await undo.unwind() });
       break;

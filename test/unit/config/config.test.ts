@@ -29,6 +29,7 @@ describe('config defaults', () => {
       dnsReadyMs: 35000,
       portForwardMs: 10000,
       swapLeaseMs: 30000,
+      reconnectMs: 60000,
     });
   });
   it('is frozen', () => {
@@ -52,6 +53,9 @@ describe('parseConfigText', () => {
         '  includeSuffixes: [.corp.example]',
         '  excludeSuffixes: .com',
         '  lookupTimeout: 500ms',
+        'localCluster:',
+        '  detect: false',
+        '  nameserver: 192.0.2.53',
         'timeouts:',
         '  clusterConnect: 1m',
         '  proxyPodReady: 1m30s',
@@ -59,6 +63,7 @@ describe('parseConfigText', () => {
         '  dnsReady: 2.5s',
         '  portForward: 7',
         '  swapLease: 12s',
+        '  reconnect: 3s',
       ].join('\n'),
     );
     expect(config).to.deep.equal({
@@ -71,6 +76,7 @@ describe('parseConfigText', () => {
         neverProxySubnets: ['10.130.5.0/24'],
       },
       dns: { includeSuffixes: ['.corp.example'], excludeSuffixes: ['.com'], lookupTimeoutMs: 500 },
+      localCluster: { detect: false, nameserver: '192.0.2.53' },
       timeouts: {
         clusterConnectMs: 60000,
         proxyPodReadyMs: 90000,
@@ -78,6 +84,7 @@ describe('parseConfigText', () => {
         dnsReadyMs: 2500,
         portForwardMs: 7000,
         swapLeaseMs: 12000,
+        reconnectMs: 3000,
       },
     });
   });
@@ -86,6 +93,7 @@ describe('parseConfigText', () => {
     for (const text of ['', '# nothing\n', 'routing:\n', 'routing:\n  virtualSubnet:\n']) {
       const config = parseConfigText(F, text);
       expect(config.routing).to.deep.equal(defaultConfig().routing);
+      expect(config.localCluster).to.deep.equal({ detect: true, nameserver: '8.8.8.8' });
       expect(config.source).to.equal(F);
     }
   });
@@ -104,10 +112,14 @@ describe('parseConfigText', () => {
     ['dns: {lookupTimeout: 0s}', 'dns.lookupTimeout: bad value "0s": expected a duration such as 500ms, 4s or 1m (a bare number is seconds)'],
     ['dns: {excludeSuffixes: [".com", "not a suffix"]}', 'dns.excludeSuffixes[1]: bad value "not a suffix": expected a DNS suffix such as .example.com'],
     ['dns: {localIP: 1.2.3.4}', 'unknown key dns.localIP (known keys under dns: includeSuffixes, excludeSuffixes, lookupTimeout)'],
-    ['timeouts: {agentInstall: 1m}', 'unknown key timeouts.agentInstall (known keys under timeouts: clusterConnect, proxyPodReady, sshConnect, dnsReady, portForward, swapLease)'],
+    ['timeouts: {agentInstall: 1m}', 'unknown key timeouts.agentInstall (known keys under timeouts: clusterConnect, proxyPodReady, sshConnect, dnsReady, portForward, swapLease, reconnect)'],
     ['timeouts: {sshConnect: -3}', 'timeouts.sshConnect: bad value -3: expected a duration such as 500ms, 4s or 1m (a bare number is seconds)'],
-    ['images: {registry: x}', 'unknown key images (known keys at the top: routing, dns, timeouts)'],
-    ['- routing', '(top level): bad value ["routing"]: expected a map with the keys routing, dns, timeouts'],
+    ['images: {registry: x}', 'unknown key images (known keys at the top: routing, dns, localCluster, timeouts)'],
+    ['- routing', '(top level): bad value ["routing"]: expected a map with the keys routing, dns, localCluster, timeouts'],
+    ['localCluster: {nameserver: dns.google}', 'localCluster.nameserver: bad value "dns.google": expected an IPv4 address such as 8.8.8.8'],
+    ['localCluster: {nameserver: 8.8.8.256}', 'localCluster.nameserver: bad value "8.8.8.256": expected an IPv4 address such as 8.8.8.8'],
+    ['localCluster: {detect: sometimes}', 'localCluster.detect: bad value "sometimes": expected true or false'],
+    ['localCluster: {resolver: 8.8.8.8}', 'unknown key localCluster.resolver (known keys under localCluster: detect, nameserver)'],
   ];
   // YAML syntax errors quote the parser's first line (its wording is the yaml package's).
   const syntax: [string, string][] = [

@@ -35,7 +35,7 @@ describe('config YAML errors', () => {
     ['a list as a key', '? [routing]\n: 1\n', 'not valid YAML: the key at line 1, column 3 is a list or map: expected a name'],
     ['an alias as a key', 'x: &a {b: 1}\n*a : 2\n', 'not valid YAML: the key at line 2, column 1 is an alias: expected a name'],
     ['a binary key', '!!binary aGVsbG8=: 1\n', 'not valid YAML: the key at line 1, column 10 is not text: expected a name'],
-    ['a key with a line break', '? |\n  multi\n: 1\n', 'unknown key "multi\\n" (known keys at the top: routing, dns, timeouts)'],
+    ['a key with a line break', '? |\n  multi\n: 1\n', 'unknown key "multi\\n" (known keys at the top: routing, dns, localCluster, timeouts)'],
     ['an empty key under a section', 'dns: {"": 1}', 'unknown key dns."" (known keys under dns: includeSuffixes, excludeSuffixes, lookupTimeout)'],
     ['a bad escape', 'dns: {includeSuffixes: ["\\q"]}', 'not valid YAML: Invalid escape sequence \\q at line 1, column 26'],
   ];
@@ -49,8 +49,8 @@ describe('config YAML errors', () => {
   });
 
   it('refuses keys of Object.prototype and cuts long values short', () => {
-    expect(messageOf('toString: 1')).to.equal(`config file ${F}: unknown key toString (known keys at the top: routing, dns, timeouts)`);
-    expect(messageOf('__proto__: {routing: 1}')).to.equal(`config file ${F}: unknown key __proto__ (known keys at the top: routing, dns, timeouts)`);
+    expect(messageOf('toString: 1')).to.equal(`config file ${F}: unknown key toString (known keys at the top: routing, dns, localCluster, timeouts)`);
+    expect(messageOf('__proto__: {routing: 1}')).to.equal(`config file ${F}: unknown key __proto__ (known keys at the top: routing, dns, localCluster, timeouts)`);
     expect(messageOf(`routing: {virtualSubnet: ${'9'.repeat(300)}.0.0.0/8}`)).to.equal(
       `config file ${F}: routing.virtualSubnet: bad value "${'9'.repeat(119)}...: expected a CIDR such as 10.128.0.0/9`,
     );

@@ -122,7 +122,7 @@ describe('dns/cache', () => {
         return ok(a('db.ns', '10.0.0.9'));
       };
       const outer = await cache.get('db.ns|1', loop, { keep: true });
-      expect(inner).to.deep.equal({ result: nx, source: 'recursion' });
+      expect(inner).to.deep.equal({ result: nx, source: 'recursion', firstOfBurst: true });
       expect(outer.result).to.deep.equal(ok(a('db.ns', '10.0.0.9')));
       expect(calls).to.equal(1);
     });

@@ -260,6 +260,23 @@ describe('dns/cluster-table: updates', () => {
     expect(t.namespaces()).to.deep.equal([]);
   });
 
+  it('reset(kind) forgets that kind only (the watch relists it next); the others keep answering', () => {
+    const t = fixture();
+    const { endpoints, pods } = t.size;
+    expect(endpoints).to.be.above(0);
+    expect(pods).to.be.above(0);
+    t.reset('services');
+    expect(t.size).to.deep.equal({ services: 0, endpoints, pods });
+    expect(t.lookup('web', TYPE.A)).to.deep.equal(NXDOMAIN);
+    t.upsertService(service('sess', 'web', { clusterIPs: ['10.96.0.12'] }));
+    expect(names(t, 'web')).to.deep.equal(['10.96.0.12']);
+    t.reset('pods');
+    expect(t.size).to.deep.equal({ services: 1, endpoints, pods: 0 });
+    t.reset('endpoints');
+    expect(t.size).to.deep.equal({ services: 1, endpoints: 0, pods: 0 });
+    expect(names(t, 'web')).to.deep.equal(['10.96.0.12']);
+  });
+
   it('clear() forgets everything; the generation counts every change', () => {
     const t = fixture();
     const before = t.generation;

@@ -1,6 +1,6 @@
 // The workstation's DNS name policy, rule by rule, in Telepresence 2's order.
 import { expect } from 'chai';
-import { DEFAULT_EXCLUDE_SUFFIXES, dnsDestination, hasNameSuffix } from '../../../src/engine/index.js';
+import { DEFAULT_EXCLUDE_SUFFIXES, dnsDestination, hasNameSuffix, isUnmatchedName } from '../../../src/engine/index.js';
 import type { DnsDestination, DnsPolicy } from '../../../src/engine/index.js';
 
 const base: DnsPolicy = {
@@ -65,4 +65,24 @@ describe('engine/dns-policy', () => {
     ];
     for (const [n, s, want] of cases) it(`${n} ~ ${JSON.stringify(s)} -> ${want}`, () => expect(hasNameSuffix(n, s)).to.equal(want));
   });
+});
+
+describe('engine/dns-policy: isUnmatchedName (the names --proxy-via asks of the relay first)', () => {
+  const cases: Array<[string, Partial<DnsPolicy>, boolean]> = [
+    ['mesh-local.test', {}, true], // no rule names it
+    ['printer.lan.', {}, true],
+    ['example.com', {}, false], // an exclude-suffix keeps it here
+    ['wpad.lan', {}, false],
+    ['db.lan', { excludes: ['db.lan'] }, false],
+    ['echo', {}, false], // cluster-bound
+    ['echo.blue', {}, false],
+    ['api.corp.internal', { includeSuffixes: ['.internal'] }, false],
+  ];
+  for (const [name, over, unmatched] of cases) {
+    it(`${name}: ${unmatched ? 'unmatched' : 'named by a rule'}`, () => {
+      const policy = { ...base, ...over };
+      expect(isUnmatchedName(name, policy)).to.equal(unmatched);
+      if (unmatched) expect(dnsDestination(name, policy)).to.equal('workstation');
+    });
+  }
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { UsageError } from '../../../src/errors.js';
-import { buildDockerRunArgv, splitDockerRunArgs, type DockerRunSplit } from '../../../methods/container/docker-args.js';
+import { sidecarRunArgv, splitDockerRunArgs, userRunArgv, type DockerRunSplit } from '../../../methods/container/docker-args.js';
 
 const NONE: DockerRunSplit = { sidecarPublish: [], userFlags: [], image: '', args: [], interactive: false, tty: false, init: false, detach: false, name: null };
 
@@ -163,7 +163,7 @@ describe('container method: the two docker run argv lists', () => {
 
   it('keeps the publish flags off both containers and puts the network, --init and env on the user container', () => {
     const split = splitDockerRunArgs(['-it', '-p', '8080:80', '-p127.0.0.1:9090:90/tcp', '-e', 'DB_HOST=mine', 'alpine', 'sh', '-c', 'x']);
-    expect(buildDockerRunArgv(split, settings)).to.deep.equal({
+    expect({ sidecar: sidecarRunArgv(settings), ...userRunArgv(split, settings) }).to.deep.equal({
       sidecar: ['run', '-d', '--rm', '--cap-add', 'NET_ADMIN', '--name', 'tp-sidecar-1', 'telepresence-local/sidecar:dev', 'serve'],
       user: [
         'run', '--network', 'container:tp-sidecar-1', '--init',
@@ -176,17 +176,17 @@ describe('container method: the two docker run argv lists', () => {
 
   it('names the user container when the user did not, and keeps the name the user gave', () => {
     const bare = { ...settings, podEnv: {}, telepresenceEnv: {}, userContainerName: 'tp-user-1' };
-    expect(buildDockerRunArgv(splitDockerRunArgs(['alpine']), bare).user).to.deep.equal([
+    expect(userRunArgv(splitDockerRunArgs(['alpine']), bare).user).to.deep.equal([
       'run', '--network', 'container:tp-sidecar-1', '--init', '--name', 'tp-user-1', 'alpine',
     ]);
-    expect(buildDockerRunArgv(splitDockerRunArgs(['--name=mine', 'alpine']), bare).user).to.deep.equal([
+    expect(userRunArgv(splitDockerRunArgs(['--name=mine', 'alpine']), bare).user).to.deep.equal([
       'run', '--network', 'container:tp-sidecar-1', '--init', '--name=mine', 'alpine',
     ]);
   });
 
   it('passes the variables the docker CLI reads itself by value, the rest by name', () => {
     const vars = { HOME: '/root/pod', DOCKER_HOST: 'tcp://x', MULTI: 'a\nb' };
-    const built = buildDockerRunArgv(splitDockerRunArgs(['alpine']), { ...settings, podEnv: vars, telepresenceEnv: {}, userContainerFlags: ['--label', 'l=1'] });
+    const built = userRunArgv(splitDockerRunArgs(['alpine']), { ...settings, podEnv: vars, telepresenceEnv: {}, userContainerFlags: ['--label', 'l=1'] });
     expect(built.user).to.deep.equal([
       'run', '--network', 'container:tp-sidecar-1', '--init', '--label', 'l=1', '-e', 'HOME=/root/pod', '-e', 'DOCKER_HOST=tcp://x', '-e', 'MULTI', 'alpine',
     ]);
@@ -195,7 +195,7 @@ describe('container method: the two docker run argv lists', () => {
 
   it('adds no --init when the user gave one, with any value', () => {
     for (const flag of ['--init', '--init=false']) {
-      const { user } = buildDockerRunArgv(splitDockerRunArgs([flag, 'alpine']), { ...settings, podEnv: {}, telepresenceEnv: {} });
+      const { user } = userRunArgv(splitDockerRunArgs([flag, 'alpine']), { ...settings, podEnv: {}, telepresenceEnv: {} });
       expect(user).to.deep.equal(['run', '--network', 'container:tp-sidecar-1', flag, 'alpine']);
     }
   });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import {
-  DNS_PORT, POD_ENV, PODINFO_COMMAND, PROXY_SSH_USER, PROXY_UID, RELAY_COMMAND, SOCKS_PORT, SSH_PORT,
+  DNS_PORT, POD_ENV, POD_HOST_KEY_FILE, PODINFO_COMMAND, PROXY_SSH_USER, PROXY_UID, RELAY_COMMAND, SOCKS_PORT, SSH_PORT,
 } from '../../../src/protocol/index.js';
 
 const DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../proxy-pod');
@@ -31,6 +31,15 @@ describe('proxy-pod image files spell src/protocol', () => {
     ]],
     ['podinfo.sh', [`${POD_ENV.stateDir}=${HOME}/.telepresence-pod exec`]],
   ];
+  it('the host key file the launcher pins is the .pub of sshd_config\'s HostKey, which entrypoint.sh makes', () => {
+    const sshd = fs.readFileSync(path.join(DIR, 'sshd_config'), 'utf8');
+    const entrypoint = fs.readFileSync(path.join(DIR, 'entrypoint.sh'), 'utf8');
+    expect(/^HostKey (.*)$/m.exec(sshd)?.[1] + '.pub').to.equal(POD_HOST_KEY_FILE);
+    expect(`${HOME}/.ssh/ssh_host_ed25519_key.pub`).to.equal(POD_HOST_KEY_FILE);
+    expect(entrypoint).to.contain('host_key="$ssh_dir/ssh_host_ed25519_key"');
+    expect(entrypoint).to.contain('[ -s "$host_key.pub" ] || ssh-keygen -y -f "$host_key" > "$host_key.pub"');
+  });
+
   for (const [file, lines] of table) {
     it(file, () => {
       const text = fs.readFileSync(path.join(DIR, file), 'utf8');

@@ -2,7 +2,8 @@
 // exactly the steps before it, and the journal holds what is not undone yet.
 import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
-import { runFakeSession, STEPS, type Step } from './fake-session.js';
+import { defaultConfig } from '../../../src/config/index.js';
+import { runFakeSession, STEPS, type FakeOptions, type Step } from './fake-session.js';
 
 /** The undo each step registers (none for steps that change nothing). */
 const UNDO_OF: Partial<Record<Step, string>> = {
@@ -41,10 +42,67 @@ describe('session steps (fake cluster and tunnel)', () => {
     expect(run.events).to.deep.equal([]);
   });
 
-  it('says that --local-cluster is ignored', async () => {
-    const run = await runFakeSession({ argv: ['-m', 'inject-tcp', '--local-cluster', '--run', 'true'] });
-    expect(run.code).to.equal(7);
-    expect(run.stderr).to.contain('Warning: --local-cluster is ignored in this release');
+  describe('local clusters', () => {
+    const line = (what: string, ns = '8.8.8.8') => `T: ${what}: the proxy pod resolves names outside the cluster through ${ns}, not through this workstation\n`;
+    const cases: [string, FakeOptions, string | null, Record<string, string> | undefined][] = [
+      ['--local-cluster (inject-tcp, which routes nothing, too)', { argv: ['-m', 'inject-tcp', '--local-cluster', '--run', 'true'] }, line('Local cluster (--local-cluster)'), { TELEPRESENCE_NAMESERVER: '8.8.8.8' }],
+      ['detected by context', { cluster: { context: 'kind-dev', apiServerIps: ['203.0.113.9'] } }, line('Local cluster detected (context kind-dev)'), { TELEPRESENCE_NAMESERVER: '8.8.8.8' }],
+      ['detected by a loopback API server', { cluster: { context: 'dev', apiServerIps: ['127.0.0.1'] } }, line('Local cluster detected (API server 127.0.0.1 is a loopback address)'), { TELEPRESENCE_NAMESERVER: '8.8.8.8' }],
+      ['detected by a host-only link (the route table is read)', { cluster: { context: 'vm', apiServerIps: ['192.168.56.10'] }, routes: [{ dst: '192.168.56.0/24', type: 'unicast', dev: 'vboxnet0', gateway: null, src: null, table: 'main', metric: null, isDefault: false }] },
+        line('Local cluster detected (API server 192.168.56.10 is on a link of this workstation (192.168.56.0/24 dev vboxnet0))'), { TELEPRESENCE_NAMESERVER: '8.8.8.8' }],
+      ['a remote cluster: no line, nothing for the pod', { cluster: { context: 'prod', apiServerIps: ['192.168.56.10'] } }, null, undefined],
+      ['the config names the nameserver; --also-proxy names and include suffixes stay with the cluster', {
+        argv: ['-m', 'inject-tcp', '--local-cluster', '--also-proxy', 'db.corp', '--run', 'true'],
+        config: { ...defaultConfig(), dns: { ...defaultConfig().dns, includeSuffixes: ['.internal'] }, localCluster: { detect: true, nameserver: '192.0.2.53' } },
+      }, line('Local cluster (--local-cluster)', '192.0.2.53'), { TELEPRESENCE_NAMESERVER: '192.0.2.53', TELEPRESENCE_LOCAL_NAMES: 'db.corp,internal' }],
+      ['detection off in the config: only the flag counts', { cluster: { context: 'minikube', apiServerIps: ['127.0.0.1'] }, config: { ...defaultConfig(), localCluster: { detect: false, nameserver: '8.8.8.8' } } }, null, undefined],
+    ];
+    for (const [name, o, progress, podEnv] of cases) {
+      it(name, async () => {
+        const run = await runFakeSession(o);
+        expect(run.error).to.equal(null);
+        expect(run.code).to.equal(7);
+        if (progress === null) expect(run.stderr).to.not.contain('Local cluster');
+        else expect(run.stderr).to.contain(progress);
+        expect(run.stderr).to.not.contain('--local-cluster is ignored');
+        expect(run.podEnv).to.deep.equal(podEnv);
+        // The route table is read only for an API server on a private address, and only when detecting.
+        expect(run.events.includes('readRoutes')).to.equal(o.routes !== undefined || name.startsWith('a remote cluster'));
+      });
+    }
+
+    it('--deployment (an existing pod, not changed): the line names the variable to set instead', async () => {
+      const run = await runFakeSession({ argv: ['-m', 'inject-tcp', '--deployment', 'tp-shared', '--local-cluster', '--run', 'true'] });
+      expect(run.podEnv).to.deep.equal({ TELEPRESENCE_NAMESERVER: '8.8.8.8' }); // offered; the existing operation does not use it
+      expect(run.stderr).to.contain('T: Local cluster (--local-cluster): the pod of the existing Deployment tp-shared is not changed, so it resolves names outside the cluster as its spec says; set TELEPRESENCE_NAMESERVER=8.8.8.8 in its container to keep them off this workstation\n');
+    });
+  });
+
+  it('--proxy-via: one relay per workload after the tunnel, handed to the method, stopped before the tunnel closes', async () => {
+    const argv = ['-m', 'vpn-tcp', '--proxy-via', '10.130.0.0/16=client-app', '--proxy-via', '127.0.0.0/8=client-app', '--proxy-via', '10.132.0.0/16=other', '--vnat', '10.0.0.0/24', '--run', 'true'];
+    const run = await runFakeSession({ argv, routesSubnets: true });
+    expect(run.error).to.equal(null);
+    expect(run.events).to.deep.equal([
+      'openCluster', 'check', 'preflight', 'apply', 'connect', 'relay client-app', 'relay other', 'mount', 'podinfo', 'prepare',
+      'method relays client-app other', 'startUserProcess', 'user env FROM_POD=yes',
+      'undo method', 'undo mount', 'undo relay other', 'undo relay client-app', 'undo connection', 'undo proxy', 'undo preflight',
+    ]);
+    expect(run.stderr).to.contain(
+      'T: --proxy-via: connections to 10.130.0.0/16, 127.0.0.0/8 leave from pod client-app-pod (Deployment client-app) through an ephemeral relay container\n' +
+      'T: --proxy-via: connections to 10.132.0.0/16 leave from pod other-pod (Deployment other) through an ephemeral relay container\n');
+    expect(readdirSync(run.journalDir)).to.deep.equal([]);
+  });
+
+  it('--proxy-via: a relay the cluster refuses ends the session with its line, after the relays before it are stopped', async () => {
+    const message = '--proxy-via: the cluster refuses to add an ephemeral container to pod other-pod in namespace ns (pods/ephemeralcontainers patch)';
+    const argv = ['-m', 'vpn-tcp', '--proxy-via', '10.130.0.0/16=client-app', '--proxy-via', '10.132.0.0/16=other', '--run', 'true'];
+    const run = await runFakeSession({ argv, routesSubnets: true, relayFailure: { workload: 'other', message } });
+    expect(run.error).to.equal(message);
+    expect(run.events).to.deep.equal([
+      'openCluster', 'check', 'preflight', 'apply', 'connect', 'relay client-app', 'relay other',
+      'undo relay client-app', 'undo connection', 'undo proxy', 'undo preflight',
+    ]);
+    expect(readdirSync(run.journalDir)).to.deep.equal([]);
   });
 
   it('--expose: one remote forward a port after the method is ready, stopped before the connection closes', async () => {

@@ -50,6 +50,9 @@ describe('vif RedirectStack: a cluster stream that ends ends its flow', () => {
         lingerMs: 100,
         connectTimeoutMs: 200,
         log: () => {},
+        // Every SYN here waits for its dial (the same destination is dialled again and again):
+        // SYNs taken at once are redirect-early.test.ts's.
+        recentDialsMs: 0,
       },
       (pkt, len) => (written.push(describePacket(Buffer.from(pkt).subarray(0, len))), true),
     );

@@ -1,5 +1,6 @@
 // Defaults of the small kinds: namespaces (phase, the name label, a `default` ServiceAccount),
 // secrets (type, stringData), nodes and pods (scheduling to tp-node, contract 3).
+import { currentInstance } from '../../instance.js';
 import type { KObject } from '../store.js';
 import { resourceFor, type Registry } from '../registry.js';
 import { invalid } from '../status.js';
@@ -7,6 +8,7 @@ import type { KindHooks } from './hooks.js';
 import { defaultPodSpec, podSpecErrors, throwIfInvalid } from './podtemplate.js';
 import { recordEvent } from '../controllers/events.js';
 
+/** The default instance's node; a numbered instance's API server schedules to its own (instance.ts). */
 export const NODE_NAME = 'tp-node';
 
 export const namespaceHooks: KindHooks = {
@@ -59,7 +61,7 @@ export const podHooks: KindHooks = {
     pod.spec.serviceAccount = pod.spec.serviceAccountName;
     pod.spec.enableServiceLinks ??= true;
     pod.spec.priority ??= 0;
-    pod.spec.nodeName ??= NODE_NAME;
+    pod.spec.nodeName ??= currentInstance().nodeName;
     const now = pod.metadata.creationTimestamp;
     pod.status = {
       phase: 'Pending',

@@ -108,6 +108,13 @@ describe('kube/swap/spec', () => {
       expect(proxy.ports).to.deep.equal(deployment().spec!.template.spec!.containers[0].ports);
       expect(proxy.volumeMounts).to.deep.equal([{ name: 'config', mountPath: '/etc/myserver' }]);
     });
+    it("a local cluster's variables for the proxy program are added (and win over the workload's own)", () => {
+      const env = { TELEPRESENCE_NAMESERVER: '8.8.8.8', MODE: 'ours' };
+      const local = swappedCopy(deployment(), { ...options, env }).spec!.template.spec!.containers[0];
+      expect(local.env).to.deep.equal([
+        { name: 'MODE', value: 'ours' }, { name: 'TELEPRESENCE_NAMESERVER', value: '8.8.8.8' }, { name: 'TELEPRESENCE_SSH_PUBKEY', value: 'ssh-ed25519 AAAA s' },
+      ]);
+    });
     it('runs as the proxy user, or as root when a port below 1024 is exposed', () => {
       expect(proxy.securityContext).to.deep.equal({ runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true });
       const root = swappedCopy(deployment(), { ...options, container: 'sidecar', exposePorts: [80] }).spec!.template.spec!.containers[1];

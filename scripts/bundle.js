@@ -1,0 +1,80 @@
+// Bundles with esbuild after tsc (`npm run build`): the launcher (dist/src/cli/entry.js) into dist/bundle/entry.js,
+// which bin/telepresence runs (the same file name: tests find the launcher's process by it), and the narrow
+// client-node into one module. One module instead of hundreds halves the time they take to load
+// (README, Benchmarks: bench:scale, the RSS part).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = path.join(ROOT, 'dist/bundle');
+
+/**
+ * Left to node at run time: the native addons and the packages that load one by a path of their own (node-pty,
+ * ssh2's crypto binding, cpu-features); client-node, whose narrow copy (dist/vendor/client-node) is imported
+ * by path when a session reaches the cluster (the package name is only the fallback of a build without it); and
+ * socksv5 and ip6addr, which call `new Buffer()`: node warns of that (DEP0005, on stderr) only for code outside node_modules.
+ */
+const EXTERNAL = ['*.node', 'node-pty', 'ssh2', 'cpu-features', '@kubernetes/client-node', 'socksv5', 'ip6addr'];
+
+/**
+ * Files that find files beside them (`new URL('../../../shim/stubs/all', import.meta.url)`: the stubs, the
+ * addon, package.json, the sidecar's build script, the narrow client-node) keep their own URL: each
+ * `import.meta.url` becomes the URL of the file it was written in, relative to the bundle.
+ */
+const ownUrl = {
+  name: 'own-import-meta-url',
+  setup(build) {
+    build.onLoad({ filter: /\.js$/ }, (args) => {
+      const text = fs.readFileSync(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return undefined;
+      const rel = path.relative(OUT, args.path).split(path.sep).join('/');
+      return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'js' };
+    });
+  },
+};
+
+fs.rmSync(OUT, { recursive: true, force: true });
+const result = await esbuild.build({
+  entryPoints: { entry: path.join(ROOT, 'dist/src/cli/entry.js') },
+  outdir: OUT,
+  // The commands a session does not run (plan, repair, status) are imported when asked for: chunks of their own.
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: EXTERNAL,
+  plugins: [ownUrl],
+  // Whitespace and syntax only: V8 keeps each module's text, and names stay readable in stack traces.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  // The CommonJS packages inside (execa's, argparse) call require() for node's own modules.
+  banner: { js: "import { createRequire as __tpCreateRequire } from 'node:module'; const require = __tpCreateRequire(import.meta.url);" },
+  metafile: true,
+  logLevel: 'warning',
+});
+const inputs = Object.keys(result.metafile.inputs).length;
+console.log(`launcher bundle: ${path.join(OUT, 'entry.js')} (${inputs} modules)`);
+
+// The narrow client-node (dist/vendor/client-node, written just before) into one module beside it, which
+// src/kube/client-node.ts imports (NARROW_ENTRY): half the load time of its ~250 modules and ~4 MB less RSS.
+const vendor = path.join(ROOT, 'dist/vendor/client-node');
+const cn = await esbuild.build({
+  entryPoints: [path.join(vendor, 'dist/index.js')],
+  outfile: path.join(vendor, 'index.mjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'none',
+  banner: { js: "import { createRequire as __tpCreateRequire } from 'node:module'; const require = __tpCreateRequire(import.meta.url);" },
+  metafile: true,
+  logLevel: 'error',
+});
+console.log(`client-node bundle: ${path.join(vendor, 'index.mjs')} (${Object.keys(cn.metafile.inputs).length} modules)`);
