@@ -17,6 +17,8 @@ interface TunAddon {
   watch(fd: number, onReadable: (status: number) => void): object;
   unwatch(handle: object): void;
   close(fd: number): void;
+  /** malloc_trim(0): the C heap's free pages back to the kernel; true when some were (src/session/heap-trim.ts). */
+  trimHeap(): boolean;
 }
 
 // From dist/src/vif/ (compiled) or src/vif/ the repository root is three or two levels up.
@@ -26,10 +28,18 @@ let addon: TunAddon | null = null;
 
 export function loadTunAddon(): TunAddon {
   if (addon) return addon;
-  const path = ADDON_CANDIDATES.map((p) => fileURLToPath(new URL(p, import.meta.url))).find((p) => existsSync(p));
-  if (!path) {
+  const found = findTunAddon();
+  if (!found) {
     throw new UnsupportedError('the TUN addon shim/tun/build/Release/tun.node is not built: run `npm ci` (or `npm run install`) with python3, make and g++ installed');
   }
+  return found;
+}
+
+/** The addon, or null when it is not built. */
+export function findTunAddon(): TunAddon | null {
+  if (addon) return addon;
+  const path = ADDON_CANDIDATES.map((p) => fileURLToPath(new URL(p, import.meta.url))).find((p) => existsSync(p));
+  if (!path) return null;
   addon = createRequire(import.meta.url)(path) as TunAddon;
   return addon;
 }

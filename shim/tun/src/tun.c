@@ -22,6 +22,8 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "heap.h"
+
 #define CHECK(call)                                                    \
   do {                                                                 \
     if ((call) != napi_ok) {                                           \
@@ -421,6 +423,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"watch", NULL, tun_watch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unwatch", NULL, tun_unwatch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, tun_close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"trimHeap", NULL, heap_trim, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
