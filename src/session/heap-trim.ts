@@ -1,8 +1,8 @@
 // The launcher's C heap given back while a session runs: glibc keeps the pages that start-up freed in the
 // middle of its heap (TLS handshakes, API responses, module loading) resident until malloc_trim is called,
 // ~10-13 MB of an idle session's RSS here (README, Benchmarks: bench:scale). One trim shortly after the
-// user process starts, then one a period while the session runs (each takes well under a millisecond at
-// this heap size; a busy session frees and reuses its buffers, an idle one gives them back).
+// user process starts, then one a period while the session runs (each takes microseconds at this heap
+// size; a busy session frees and reuses its buffers, an idle one gives them back).
 import { findTunAddon } from '../vif/tun.js';
 
 export const HEAP_TRIM_FIRST_MS = 1_000;
@@ -11,18 +11,14 @@ export const HEAP_TRIM_PERIOD_MS = 15_000;
 /** Starts trimming; returns the stop. A build without the addon (or a libc without malloc_trim) does nothing. */
 export function startHeapTrim(log: (line: string) => void, firstMs = HEAP_TRIM_FIRST_MS, periodMs = HEAP_TRIM_PERIOD_MS): () => void {
   const addon = findTunAddon();
-  if (!addon) return () => {};
-  let first = true;
-  const trim = (): void => {
-    const before = process.memoryUsage.rss();
-    addon.trimHeap();
-    if (first) log(`heap trim: RSS ${mb(before)} -> ${mb(process.memoryUsage.rss())} MB`);
-    first = false;
-  };
+  // An addon built before trimHeap existed (npm run build does not rebuild it; npm ci does): no trim.
+  if (typeof addon?.trimHeap !== 'function') return () => {};
   let period: NodeJS.Timeout | undefined;
   const start = setTimeout(() => {
-    trim();
-    period = setInterval(trim, periodMs);
+    const before = process.memoryUsage.rss();
+    addon.trimHeap();
+    log(`heap trim: RSS ${mb(before)} -> ${mb(process.memoryUsage.rss())} MB`);
+    period = setInterval(() => addon.trimHeap(), periodMs);
     period.unref();
   }, firstMs);
   start.unref();

@@ -27,7 +27,6 @@ const ADDON_CANDIDATES = ['../../../shim/tun/build/Release/tun.node', '../../shi
 let addon: TunAddon | null = null;
 
 export function loadTunAddon(): TunAddon {
-  if (addon) return addon;
   const found = findTunAddon();
   if (!found) {
     throw new UnsupportedError('the TUN addon shim/tun/build/Release/tun.node is not built: run `npm ci` (or `npm run install`) with python3, make and g++ installed');
