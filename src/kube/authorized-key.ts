@@ -1,5 +1,6 @@
 // A session's key in the sshd of a pod that already runs (an existing proxy Deployment): one line added
-// to the login user's authorized_keys through the exec API, and exactly that line removed at the end.
+// to the login user's authorized_keys (ADD_KEY_SCRIPT, run within take-pod-script.ts's one exec), and
+// exactly that line removed at the end through the exec API.
 // sshd reads the file at each login, so nothing restarts. Both scripts hold a lock on the file (other
 // sessions may share the pod) and the removal replaces the file in one rename.
 import { ClusterError } from '../errors.js';
@@ -50,22 +51,10 @@ function scriptArgv(script: string, keyLine: string): string[] {
   return ['sh', '-c', script, 'telepresence-key', keyLine];
 }
 
-function failed(what: string, ref: PodRef, r: { exitCode: number | null; failure?: string; stderr: string }): ClusterError {
+/** The one line for a script or command of the pod that failed: what it was for, the pod, the exit code and stderr. */
+export function failed(what: string, ref: PodRef, r: { exitCode: number | null; failure?: string; stderr: string }): ClusterError {
   const why = r.failure ?? `exit code ${r.exitCode}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n').join(' | ')}` : ''}`;
   return new ClusterError(`cannot ${what} in pod ${ref.pod} (container ${ref.container}) in namespace ${ref.namespace}: ${why}`);
-}
-
-/** The uid the container runs commands as (its sshd's user). */
-export async function containerUid(target: Pick<ClusterTarget, 'kubeConfig'>, ref: PodRef): Promise<number> {
-  const r = await execInPod(target, ref, ['id', '-u']);
-  const uid = r.stdout.trim();
-  if (r.exitCode !== 0 || !/^\d+$/.test(uid)) throw failed('read the user id (id -u)', ref, r);
-  return Number(uid);
-}
-
-export async function addAuthorizedKey(target: Pick<ClusterTarget, 'kubeConfig'>, ref: PodRef, keyLine: string): Promise<void> {
-  const r = await execInPod(target, ref, scriptArgv(ADD_KEY_SCRIPT, keyLine));
-  if (r.exitCode !== 0) throw failed("authorize the session's key", ref, r);
 }
 
 /** The files the line was removed from ([]: it was in none). */
