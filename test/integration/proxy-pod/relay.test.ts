@@ -2,30 +2,13 @@
 // knows the secret (RFC 1929), resolves and connects for it, stops on the stop command, and exits by
 // itself once it has had no connection for its idle time.
 import { expect } from 'chai';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RELAY_ENV, RELAY_HELLO_ACCEPTED, RELAY_STOP_COMMAND, relayClientHello } from '../../../src/protocol/index.js';
-import { waitFor } from '../../helpers/poll.js';
+import { RELAY_MAIN, relayWithEcho, startRelay, type Relay } from '../../helpers/relay-program.js';
 import { RawClient } from './raw-socks-client.js';
 
-const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../proxy-pod/src/main.js');
 const SECRET = 'a-session-secret-0123456789';
-
-type Relay = { process: ResultPromise<{ env: Record<string, string>; reject: false }>; port: number; output: () => string; pidFile: string };
-
-async function startRelay(idleSeconds: number, dir: string): Promise<Relay> {
-  const pidFile = path.join(dir, `relay-${idleSeconds}.pid`);
-  const env = { [RELAY_ENV.secret]: SECRET, [RELAY_ENV.port]: '0', [RELAY_ENV.listenHost]: '127.0.0.1', [RELAY_ENV.idleSeconds]: String(idleSeconds), [RELAY_ENV.pidFile]: pidFile };
-  const child = execa(process.execPath, [MAIN, 'relay'], { env, reject: false });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  const ready = await waitFor('the relay\'s ready line', 5000, () => /proxy-via relay ready: on 127\.0\.0\.1:(\d+) /.exec(output) ?? undefined, 25);
-  return { process: child, port: Number(ready[1]), output: () => output, pidFile };
-}
 
 async function hello(port: number): Promise<RawClient> {
   const c = new RawClient(port);
@@ -38,24 +21,16 @@ describe('proxy-pod relay mode (--proxy-via)', function () {
   this.timeout(20_000);
   let dir: string;
   let relay: Relay;
-  let echo: net.Server;
   let echoPort: number;
+  let stop: () => void;
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-relay-'));
-    echo = net.createServer((s) => s.pipe(s));
-    await new Promise<void>((r) => echo.listen(0, '127.0.0.5', r));
-    echoPort = (echo.address() as net.AddressInfo).port;
-    relay = await startRelay(300, dir);
+    ({ dir, relay, echoPort, stop } = await relayWithEcho(SECRET, 'tp-relay-', (s) => s.pipe(s)));
   });
-  after(() => {
-    relay.process.kill('SIGKILL');
-    echo.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => stop());
 
   it('refuses to start without a secret, naming the variable', async () => {
-    const r = await execa(process.execPath, [MAIN, 'relay'], { env: { [RELAY_ENV.secret]: 'short' }, reject: false });
+    const r = await execa(process.execPath, [RELAY_MAIN, 'relay'], { env: { [RELAY_ENV.secret]: 'short' }, reject: false });
     expect(r.exitCode).to.equal(1);
     expect(r.stdout).to.match(/ proxy-via relay failed to start: TELEPRESENCE_RELAY_SECRET is only 5 characters long: the relay serves only a session that knows its secret \(16 characters or more\)$/);
   });
@@ -100,7 +75,7 @@ describe('proxy-pod relay mode (--proxy-via)', function () {
   });
 
   it('with a keep-alive open it stays past its idle time; after the last connection closes it exits within it', async () => {
-    const short = await startRelay(1, dir);
+    const short = await startRelay(SECRET, 1, dir);
     try {
       const keepAlive = await hello(short.port);
       const held = Date.now();
@@ -121,7 +96,7 @@ describe('proxy-pod relay mode (--proxy-via)', function () {
 
   it('exits after its idle time when nobody ever connects', async () => {
     const started = Date.now();
-    const lonely = await startRelay(1, dir);
+    const lonely = await startRelay(SECRET, 1, dir);
     const r = await lonely.process;
     expect(r.exitCode).to.equal(0);
     expect(Date.now() - started).to.be.within(900, 4000);

@@ -3,33 +3,14 @@
 // CONNECT, RESOLVE and RESOLVE_PTR; one-line errors naming the workload; a handshake timeout; and the
 // keep-alive that holds the relay past its idle exit and comes back when the relay drops it.
 import { expect } from 'chai';
-import { execa, type ResultPromise } from 'execa';
-import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { RELAY_ENV, RELAY_SOCKS_USER } from '../../../src/protocol/index.js';
+import { RELAY_SOCKS_USER } from '../../../src/protocol/index.js';
 import { RelayClient, type RelayClientOptions } from '../../../src/tunnel/relay-client.js';
 import { waitFor } from '../../helpers/poll.js';
+import { relayWithEcho, startRelay, type Relay } from '../../helpers/relay-program.js';
 
-const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../proxy-pod/src/main.js');
 const SECRET = 'the-session-secret-0123456789';
-
-type Relay = { process: ResultPromise<{ env: Record<string, string>; reject: false }>; port: number; output: () => string };
-
-async function startRelay(idleSeconds: number, dir: string): Promise<Relay> {
-  const env = {
-    [RELAY_ENV.secret]: SECRET, [RELAY_ENV.port]: '0', [RELAY_ENV.listenHost]: '127.0.0.1', [RELAY_ENV.idleSeconds]: String(idleSeconds),
-    [RELAY_ENV.pidFile]: path.join(dir, `relay-${idleSeconds}-${Date.now()}.pid`),
-  };
-  const child = execa(process.execPath, [MAIN, 'relay'], { env, reject: false });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  const ready = await waitFor('the relay\'s ready line', 5000, () => /proxy-via relay ready: on 127\.0\.0\.1:(\d+) /.exec(output) ?? undefined, 25);
-  return { process: child, port: Number(ready[1]), output: () => output };
-}
 
 /** Loopback streams, counted, in place of the tunnel's. */
 function loopback(): { openStream: RelayClientOptions['openStream']; opened: net.Socket[] } {
@@ -67,25 +48,18 @@ describe('tunnel: the --proxy-via relay client against the relay program', funct
   this.timeout(20_000);
   let dir: string;
   let relay: Relay;
-  let echo: net.Server;
   let echoPort: number;
+  let stop: () => void;
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-relay-client-'));
     // Answers with the caller's address first, then echoes: the stream's source is the relay's.
-    echo = net.createServer((s) => {
+    const serve = (s: net.Socket) => {
       s.write(`from ${s.remoteAddress}\n`);
       s.pipe(s);
-    });
-    await new Promise<void>((r) => echo.listen(0, '127.0.0.5', r));
-    echoPort = (echo.address() as net.AddressInfo).port;
-    relay = await startRelay(300, dir);
+    };
+    ({ dir, relay, echoPort, stop } = await relayWithEcho(SECRET, 'tp-relay-client-', serve));
   });
-  after(() => {
-    relay.process.kill('SIGKILL');
-    echo.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => stop());
 
   it('connect() gives a stream to a loopback listener of the relay\'s network, bytes both ways', async () => {
     const c = client(relay.port);
@@ -130,7 +104,7 @@ describe('tunnel: the --proxy-via relay client against the relay program', funct
   });
 
   it('the keep-alive holds the relay past its idle time, comes back when dropped, and close() lets the relay exit', async () => {
-    const short = await startRelay(1, dir);
+    const short = await startRelay(SECRET, 1, dir);
     const streams = loopback();
     const c = client(short.port, { openStream: streams.openStream, keepAlive: true, keepAliveRetryMs: 50 });
     try {
