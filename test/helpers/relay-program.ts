@@ -27,19 +27,27 @@ export async function startRelay(secret: string, idleSeconds: number, dir: strin
   return { process: child, port: Number(ready[1]), output: () => output, pidFile };
 }
 
-/** A temp dir, an echo listener on 127.0.0.5 served by `serve`, and a relay with a long idle time; stop() ends all three. */
-export async function relayWithEcho(secret: string, tmpPrefix: string, serve: (s: net.Socket) => void): Promise<{ dir: string; relay: Relay; echoPort: number; stop: () => void }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
-  const echo = net.createServer(serve);
-  await new Promise<void>((r) => echo.listen(0, '127.0.0.5', r));
-  const echoPort = (echo.address() as net.AddressInfo).port;
-  const relay = await startRelay(secret, 300, dir);
-  return {
-    dir, relay, echoPort,
-    stop: () => {
-      relay.process.kill('SIGKILL');
-      echo.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+export interface RelayRig { dir: string; relay: Relay; echoPort: number }
+
+/**
+ * For a describe block: before() makes a temp dir, an echo listener on 127.0.0.5 served by `serve` and a
+ * relay with a long idle time; after() ends all three. The fields are set once before() has run.
+ */
+export function useRelayWithEcho(secret: string, tmpPrefix: string, serve: (s: net.Socket) => void): RelayRig {
+  const rig = {} as RelayRig;
+  let echo: net.Server | undefined;
+  before(async () => {
+    rig.dir = fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
+    const server = net.createServer(serve);
+    echo = server;
+    await new Promise<void>((r) => server.listen(0, '127.0.0.5', r));
+    rig.echoPort = (server.address() as net.AddressInfo).port;
+    rig.relay = await startRelay(secret, 300, rig.dir);
+  });
+  after(() => {
+    rig.relay?.process.kill('SIGKILL');
+    echo?.close();
+    if (rig.dir) fs.rmSync(rig.dir, { recursive: true, force: true });
+  });
+  return rig;
 }

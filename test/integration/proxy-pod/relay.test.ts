@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { execa } from 'execa';
 import fs from 'node:fs';
 import { RELAY_ENV, RELAY_HELLO_ACCEPTED, RELAY_STOP_COMMAND, relayClientHello } from '../../../src/protocol/index.js';
-import { RELAY_MAIN, relayWithEcho, startRelay, type Relay } from '../../helpers/relay-program.js';
+import { RELAY_MAIN, startRelay, useRelayWithEcho } from '../../helpers/relay-program.js';
 import { RawClient } from './raw-socks-client.js';
 
 const SECRET = 'a-session-secret-0123456789';
@@ -19,15 +19,7 @@ async function hello(port: number): Promise<RawClient> {
 
 describe('proxy-pod relay mode (--proxy-via)', function () {
   this.timeout(20_000);
-  let dir: string;
-  let relay: Relay;
-  let echoPort: number;
-  let stop: () => void;
-
-  before(async () => {
-    ({ dir, relay, echoPort, stop } = await relayWithEcho(SECRET, 'tp-relay-', (s) => s.pipe(s)));
-  });
-  after(() => stop());
+  const rig = useRelayWithEcho(SECRET, 'tp-relay-', (s) => s.pipe(s));
 
   it('refuses to start without a secret, naming the variable', async () => {
     const r = await execa(process.execPath, [RELAY_MAIN, 'relay'], { env: { [RELAY_ENV.secret]: 'short' }, reject: false });
@@ -36,26 +28,26 @@ describe('proxy-pod relay mode (--proxy-via)', function () {
   });
 
   it('answers a client without username/password 05 FF, and a wrong password 01 01, then closes', async () => {
-    const none = new RawClient(relay.port);
+    const none = new RawClient(rig.relay.port);
     none.send(Buffer.from('050100', 'hex'));
     expect((await none.untilEnd()).toString('hex')).to.equal('05ff');
-    const wrong = new RawClient(relay.port);
+    const wrong = new RawClient(rig.relay.port);
     wrong.send(Buffer.from(relayClientHello(SECRET.replace('a', 'b'))));
     wrong.send(Buffer.from('05f00003096c6f63616c686f73740000', 'hex')); // a RESOLVE it must not answer
     expect((await wrong.untilEnd()).toString('hex')).to.equal('05020101');
-    expect(relay.output()).to.include('socks: auth telepresence -> 1 wrong username or password\n');
+    expect(rig.relay.output()).to.include('socks: auth telepresence -> 1 wrong username or password\n');
   });
 
   it('RESOLVE (F0) through the relay\'s resolver after the secret', async () => {
-    const c = await hello(relay.port);
+    const c = await hello(rig.relay.port);
     c.send(Buffer.from('05f00003096c6f63616c686f73740000', 'hex'));
     expect((await c.untilEnd()).toString('hex')).to.equal('050000017f0000010000');
   });
 
   it('CONNECT to a loopback listener (127.0.0.5) and carries bytes both ways', async () => {
-    const c = await hello(relay.port);
+    const c = await hello(rig.relay.port);
     const port = Buffer.alloc(2);
-    port.writeUInt16BE(echoPort);
+    port.writeUInt16BE(rig.echoPort);
     c.send(Buffer.concat([Buffer.from('050100017f000005', 'hex'), port]));
     const reply = await c.take(10);
     expect(reply.subarray(0, 4).toString('hex')).to.equal('05000001');
@@ -66,16 +58,16 @@ describe('proxy-pod relay mode (--proxy-via)', function () {
 
   it('stops on the stop command (SIGTERM to the pid in its pid file): exit 0', async () => {
     const [sh, flag, script] = RELAY_STOP_COMMAND;
-    const stopped = await execa(sh!, [flag!, script!], { env: { [RELAY_ENV.pidFile]: relay.pidFile }, reject: false });
+    const stopped = await execa(sh!, [flag!, script!], { env: { [RELAY_ENV.pidFile]: rig.relay.pidFile }, reject: false });
     expect(stopped.exitCode, stopped.stderr).to.equal(0);
-    const r = await relay.process;
+    const r = await rig.relay.process;
     expect(r.exitCode).to.equal(0);
-    expect(relay.output()).to.match(/relay stopping: SIGTERM\n$/);
-    expect(fs.existsSync(relay.pidFile)).to.equal(false);
+    expect(rig.relay.output()).to.match(/relay stopping: SIGTERM\n$/);
+    expect(fs.existsSync(rig.relay.pidFile)).to.equal(false);
   });
 
   it('with a keep-alive open it stays past its idle time; after the last connection closes it exits within it', async () => {
-    const short = await startRelay(SECRET, 1, dir);
+    const short = await startRelay(SECRET, 1, rig.dir);
     try {
       const keepAlive = await hello(short.port);
       const held = Date.now();
@@ -96,7 +88,7 @@ describe('proxy-pod relay mode (--proxy-via)', function () {
 
   it('exits after its idle time when nobody ever connects', async () => {
     const started = Date.now();
-    const lonely = await startRelay(SECRET, 1, dir);
+    const lonely = await startRelay(SECRET, 1, rig.dir);
     const r = await lonely.process;
     expect(r.exitCode).to.equal(0);
     expect(Date.now() - started).to.be.within(900, 4000);
