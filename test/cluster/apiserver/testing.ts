@@ -4,7 +4,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { execa } from 'execa';
+import { loadClientNode } from '../../../src/kube/client-node.js';
 import { startApiServer, type ApiServer } from './index.js';
 import { kindKey, resourceFor } from './registry.js';
 import type { KObject } from './store.js';
@@ -97,4 +99,25 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A test API server with `namespace` made, and a client-node KubeConfig loaded from its kubeconfig. */
+export async function startTestApiServerWithNamespace(namespace: string): Promise<{ api: TestApiServer; kubeConfig: KubeConfig }> {
+  const api = await startTestApiServer();
+  const made = await api.kubectl('create', 'namespace', namespace);
+  if (made.exitCode !== 0) throw new Error(`creating namespace ${namespace}: ${made.stderr}`);
+  const k8s = await loadClientNode();
+  const kubeConfig = new k8s.KubeConfig();
+  kubeConfig.loadFromFile(api.kubeconfigPath);
+  return { api, kubeConfig };
+}
+
+/** The error `p` rejects with; throws when it resolves. */
+export async function failure(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a failure');
 }

@@ -9,19 +9,10 @@ import type { ChangeJournal } from '../../../src/changes.js';
 import { ClusterError } from '../../../src/errors.js';
 import { loadClientNode } from '../../../src/kube/client-node.js';
 import { startProxyViaRelay } from '../../../src/kube/proxy-via.js';
-import { eventually, startTestApiServer, type TestApiServer } from '../../cluster/apiserver/testing.js';
+import { eventually, failure, startTestApiServerWithNamespace, type TestApiServer } from '../../cluster/apiserver/testing.js';
 
 const NS = 'relay-ns';
 const SECRET = 'secret-of-this-test-0123';
-
-async function failure(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('kube/proxy-via (in-process API server)', function () {
   this.timeout(60_000);
@@ -29,11 +20,9 @@ describe('kube/proxy-via (in-process API server)', function () {
   let target: Parameters<typeof startProxyViaRelay>[0];
 
   before(async () => {
-    api = await startTestApiServer();
-    expect((await api.kubectl('create', 'namespace', NS)).exitCode).to.equal(0);
-    const k8s = await loadClientNode();
-    const kubeConfig = new k8s.KubeConfig();
-    kubeConfig.loadFromFile(api.kubeconfigPath);
+    const started = await startTestApiServerWithNamespace(NS);
+    api = started.api;
+    const { kubeConfig } = started;
     target = { kubeConfig, namespace: NS, context: kubeConfig.getCurrentContext() };
     const rs = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'legacy' }, spec: { replicas: 1, selector: { matchLabels: { app: 'legacy' } },
       template: { metadata: { labels: { app: 'legacy' } }, spec: { containers: [{ name: 'app', image: 'app:1', ports: [{ containerPort: 9056 }] }] } } } };

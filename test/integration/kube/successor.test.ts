@@ -7,25 +7,15 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { execa } from 'execa';
 
 import { ClusterError } from '../../../src/errors.js';
-import { loadClientNode } from '../../../src/kube/client-node.js';
 import type { ProxyPod, SuccessorWait } from '../../../src/kube/operations/operation.js';
 import { replaceable } from '../../../src/kube/operations/successor.js';
-import { eventually, startTestApiServer, type TestApiServer } from '../../cluster/apiserver/testing.js';
+import { eventually, failure, startTestApiServerWithNamespace, type TestApiServer } from '../../cluster/apiserver/testing.js';
 
 const NS = 'successor-ns';
 
 function deployment(name: string): string {
   return JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name }, spec: { replicas: 1, selector: { matchLabels: { app: name } },
     template: { metadata: { labels: { app: name } }, spec: { terminationGracePeriodSeconds: 5, containers: [{ name: 'telepresence', image: 'proxy:test' }] } } } });
-}
-
-async function failure(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('kube/operations/successor (in-process API server)', function () {
@@ -52,11 +42,9 @@ describe('kube/operations/successor (in-process API server)', function () {
   const waiting = (lines: string[], ms: number): SuccessorWait => ({ deadline: Date.now() + ms, progress: (l) => lines.push(l), log: () => undefined });
 
   before(async () => {
-    api = await startTestApiServer();
-    expect((await api.kubectl('create', 'namespace', NS)).exitCode).to.equal(0);
-    const k8s = await loadClientNode();
-    const kubeConfig = new k8s.KubeConfig();
-    kubeConfig.loadFromFile(api.kubeconfigPath);
+    const started = await startTestApiServerWithNamespace(NS);
+    api = started.api;
+    const { kubeConfig } = started;
     target = { kubeConfig, namespace: NS };
   });
   after(async () => api?.stopAll());

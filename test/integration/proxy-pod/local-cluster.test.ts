@@ -3,11 +3,9 @@
 // workstation); cluster names and TELEPRESENCE_LOCAL_NAMES stay with the cluster's DNS. Without the
 // variable, the same questions all go to the pod's nameserver. Two real resolvers, the real program.
 import { expect } from 'chai';
-import { execa } from 'execa';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runInPodNamespace } from '../../helpers/pod-namespace.js';
 import type { LocalClusterReport } from './local-cluster-fixture.js';
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'local-cluster-fixture.js');
@@ -17,16 +15,7 @@ describe('proxy-pod DNS on a local cluster: the external nameserver (unshare -n 
   let report: LocalClusterReport;
 
   before(async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-pod-local-'));
-    try {
-      fs.writeFileSync(path.join(dir, 'resolv.conf'), 'nameserver 127.0.0.1\nsearch ns1.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n');
-      fs.writeFileSync(path.join(dir, 'hosts'), '127.0.0.1 localhost\n');
-      const script = `ip link set lo up && mount --bind '${dir}/resolv.conf' /etc/resolv.conf && mount --bind '${dir}/hosts' /etc/hosts && exec "$0" "$@"`;
-      const r = await execa('unshare', ['-n', '-m', 'sh', '-c', script, process.execPath, FIXTURE]);
-      report = JSON.parse(r.stdout) as LocalClusterReport;
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    report = JSON.parse(await runInPodNamespace(FIXTURE, 'tp-pod-local-')) as LocalClusterReport;
   });
 
   it('with TELEPRESENCE_NAMESERVER: a name outside the cluster is answered by it (A and TXT), and the pod nameserver never sees it', () => {

@@ -1,11 +1,10 @@
 // getaddrinfo semantics in a pod-like namespace: search paths and ndots turn short names into
 // cluster names for the system resolver, the pod DNS server and SOCKS RESOLVE alike.
 import { expect } from 'chai';
-import { execa } from 'execa';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runInPodNamespace } from '../../helpers/pod-namespace.js';
 import type { ResolverReport } from './pod-resolver-fixture.js';
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pod-resolver-fixture.js');
@@ -15,18 +14,7 @@ describe('proxy-pod system resolver with pod search paths (unshare -n -m)', func
   let report: ResolverReport;
 
   before(async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-pod-resolv-'));
-    try {
-      // What the kubelet writes into a pod of namespace ns1.
-      fs.writeFileSync(path.join(dir, 'resolv.conf'), 'nameserver 127.0.0.1\nsearch ns1.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n');
-      fs.writeFileSync(path.join(dir, 'hosts'), '127.0.0.1 localhost\n');
-      // Private mounts (unshare's default propagation): the host's files are untouched.
-      const script = `ip link set lo up && mount --bind '${dir}/resolv.conf' /etc/resolv.conf && mount --bind '${dir}/hosts' /etc/hosts && exec "$0" "$@"`;
-      const r = await execa('unshare', ['-n', '-m', 'sh', '-c', script, process.execPath, FIXTURE]);
-      report = JSON.parse(r.stdout) as ResolverReport;
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    report = JSON.parse(await runInPodNamespace(FIXTURE, 'tp-pod-resolv-')) as ResolverReport;
   });
 
   const table: [string, string, string][] = [

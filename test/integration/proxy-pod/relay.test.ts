@@ -2,30 +2,13 @@
 // knows the secret (RFC 1929), resolves and connects for it, stops on the stop command, and exits by
 // itself once it has had no connection for its idle time.
 import { expect } from 'chai';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RELAY_ENV, RELAY_HELLO_ACCEPTED, RELAY_STOP_COMMAND, relayClientHello } from '../../../src/protocol/index.js';
-import { waitFor } from '../../helpers/poll.js';
+import { RELAY_MAIN, startRelay, useRelayWithEcho } from '../../helpers/relay-program.js';
 import { RawClient } from './raw-socks-client.js';
 
-const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../proxy-pod/src/main.js');
 const SECRET = 'a-session-secret-0123456789';
-
-type Relay = { process: ResultPromise<{ env: Record<string, string>; reject: false }>; port: number; output: () => string; pidFile: string };
-
-async function startRelay(idleSeconds: number, dir: string): Promise<Relay> {
-  const pidFile = path.join(dir, `relay-${idleSeconds}.pid`);
-  const env = { [RELAY_ENV.secret]: SECRET, [RELAY_ENV.port]: '0', [RELAY_ENV.listenHost]: '127.0.0.1', [RELAY_ENV.idleSeconds]: String(idleSeconds), [RELAY_ENV.pidFile]: pidFile };
-  const child = execa(process.execPath, [MAIN, 'relay'], { env, reject: false });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  const ready = await waitFor('the relay\'s ready line', 5000, () => /proxy-via relay ready: on 127\.0\.0\.1:(\d+) /.exec(output) ?? undefined, 25);
-  return { process: child, port: Number(ready[1]), output: () => output, pidFile };
-}
 
 async function hello(port: number): Promise<RawClient> {
   const c = new RawClient(port);
@@ -36,51 +19,35 @@ async function hello(port: number): Promise<RawClient> {
 
 describe('proxy-pod relay mode (--proxy-via)', function () {
   this.timeout(20_000);
-  let dir: string;
-  let relay: Relay;
-  let echo: net.Server;
-  let echoPort: number;
-
-  before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-relay-'));
-    echo = net.createServer((s) => s.pipe(s));
-    await new Promise<void>((r) => echo.listen(0, '127.0.0.5', r));
-    echoPort = (echo.address() as net.AddressInfo).port;
-    relay = await startRelay(300, dir);
-  });
-  after(() => {
-    relay.process.kill('SIGKILL');
-    echo.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const rig = useRelayWithEcho(SECRET, 'tp-relay-', (s) => s.pipe(s));
 
   it('refuses to start without a secret, naming the variable', async () => {
-    const r = await execa(process.execPath, [MAIN, 'relay'], { env: { [RELAY_ENV.secret]: 'short' }, reject: false });
+    const r = await execa(process.execPath, [RELAY_MAIN, 'relay'], { env: { [RELAY_ENV.secret]: 'short' }, reject: false });
     expect(r.exitCode).to.equal(1);
     expect(r.stdout).to.match(/ proxy-via relay failed to start: TELEPRESENCE_RELAY_SECRET is only 5 characters long: the relay serves only a session that knows its secret \(16 characters or more\)$/);
   });
 
   it('answers a client without username/password 05 FF, and a wrong password 01 01, then closes', async () => {
-    const none = new RawClient(relay.port);
+    const none = new RawClient(rig.relay.port);
     none.send(Buffer.from('050100', 'hex'));
     expect((await none.untilEnd()).toString('hex')).to.equal('05ff');
-    const wrong = new RawClient(relay.port);
+    const wrong = new RawClient(rig.relay.port);
     wrong.send(Buffer.from(relayClientHello(SECRET.replace('a', 'b'))));
     wrong.send(Buffer.from('05f00003096c6f63616c686f73740000', 'hex')); // a RESOLVE it must not answer
     expect((await wrong.untilEnd()).toString('hex')).to.equal('05020101');
-    expect(relay.output()).to.include('socks: auth telepresence -> 1 wrong username or password\n');
+    expect(rig.relay.output()).to.include('socks: auth telepresence -> 1 wrong username or password\n');
   });
 
   it('RESOLVE (F0) through the relay\'s resolver after the secret', async () => {
-    const c = await hello(relay.port);
+    const c = await hello(rig.relay.port);
     c.send(Buffer.from('05f00003096c6f63616c686f73740000', 'hex'));
     expect((await c.untilEnd()).toString('hex')).to.equal('050000017f0000010000');
   });
 
   it('CONNECT to a loopback listener (127.0.0.5) and carries bytes both ways', async () => {
-    const c = await hello(relay.port);
+    const c = await hello(rig.relay.port);
     const port = Buffer.alloc(2);
-    port.writeUInt16BE(echoPort);
+    port.writeUInt16BE(rig.echoPort);
     c.send(Buffer.concat([Buffer.from('050100017f000005', 'hex'), port]));
     const reply = await c.take(10);
     expect(reply.subarray(0, 4).toString('hex')).to.equal('05000001');
@@ -91,16 +58,16 @@ describe('proxy-pod relay mode (--proxy-via)', function () {
 
   it('stops on the stop command (SIGTERM to the pid in its pid file): exit 0', async () => {
     const [sh, flag, script] = RELAY_STOP_COMMAND;
-    const stopped = await execa(sh!, [flag!, script!], { env: { [RELAY_ENV.pidFile]: relay.pidFile }, reject: false });
+    const stopped = await execa(sh!, [flag!, script!], { env: { [RELAY_ENV.pidFile]: rig.relay.pidFile }, reject: false });
     expect(stopped.exitCode, stopped.stderr).to.equal(0);
-    const r = await relay.process;
+    const r = await rig.relay.process;
     expect(r.exitCode).to.equal(0);
-    expect(relay.output()).to.match(/relay stopping: SIGTERM\n$/);
-    expect(fs.existsSync(relay.pidFile)).to.equal(false);
+    expect(rig.relay.output()).to.match(/relay stopping: SIGTERM\n$/);
+    expect(fs.existsSync(rig.relay.pidFile)).to.equal(false);
   });
 
   it('with a keep-alive open it stays past its idle time; after the last connection closes it exits within it', async () => {
-    const short = await startRelay(1, dir);
+    const short = await startRelay(SECRET, 1, rig.dir);
     try {
       const keepAlive = await hello(short.port);
       const held = Date.now();
@@ -121,7 +88,7 @@ describe('proxy-pod relay mode (--proxy-via)', function () {
 
   it('exits after its idle time when nobody ever connects', async () => {
     const started = Date.now();
-    const lonely = await startRelay(1, dir);
+    const lonely = await startRelay(SECRET, 1, rig.dir);
     const r = await lonely.process;
     expect(r.exitCode).to.equal(0);
     expect(Date.now() - started).to.be.within(900, 4000);

@@ -6,15 +6,13 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { defaultConfig, type SessionOptions } from '../../../src/config/index.js';
 import { fuseMountAt, missingFusePiece } from '../../../src/host/fuse.js';
 import { listenToPod } from '../../../src/inbound/to-pod.js';
 import { mountPodRoot } from '../../../src/inbound/mount.js';
-import { connectToProxy, type ProxyConnection } from '../../../src/tunnel/connect.js';
-import { pinHostKey } from '../../../src/tunnel/host-key.js';
+import type { ProxyConnection } from '../../../src/tunnel/connect.js';
 import type { ReconnectingConnection } from '../../../src/tunnel/reconnect.js';
 import { generateSessionKey } from '../../../src/tunnel/session-key.js';
 import { exposeInbound } from '../../../src/session/inbound.js';
@@ -25,19 +23,8 @@ import { SessionSignals } from '../../../src/session/signals.js';
 import { UndoStack } from '../../../src/session/undo.js';
 import { waitFor } from '../../helpers/poll.js';
 import { freePort } from '../../helpers/ports.js';
-import { startTestSshd, type TestSshd } from '../helpers/sshd.js';
-
-/** Forwards like `kubectl port-forward` to TP_FAKE_SSHD_PORT (as test/integration/tunnel/reconnect.test.ts). */
-const FAKE_KUBECTL = `#!/usr/bin/env node
-const net = require('node:net');
-const server = net.createServer((c) => {
-  const s = net.connect(Number(process.env.TP_FAKE_SSHD_PORT), '127.0.0.1');
-  c.pipe(s).pipe(c);
-  c.on('error', () => s.destroy());
-  s.on('error', () => c.destroy());
-});
-server.listen(0, '127.0.0.1', () => process.stdout.write('Forwarding from 127.0.0.1:' + server.address().port + ' -> 8022\\n'));
-`;
+import { roundTrip } from '../../helpers/round-trip.js';
+import { useForwardedSshd } from '../helpers/forwarded-sshd.js';
 
 /** The pid of the sshfs serving `fsname` (test only). */
 function sshfsPid(fsname: string): number | null {
@@ -52,43 +39,21 @@ function sshfsPid(fsname: string): number | null {
   return null;
 }
 
-function roundTrip(port: number, text: string): Promise<string> {
-  return new Promise((resolve) => {
-    let got = '';
-    const s = net.connect(port, '127.0.0.1', () => s.end(text));
-    s.on('data', (d: Buffer) => (got += d.toString()));
-    s.on('error', (err: NodeJS.ErrnoException) => resolve(`error ${err.code}`));
-    s.on('close', () => resolve(got));
-  });
-}
-
 describe('restore after a reconnect (real sshd and sshfs, a forwarding "kubectl")', function () {
   this.timeout(60_000);
   const key = generateSessionKey('test');
-  let sshd: TestSshd;
+  const pod = useForwardedSshd(key, 'tp-restore-');
   let dir: string;
   let conn: ProxyConnection;
   const progress: string[] = [];
-  const saved = { PATH: process.env.PATH, TP_FAKE_SSHD_PORT: process.env.TP_FAKE_SSHD_PORT };
 
-  before(async () => {
-    sshd = await startTestSshd(key.publicKey);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-restore-'));
-    fs.mkdirSync(path.join(dir, 'bin'));
-    fs.writeFileSync(path.join(dir, 'bin', 'kubectl'), FAKE_KUBECTL, { mode: 0o755 });
+  before(() => {
+    dir = pod.dir;
     fs.writeFileSync(path.join(dir, 'hostname'), 'the-pod\n');
-    process.env.PATH = `${path.join(dir, 'bin')}:${process.env.PATH ?? ''}`;
-    process.env.TP_FAKE_SSHD_PORT = String(sshd.port);
-  });
-  after(async () => {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
-    await sshd?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
   });
   beforeEach(async () => {
     progress.length = 0;
-    const hostKey = pinHostKey(fs.readFileSync(path.join(sshd.dir, 'host_key.pub'), 'utf8'), 'tp-pod-1');
-    conn = await connectToProxy({ kubectlArgs: [] }, 'tp-pod-1', key, { username: 'root', hostKey, sshConnectMs: 10_000, progress: (l) => progress.push(l) });
+    conn = await pod.connect((l) => progress.push(l));
   });
   afterEach(async () => conn.close());
 

@@ -5,31 +5,11 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { connectToProxy, type ConnectTimeouts, type ProxyConnection } from '../../../src/tunnel/connect.js';
-import { pinHostKey } from '../../../src/tunnel/host-key.js';
+import type { ConnectTimeouts, ProxyConnection } from '../../../src/tunnel/connect.js';
 import type { ReconnectingConnection } from '../../../src/tunnel/reconnect.js';
 import { generateSessionKey } from '../../../src/tunnel/session-key.js';
 import { waitFor } from '../../helpers/poll.js';
-import { startTestSshd, type TestSshd } from '../helpers/sshd.js';
-
-/** Forwards like `kubectl port-forward`, to TP_FAKE_SSHD_PORT; with "gone" in TP_FAKE_MODE it fails as for a deleted pod. */
-const FAKE_KUBECTL = `#!/usr/bin/env node
-const fs = require('node:fs');
-const net = require('node:net');
-if (fs.readFileSync(process.env.TP_FAKE_MODE, 'utf8').trim() === 'gone') {
-  process.stderr.write('error: pods "tp-pod-1" not found\\n');
-  process.exit(1);
-}
-const server = net.createServer((c) => {
-  const s = net.connect(Number(process.env.TP_FAKE_SSHD_PORT), '127.0.0.1');
-  c.pipe(s).pipe(c);
-  c.on('error', () => s.destroy());
-  s.on('error', () => c.destroy());
-});
-server.listen(0, '127.0.0.1', () => process.stdout.write('Forwarding from 127.0.0.1:' + server.address().port + ' -> 8022\\n'));
-`;
+import { useForwardedSshd } from '../helpers/forwarded-sshd.js';
 
 function alive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch { return false; }
@@ -38,39 +18,21 @@ function alive(pid: number): boolean {
 describe('reconnect (real sshd on 127.0.0.1, a forwarding "kubectl")', function () {
   this.timeout(60_000);
   const key = generateSessionKey('test');
-  let sshd: TestSshd;
-  let dir: string;
-  let mode: string;
+  const pod = useForwardedSshd(key, 'tp-reconnect-');
   let echo: net.Server;
   let echoPort: number;
   let conn: ProxyConnection | null = null;
-  const saved = { PATH: process.env.PATH, TP_FAKE_MODE: process.env.TP_FAKE_MODE, TP_FAKE_SSHD_PORT: process.env.TP_FAKE_SSHD_PORT };
 
   before(async () => {
-    sshd = await startTestSshd(key.publicKey);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-reconnect-'));
-    fs.mkdirSync(path.join(dir, 'bin'));
-    fs.writeFileSync(path.join(dir, 'bin', 'kubectl'), FAKE_KUBECTL, { mode: 0o755 });
-    mode = path.join(dir, 'mode');
-    process.env.PATH = `${path.join(dir, 'bin')}:${process.env.PATH ?? ''}`;
-    process.env.TP_FAKE_MODE = mode;
-    process.env.TP_FAKE_SSHD_PORT = String(sshd.port);
     echo = net.createServer((s) => s.pipe(s));
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
     echoPort = (echo.address() as net.AddressInfo).port;
   });
-  after(async () => {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
-    echo?.close();
-    await sshd?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  beforeEach(() => fs.writeFileSync(mode, 'ok'));
+  after(() => echo?.close());
   afterEach(async () => { await conn?.close(); conn = null; });
 
   const connect = async (lines: string[], more: Partial<ConnectTimeouts> = {}) => {
-    const hostKey = pinHostKey(fs.readFileSync(path.join(sshd.dir, 'host_key.pub'), 'utf8'), 'tp-pod-1');
-    conn = await connectToProxy({ kubectlArgs: [] }, 'tp-pod-1', key, { username: 'root', hostKey, sshConnectMs: 10_000, progress: (l) => lines.push(l), ...more });
+    conn = await pod.connect((l) => lines.push(l), more);
     return conn as ReconnectingConnection;
   };
   const echoThrough = async (c: ProxyConnection, text: string) => {
@@ -91,7 +53,7 @@ describe('reconnect (real sshd on 127.0.0.1, a forwarding "kubectl")', function 
     c.onReconnected(() => { restored++; });
     expect(await echoThrough(c, 'before')).to.equal('before');
     const pid = c.portForwardPid!;
-    fs.writeFileSync(mode, 'gone'); // the next kubectl fails, so the gap can be seen
+    fs.writeFileSync(pod.mode, 'gone'); // the next kubectl fails, so the gap can be seen
     process.kill(pid, 'SIGKILL');
     await waitFor('the loss line', 5000, () => (lines.length > 0 ? true : undefined), 10);
     expect(lines[0]).to.match(/^Lost the connection to the proxy pod \((kubectl port-forward exited|the SSH connection closed|read ECONNRESET)\); reconnecting\.\.\.$/);
@@ -101,7 +63,7 @@ describe('reconnect (real sshd on 127.0.0.1, a forwarding "kubectl")', function 
     try { await echoThrough(c, 'during'); } catch (e) { err = e; }
     expect(Date.now() - t0).to.be.below(100);
     expect((err as Error).message).to.equal(`cannot open a stream to 127.0.0.1:${echoPort} in the proxy pod: the connection to it was lost (${reason}) and is being re-established`);
-    fs.writeFileSync(mode, 'ok');
+    fs.writeFileSync(pod.mode, 'ok');
     await waitFor('the recovery line', 10_000, () => (lines.length > 1 ? true : undefined), 10);
     expect(lines[1]).to.match(/^Reconnected to the proxy pod in \d+\.\d s$/);
     expect(lines).to.have.length(2);
@@ -139,7 +101,7 @@ describe('reconnect (real sshd on 127.0.0.1, a forwarding "kubectl")', function 
     const lines: string[] = [];
     const c = await connect(lines, { reconnectMs: 1000 });
     const pid = c.portForwardPid!;
-    fs.writeFileSync(mode, 'gone');
+    fs.writeFileSync(pod.mode, 'gone');
     const t0 = Date.now();
     process.kill(pid, 'SIGKILL');
     const lost = await c.lost;

@@ -3,33 +3,14 @@
 // CONNECT, RESOLVE and RESOLVE_PTR; one-line errors naming the workload; a handshake timeout; and the
 // keep-alive that holds the relay past its idle exit and comes back when the relay drops it.
 import { expect } from 'chai';
-import { execa, type ResultPromise } from 'execa';
-import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { RELAY_ENV, RELAY_SOCKS_USER } from '../../../src/protocol/index.js';
+import { RELAY_SOCKS_USER } from '../../../src/protocol/index.js';
 import { RelayClient, type RelayClientOptions } from '../../../src/tunnel/relay-client.js';
 import { waitFor } from '../../helpers/poll.js';
+import { startRelay, useRelayWithEcho } from '../../helpers/relay-program.js';
 
-const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../proxy-pod/src/main.js');
 const SECRET = 'the-session-secret-0123456789';
-
-type Relay = { process: ResultPromise<{ env: Record<string, string>; reject: false }>; port: number; output: () => string };
-
-async function startRelay(idleSeconds: number, dir: string): Promise<Relay> {
-  const env = {
-    [RELAY_ENV.secret]: SECRET, [RELAY_ENV.port]: '0', [RELAY_ENV.listenHost]: '127.0.0.1', [RELAY_ENV.idleSeconds]: String(idleSeconds),
-    [RELAY_ENV.pidFile]: path.join(dir, `relay-${idleSeconds}-${Date.now()}.pid`),
-  };
-  const child = execa(process.execPath, [MAIN, 'relay'], { env, reject: false });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  const ready = await waitFor('the relay\'s ready line', 5000, () => /proxy-via relay ready: on 127\.0\.0\.1:(\d+) /.exec(output) ?? undefined, 25);
-  return { process: child, port: Number(ready[1]), output: () => output };
-}
 
 /** Loopback streams, counted, in place of the tunnel's. */
 function loopback(): { openStream: RelayClientOptions['openStream']; opened: net.Socket[] } {
@@ -65,39 +46,23 @@ function readAll(stream: Duplex, n: number): Promise<string> {
 
 describe('tunnel: the --proxy-via relay client against the relay program', function () {
   this.timeout(20_000);
-  let dir: string;
-  let relay: Relay;
-  let echo: net.Server;
-  let echoPort: number;
-
-  before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-relay-client-'));
-    // Answers with the caller's address first, then echoes: the stream's source is the relay's.
-    echo = net.createServer((s) => {
-      s.write(`from ${s.remoteAddress}\n`);
-      s.pipe(s);
-    });
-    await new Promise<void>((r) => echo.listen(0, '127.0.0.5', r));
-    echoPort = (echo.address() as net.AddressInfo).port;
-    relay = await startRelay(300, dir);
-  });
-  after(() => {
-    relay.process.kill('SIGKILL');
-    echo.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+  // Answers with the caller's address first, then echoes: the stream's source is the relay's.
+  const rig = useRelayWithEcho(SECRET, 'tp-relay-client-', (s) => {
+    s.write(`from ${s.remoteAddress}\n`);
+    s.pipe(s);
   });
 
   it('connect() gives a stream to a loopback listener of the relay\'s network, bytes both ways', async () => {
-    const c = client(relay.port);
-    const stream = await c.connect('127.0.0.5', echoPort);
+    const c = client(rig.relay.port);
+    const stream = await c.connect('127.0.0.5', rig.echoPort);
     stream.write('ping');
     expect(await readAll(stream, 'from 127.0.0.1\nping'.length)).to.equal('from 127.0.0.1\nping'); // the relay's own source address
     stream.destroy();
-    expect(relay.output()).to.include(`socks: connect 127.0.0.5:${echoPort} -> 0 127.0.0.5:${echoPort}\n`);
+    expect(rig.relay.output()).to.include(`socks: connect 127.0.0.5:${rig.echoPort} -> 0 127.0.0.5:${rig.echoPort}\n`);
   });
 
   it('resolve() answers with the relay\'s resolver, [] for a name it does not know; resolvePtr() the name or null', async () => {
-    const c = client(relay.port);
+    const c = client(rig.relay.port);
     expect(await c.resolve('localhost')).to.deep.equal(['127.0.0.1']);
     expect(await c.resolve('no-such-name.invalid')).to.deep.equal([]);
     expect(await c.resolvePtr('127.0.0.1')).to.equal('localhost');
@@ -111,18 +76,18 @@ describe('tunnel: the --proxy-via relay client against the relay program', funct
         s.close(() => r(p));
       });
     });
-    const err = await client(relay.port).connect('127.0.0.5', closed).then(() => null, (e: Error) => e);
+    const err = await client(rig.relay.port).connect('127.0.0.5', closed).then(() => null, (e: Error) => e);
     expect(err?.message).to.equal(`--proxy-via: the relay in pod client-app-7c9d-x2x4q (Deployment client-app) answered CONNECT 127.0.0.5:${closed}: connection refused (SOCKS reply 5)`);
 
-    const wrong = await client(relay.port, { secret: `${SECRET}-not` }).resolve('localhost').then(() => null, (e: Error) => e);
-    expect(wrong?.message).to.equal(`--proxy-via: the relay in pod client-app-7c9d-x2x4q (Deployment client-app) refused the session's secret (RESOLVE localhost): is another session's relay on 127.0.0.1:${relay.port}?`);
+    const wrong = await client(rig.relay.port, { secret: `${SECRET}-not` }).resolve('localhost').then(() => null, (e: Error) => e);
+    expect(wrong?.message).to.equal(`--proxy-via: the relay in pod client-app-7c9d-x2x4q (Deployment client-app) refused the session's secret (RESOLVE localhost): is another session's relay on 127.0.0.1:${rig.relay.port}?`);
 
     const silent = net.createServer(() => undefined);
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     try {
       const started = Date.now();
-      const timedOut = await client((silent.address() as net.AddressInfo).port, { timeoutMs: 400 }).connect('127.0.0.5', echoPort).then(() => null, (e: Error) => e);
-      expect(timedOut?.message).to.equal(`--proxy-via: the relay in pod client-app-7c9d-x2x4q (Deployment client-app) did not answer CONNECT 127.0.0.5:${echoPort} within 400 ms`);
+      const timedOut = await client((silent.address() as net.AddressInfo).port, { timeoutMs: 400 }).connect('127.0.0.5', rig.echoPort).then(() => null, (e: Error) => e);
+      expect(timedOut?.message).to.equal(`--proxy-via: the relay in pod client-app-7c9d-x2x4q (Deployment client-app) did not answer CONNECT 127.0.0.5:${rig.echoPort} within 400 ms`);
       expect(Date.now() - started).to.be.within(350, 2000);
     } finally {
       silent.close();
@@ -130,7 +95,7 @@ describe('tunnel: the --proxy-via relay client against the relay program', funct
   });
 
   it('the keep-alive holds the relay past its idle time, comes back when dropped, and close() lets the relay exit', async () => {
-    const short = await startRelay(1, dir);
+    const short = await startRelay(SECRET, 1, rig.dir);
     const streams = loopback();
     const c = client(short.port, { openStream: streams.openStream, keepAlive: true, keepAliveRetryMs: 50 });
     try {

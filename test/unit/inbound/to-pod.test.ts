@@ -6,17 +6,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { listenToPod } from '../../../src/inbound/to-pod.js';
 import { freePort } from '../../helpers/ports.js';
-
-
-function roundTrip(port: number, text: string): Promise<string> {
-  return new Promise((resolve) => {
-    let got = '';
-    const s = net.connect(port, '127.0.0.1', () => s.end(text));
-    s.on('data', (d: Buffer) => (got += d.toString()));
-    s.on('error', (err: NodeJS.ErrnoException) => resolve(`error ${err.code}`));
-    s.on('close', () => resolve(got));
-  });
-}
+import { roundTrip } from '../../helpers/round-trip.js';
 
 describe('--to-pod listeners', () => {
   let pod: net.Server;
