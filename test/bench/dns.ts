@@ -5,6 +5,9 @@
 // Run: npm run build && npm run bench:dns (root; starts the cluster and builds images if needed), or as part of
 // `npm run bench` (all.ts: runDnsBench). Aim: teleproxy's uncached p50 within 1 ms of the cluster's DNS from a pod.
 // BENCH_VARIANTS=cluster-dns,teleproxy picks variants; BENCH_DNS_COUNT changes the number of Services.
+// With vpn-tcp picked, a second table: curl to a Service (its name looked up through the session's DNS
+// server each time) in alternating rounds without and with 2,000 malformed datagrams/s at that server
+// (dns-flood-probe.ts); aim: the flooded median within 20% of the quiet one.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +19,9 @@ import { must, ROOT, runBounded } from './procs.js';
 const NS = 'tp-bench-dns';
 const COUNT = Number(process.env.BENCH_DNS_COUNT ?? 1000);
 const DNSPERF = path.join(ROOT, 'dist/test/bench/dnsperf.js');
+const FLOOD_PROBE = path.join(ROOT, 'dist/test/bench/dns-flood-probe.js');
+/** The flooded curl median may exceed the quiet one by this factor. */
+const FLOOD_AIM = 1.2;
 const ALL = ['cluster-dns', 'vpn-tcp', 'teleproxy'] as const;
 type Variant = (typeof ALL)[number];
 
@@ -46,6 +52,23 @@ async function fromPod(env: NodeJS.ProcessEnv, vars: Record<string, string>): Pr
   return parse('cluster-dns', await runPodToEnd(env, NS, 'dnsperf', pod));
 }
 
+interface FloodResult { quiet: number[]; flooded: number[]; sent: number; answered: number }
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** curl through a vpn-tcp session without and with the flood (60 each way). */
+async function floodRun(env: NodeJS.ProcessEnv, dir: string): Promise<FloodResult> {
+  must('kubectl', ['-n', NS, 'apply', '-f', '-'], { env, input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'echo', labels: { app: 'echo' } },
+      spec: { containers: [{ name: 'echo', image: ECHO_IMAGE, imagePullPolicy: 'Never', ports: [{ containerPort: 8080 }],
+        readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 1 } }] } },
+    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo' }, spec: { selector: { app: 'echo' }, ports: [{ port: 8080 }] } }] }) });
+  must('kubectl', ['-n', NS, 'wait', '--for=condition=Ready', 'pod/echo', '--timeout=120s'], { env });
+  const out = await runBounded(path.join(ROOT, 'bin/telepresence'), ['--method', 'vpn-tcp', '--namespace', NS, '--logfile', path.join(dir, 'flood.log'),
+    '--mount', 'false', '--run', process.execPath, FLOOD_PROBE, 'http://echo:8080', '60'], env, RUN_TIMEOUT_MS);
+  return JSON.parse(out.trim().split('\n').pop()!) as FloodResult;
+}
+
 /** Teleproxy's uncached p50 may exceed the cluster's own (asked from a pod) by this much. */
 const AIM_WITHIN_MS = 1;
 
@@ -55,6 +78,7 @@ export async function runDnsBench(): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-bench-dns-'));
   const vars = { COUNT: String(COUNT), NAME: `svc-{i}.${NS}.svc.cluster.local` };
   const results = new Map<Variant, DnsResult | string>();
+  let flood: FloodResult | string | undefined;
   must('kubectl', ['create', 'namespace', NS], { env });
   try {
     must('kubectl', ['-n', NS, 'apply', '-f', '-'], { env, input: services() });
@@ -71,6 +95,13 @@ export async function runDnsBench(): Promise<string> {
         console.error(`bench: ${v} failed: ${(err as Error).message}`);
         results.set(v, `failed: ${(err as Error).message.split('\n')[0]!.slice(0, 80)}`);
       }
+    }
+    if (picked.includes('vpn-tcp')) {
+      console.error('bench: vpn-tcp under a DNS flood ...');
+      flood = await floodRun(env, dir).catch((err: Error) => {
+        console.error(`bench: the flood run failed: ${err.message}`);
+        return `failed: ${err.message.split('\n')[0]!.slice(0, 80)}`;
+      });
     }
   } finally {
     must('kubectl', ['delete', 'namespace', NS, '--wait=true', '--timeout=180s'], { env });
@@ -93,7 +124,21 @@ export async function runDnsBench(): Promise<string> {
   } else if (picked.includes('teleproxy') && picked.includes('cluster-dns')) {
     out.push(aimLine(`dns: teleproxy uncached p50 within ${AIM_WITHIN_MS} ms of the cluster's DNS from a pod`, false, 'a variant failed'));
   }
-  if ([...results.values()].some((r) => typeof r === 'string')) process.exitCode = 1;
+  if (flood !== undefined) {
+    out.push('', 'vpn-tcp: curl http://echo:8080 (a look-up through the session\'s DNS server each time), 60 quiet and 60 under 2,000 malformed datagrams/s, alternating rounds of 5');
+    out.push('| run | curl p50 ms | curl p99 ms | malformed sent | FORMERR back |', '|---|---|---|---|---|');
+    if (typeof flood === 'string') {
+      out.push(`| flood | ${flood} | | | |`, aimLine(`dns flood: curl median under the flood within ${Math.round((FLOOD_AIM - 1) * 100)}% of quiet`, false, 'the run failed'));
+    } else {
+      const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))]!;
+      out.push(`| quiet | ${median(flood.quiet).toFixed(2)} | ${p99(flood.quiet).toFixed(2)} | | |`,
+        `| flooded | ${median(flood.flooded).toFixed(2)} | ${p99(flood.flooded).toFixed(2)} | ${flood.sent} | ${flood.answered} |`);
+      const ratio = median(flood.flooded) / median(flood.quiet);
+      out.push(aimLine(`dns flood: curl median under the flood within ${Math.round((FLOOD_AIM - 1) * 100)}% of quiet`, ratio <= FLOOD_AIM,
+        `${median(flood.flooded).toFixed(2)} vs ${median(flood.quiet).toFixed(2)} ms, ${ratio.toFixed(2)}x`));
+    }
+  }
+  if ([...results.values()].some((r) => typeof r === 'string') || typeof flood === 'string') process.exitCode = 1;
   return `${out.join('\n')}\n`;
 }
 

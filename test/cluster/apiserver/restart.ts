@@ -39,10 +39,10 @@ function alive(pid: number): boolean {
   }
 }
 
-async function poll(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+async function poll(what: string | (() => string), timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
@@ -80,7 +80,17 @@ export async function restartApiServer(dir: string, log: (line: string) => void)
   });
   const port = Number(fs.readFileSync(readyFile, 'utf8').trim());
   const client = new KubeClient({ ca: fs.readFileSync(paths.caCrt, 'utf8'), token: fs.readFileSync(paths.token, 'utf8').trim(), port });
-  await poll('the API server to answer /readyz', 10_000, async () => (await client.request<string>('GET', '/readyz').catch(() => '')) === 'ok');
+  // What the last try got, for the error: a hang, a refusal or an answer other than ok each say something else.
+  let last = 'no answer yet';
+  await poll(() => `the API server to answer /readyz on port ${port} (the last try: ${last})`, 30_000, async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const answer = await Promise.race([
+      client.request<string>('GET', '/readyz').catch((err: Error) => `error: ${err.message}`),
+      new Promise<string>((resolve) => (timer = setTimeout(() => resolve('no answer within 2 s'), 2000))),
+    ]).finally(() => clearTimeout(timer));
+    last = String(answer).slice(0, 200);
+    return answer === 'ok';
+  });
   const ready = Date.now();
   return { stopMs: stopped - started, startMs: ready - stopped, totalMs: ready - started, oldPid, newPid };
 }

@@ -150,9 +150,8 @@ describe('restart-apiserver in the local test cluster', function () {
       await listWatcher.firstList;
       // Some write the watches do not see: their resourceVersion is now older than the snapshot's.
       await fx.kubectl(['create', 'secret', 'generic', 'bump', '--from-literal=k=v']);
-      const { totalMs, stderr } = await restartClusterApiServer();
+      const { stderr } = await restartClusterApiServer();
       console.log(`      restart: ${stderr.trim().split('\n').at(-1)}`);
-      expect(totalMs).to.be.below(10_000);
 
       expect(await objects()).to.equal(objectsBefore);
       expect((await fx.kubectl(['get', 'svc', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).trim()).to.equal(clusterIp);

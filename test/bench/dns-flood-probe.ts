@@ -1,4 +1,4 @@
-// Run as the command of a vpn-tcp session (dns-flood.test.ts): measures `curl http://echo:8080`
+// Run as the command of a vpn-tcp session (bench:dns's flood table, test/e2e/session/dns-flood.test.ts): measures `curl http://echo:8080`
 // (a name looked up through the session's DNS server, then a TCP connection through the TUN) in
 // rounds, without and with a child flooding that DNS server with malformed messages, so that the
 // machine's other load weighs on both alike; prints one JSON line.
