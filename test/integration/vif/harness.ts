@@ -2,16 +2,13 @@
 // connector to the servers of servers.ts on 127.0.0.1. Speaks JSON lines: it prints
 // {"ready":...} and then answers the stdin commands "stats", "dials" and "teardown".
 import net from 'node:net';
-import readline from 'node:readline';
 import { Duplex } from 'node:stream';
-import { UndoStack } from '../../../src/session/undo.js';
-import { startVif } from '../../../src/vif/index.js';
+import { serveVif } from './harness-lines.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as { name?: string; mtu?: number; natLingerMs?: number; readMode?: 'poll' | 'threadpool'; gate?: boolean };
 /** With config.gate, dials to 10.130.0.95 wait here until the stdin command "open" (a slow cluster side). */
 const gated: (() => void)[] = [];
 const dials: string[] = [];
-const say = (obj: unknown): void => void process.stdout.write(JSON.stringify(obj) + '\n');
 
 /** The cluster: 10.130.0.0/16 is served by servers.ts; 10.130.0.99 is unreachable; the rest refuses. */
 function connect(destIp: string, destPort: number): Promise<Duplex> {
@@ -54,34 +51,19 @@ function dialLocal(destPort: number): Promise<Duplex> {
 /** VNAT: 211.55.0.0/16 stands for 10.130.0.0/16. */
 const translate = (ip: string): string => (ip.startsWith('211.55.') ? ip.replace(/^211\.55\./, '10.130.') : ip);
 
-const undo = new UndoStack();
-try {
-  const vif = await startVif({
-    name: config.name,
-    mtu: config.mtu,
-    address: '198.18.0.1/16',
-    routes: ['10.130.0.0/16', '211.55.0.0/16', 'fd00:130::/64'],
-    connect,
-    translate,
-    dns: { ip: '198.18.0.2', onDnsPacket: (query, reply, from) => reply(Buffer.from(`answer to ${query.toString()} from ${from.ip}`)) },
-    undo,
-    natLingerMs: config.natLingerMs,
-    connectTimeoutMs: 2000,
-    readMode: config.readMode,
-  });
-  say({ ready: true, name: vif.name, address: vif.address, listenPort: vif.listenPort });
-  const lines = readline.createInterface({ input: process.stdin });
-  for await (const line of lines) {
-    if (line === 'stats') say(vif.stats());
-    else if (line === 'dials') say(dials);
-    else if (line === 'open') say({ opened: gated.splice(0).map((release) => release()).length });
-    else if (line === 'teardown') {
-      say({ failures: await undo.unwind() });
-      break;
-    }
-  }
-  process.exit(0);
-} catch (err) {
-  say({ error: (err as Error).message, failures: await undo.unwind() });
-  process.exit(1);
-}
+await serveVif({
+  name: config.name,
+  mtu: config.mtu,
+  address: '198.18.0.1/16',
+  routes: ['10.130.0.0/16', '211.55.0.0/16', 'fd00:130::/64'],
+  connect,
+  translate,
+  dns: { ip: '198.18.0.2', onDnsPacket: (query, reply, from) => reply(Buffer.from(`answer to ${query.toString()} from ${from.ip}`)) },
+  natLingerMs: config.natLingerMs,
+  connectTimeoutMs: 2000,
+  readMode: config.readMode,
+}, {
+  stats: (vif) => vif.stats(),
+  dials: () => dials,
+  open: () => ({ opened: gated.splice(0).map((release) => release()).length }),
+});
