@@ -5,9 +5,9 @@
 // package itself where there is none (a build by tsc alone).
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 
-import { type KeptApi, narrowDir, NARROW_ENTRY } from './client-node-narrow.js';
+import { type KeptApi, narrowDir, NARROW_CODE_CACHE, NARROW_ENTRY } from './client-node-narrow.js';
+import { loadWithCodeCache } from './code-cache.js';
 
 type Full = typeof import('@kubernetes/client-node');
 type GenApi = keyof typeof import('@kubernetes/client-node/dist/gen/types/ObjectParamAPI.js');
@@ -24,6 +24,6 @@ export function loadClientNode(): Promise<ClientNode> {
 
 function importClientNode(): Promise<ClientNode> {
   const narrow = path.join(narrowDir(), NARROW_ENTRY);
-  if (fs.existsSync(narrow)) return import(pathToFileURL(narrow).href) as Promise<ClientNode>;
+  if (fs.existsSync(narrow)) return Promise.resolve(loadWithCodeCache(narrow, path.join(narrowDir(), NARROW_CODE_CACHE)) as ClientNode);
   return import('@kubernetes/client-node');
 }

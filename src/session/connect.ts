@@ -9,13 +9,28 @@ import { pinHostKey } from '../tunnel/host-key.js';
 import type { SessionKey } from '../tunnel/session-key.js';
 import type { PodConnection, Session } from './session.js';
 
-export async function connectToPod(s: Session, cluster: Cluster, pod: ProxyPod, key: SessionKey, journal: ChangeJournal): Promise<PodConnection> {
+/**
+ * `pod`: the prepared pod, or (--deployment) a promise of it while its exec runs: the port-forward and the SSH
+ * key exchange to `podName` start at once, and authentication waits for the pod's key and user.
+ */
+export async function connectToPod(s: Session, cluster: Cluster, podName: string, pod: ProxyPod | Promise<ProxyPod>, key: SessionKey,
+  journal: ChangeJournal): Promise<PodConnection> {
   const { timeouts } = s.config;
-  const first = pinned(s, pod);
-  const locatePod = followPod(s, pod, first);
-  const connection = await s.deps.connect(cluster, pod.podName, key, {
+  const ready = pod instanceof Promise ? pod.then((p) => ({ pod: p, target: pinned(s, p) })) : { pod, target: pinned(s, pod) };
+  const known = ready instanceof Promise ? undefined : ready;
+  // Reconnects come after the first connection, so after the pod was ready.
+  let locate: ReturnType<typeof followPod> | undefined;
+  const locatePod = async (deadline: number, signal: AbortSignal) => {
+    const { pod: p, target } = await ready;
+    return (locate ??= followPod(s, p, target))(deadline, signal);
+  };
+  // The caller reports the pod's own failure: these copies of it must not count as unhandled.
+  const quiet = <T>(p: Promise<T>): Promise<T> => { p.catch(() => undefined); return p; };
+  const connection = await s.deps.connect(cluster, podName, key, {
     portForwardMs: timeouts.portForwardMs, sshConnectMs: timeouts.sshConnectMs, reconnectMs: timeouts.reconnectMs,
-    username: pod.sshUser, hostKey: first.hostKey, progress: s.progress, log: s.log, locatePod,
+    username: known ? known.pod.sshUser : quiet(Promise.resolve(ready).then((r) => r.pod.sshUser)),
+    hostKey: known ? known.target.hostKey : quiet(Promise.resolve(ready).then((r) => r.target.hostKey)),
+    progress: s.progress, log: s.log, locatePod,
   }, journal);
   s.undo.push('close the SSH tunnel and the port-forward', () => connection.close());
   s.signals.check();

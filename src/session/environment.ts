@@ -13,7 +13,8 @@ import type { PodConnection, Session } from './session.js';
 /** `root`: where the pod's root is mounted ($TELEPRESENCE_ROOT), '' when it is not. The environment and what else the pod told. */
 export async function podEnvironment(s: Session, connection: PodConnection, pod: ProxyPod, method: Method, root = ''): Promise<PodView> {
   const image = proxyImage(s.env);
-  const info = await readPodInfo(connection.tunnel, image);
+  // --deployment's exec ran podinfo in this pod already: the same files, the same answer.
+  const info = await readPodInfo(connection.tunnel, image, pod.podInfo);
   const variables = { pod: pod.podName, container: PROXY_CONTAINER, method: method.name, mounts: info.mountpoints.join(':'), root };
   const env = clusterEnvironment(info.env, variables);
   // The user process keeps what it started with: the line says what a new pod has otherwise.

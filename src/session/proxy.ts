@@ -10,13 +10,13 @@ import type { Session } from './session.js';
 
 export async function startProxy(
   s: Session, operation: ProxyOperation, method: Method, sessionId: string, key: SessionKey, journal: ChangeJournal, namespace: string,
-  podEnv?: Readonly<Record<string, string>>,
+  podEnv?: Readonly<Record<string, string>>, podChosen?: (podName: string) => void,
 ): Promise<ProxyPod> {
   s.progress(`Starting proxy with method '${method.name}' in namespace ${namespace} (deployment ${operation.deployment})`);
   const pod = await operation.apply({
     sessionId, image: proxyImage(s.env), publicKey: key.publicKey, serviceAccount: s.options.serviceAccount ?? undefined,
     exposePorts: exposedPodPorts(s.options.expose),
-    undo: s.undo, journal, progress: s.progress, signal: s.signals.abortSignal, readyTimeoutMs: s.config.timeouts.proxyPodReadyMs, podEnv,
+    undo: s.undo, journal, progress: s.progress, signal: s.signals.abortSignal, readyTimeoutMs: s.config.timeouts.proxyPodReadyMs, podEnv, podChosen,
   });
   s.signals.check();
   return pod;

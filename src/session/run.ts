@@ -5,7 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Config, SessionOptions } from '../config/index.js';
 import { setCommandLog } from '../host/command.js';
+import type { Cluster, ProxyOperation, ProxyPod } from '../kube/index.js';
 import { openLog } from '../log.js';
+import type { SessionKey } from '../tunnel/session-key.js';
+import type { Method } from '../../methods/method.js';
 import { connectToPod } from './connect.js';
 import { defaultDeps } from './deps.js';
 import { podEnvironment } from './environment.js';
@@ -19,7 +22,7 @@ import { startProxy } from './proxy.js';
 import { startProxyViaRelays } from './proxy-via.js';
 import { repairDeadSessions, repairExpiredSwaps } from './repair.js';
 import { checkRequest } from './request.js';
-import type { Session, SessionDeps, Terminal } from './session.js';
+import type { PodConnection, Session, SessionDeps, Terminal } from './session.js';
 import { SessionSignals } from './signals.js';
 import { UndoStack } from './undo.js';
 
@@ -61,14 +64,33 @@ async function steps(s: Session): Promise<number> {
   await preflightMethod(s, method, cluster, journal);
   const local = await decideLocalCluster(s, cluster, s.deps.readRoutes);
   const key = s.deps.generateKey(sessionId);
-  const pod = await startProxy(s, operation, method, sessionId, key, journal, cluster.namespace, local?.podEnv);
-  const connection = await connectToPod(s, cluster, pod, key, journal);
+  const { pod, connection } = await proxyAndTunnel(s, cluster, operation, method, sessionId, key, journal, local?.podEnv);
   const relays = await startProxyViaRelays(s, cluster, connection, sessionId, journal);
   const root = await mountVolumes(s, connection, sessionId, journal);
   const podView = await podEnvironment(s, connection, pod, method, root);
   await prepareMethod(s, method, cluster, connection, journal, sessionId, podView, relays);
   await exposeInbound(s, connection, pod.automaticPorts ?? [], method.inbound);
   return launchUserProcess(s, method, podView.env, connection, cluster.context);
+}
+
+/**
+ * The proxy pod and the tunnel to it. An operation that names its pod before it is prepared (--deployment: one
+ * exec) gets the tunnel's port-forward and SSH key exchange started meanwhile; both are awaited, so that what
+ * failed first is what the session reports, with nothing left running (openLeg stops its port-forward).
+ */
+async function proxyAndTunnel(s: Session, cluster: Cluster, operation: ProxyOperation, method: Method, sessionId: string, key: SessionKey,
+  journal: SessionJournal, podEnv?: Readonly<Record<string, string>>): Promise<{ pod: ProxyPod; connection: PodConnection }> {
+  let chosen: (podName: string) => void = () => undefined;
+  const named = new Promise<string>((resolve) => { chosen = resolve; });
+  const podPromise = startProxy(s, operation, method, sessionId, key, journal, cluster.namespace, podEnv, (name) => chosen(name));
+  const early = Promise.race([named, podPromise.then((p) => p.podName)]).then(async (name) => {
+    const known = await Promise.race([podPromise, Promise.resolve(undefined)]);
+    return connectToPod(s, cluster, name, known ?? podPromise, key, journal);
+  });
+  const [podResult, connectionResult] = await Promise.allSettled([podPromise, early]);
+  if (podResult.status === 'rejected') throw podResult.reason;
+  if (connectionResult.status === 'rejected') throw connectionResult.reason;
+  return { pod: podResult.value, connection: connectionResult.value };
 }
 
 /** The journal exists from here on; at the end it is removed once every change in it was undone. */

@@ -13,7 +13,7 @@ import { PortForward, PORT_FORWARD_ENTRY, type PortForwardEntry } from './port-f
 import type { PinnedHostKey } from './host-key.js';
 import { ReconnectingConnection, type ConnectionLeg, type ProxyTunnel, type ReconnectListener } from './reconnect.js';
 import type { SessionKey } from './session-key.js';
-import { SshTunnel } from './ssh.js';
+import { type Deferred, SshTunnel } from './ssh.js';
 
 export type { ProxyTunnel, ReconnectEvent, ReconnectListener } from './reconnect.js';
 
@@ -31,10 +31,14 @@ export interface ConnectTimeouts {
   sshConnectMs?: number;
   /** After a loss, how long to try to reconnect before the session ends (config timeouts.reconnect). */
   reconnectMs?: number;
-  /** The SSH user: the proxy's (default), or root in the privileged variant. */
-  username?: string;
+  /**
+   * The first pod's SSH user: the proxy's (default), or root in the privileged variant. With the host key, a
+   * promise while the session still prepares the pod (--deployment's exec): the port-forward and the key
+   * exchange start at once, authentication waits for it; a rejection ends the connection with that error.
+   */
+  username?: Deferred<string>;
   /** The pod's host key as read through the API server (pinHostKey): the only one accepted. */
-  hostKey: PinnedHostKey;
+  hostKey: Deferred<PinnedHostKey>;
   /** The loss and the recovery, one line each (the session's `T: ` progress). */
   progress?: (line: string) => void;
   /** Every attempt and its failure. */
@@ -69,7 +73,7 @@ type Target = { readonly kubectlArgs: readonly string[] };
 export async function connectToProxy(target: Target, podName: string, key: Pick<SessionKey, 'privateKey'>,
   timeouts: ConnectTimeouts, journal?: ChangeJournal): Promise<ProxyConnection> {
   const sshMs = timeouts.sshConnectMs ?? DEFAULT_TIMEOUTS.sshConnect;
-  const firstPod: ProxyPodTarget = { podName, hostKey: timeouts.hostKey, username: timeouts.username };
+  const firstPod: LegTarget = { podName, hostKey: timeouts.hostKey, username: timeouts.username };
   // A reconnect waits for sshd no longer than timeouts.sshConnect, nor past its own deadline.
   const open = async (deadline: number, signal: AbortSignal) => {
     const pod = timeouts.locatePod ? await timeouts.locatePod(deadline, signal) : firstPod;
@@ -92,8 +96,15 @@ interface LegOptions {
   signal?: AbortSignal;
 }
 
+/** A leg's pod: a reconnect's is known; the first one's key and user may still be on their way. */
+interface LegTarget {
+  podName: string;
+  hostKey: Deferred<PinnedHostKey>;
+  username?: Deferred<string>;
+}
+
 /** One port-forward and one SSH connection through it. */
-async function openLeg(target: Target, pod: ProxyPodTarget, key: Pick<SessionKey, 'privateKey'>, timeouts: ConnectTimeouts, o: LegOptions): Promise<ConnectionLeg> {
+async function openLeg(target: Target, pod: LegTarget, key: Pick<SessionKey, 'privateKey'>, timeouts: ConnectTimeouts, o: LegOptions): Promise<ConnectionLeg> {
   const { deadline, journal, signal } = o;
   const { podName } = pod;
   const budgetMs = o.budgetMs ?? deadline - Date.now();
@@ -141,6 +152,8 @@ async function openLeg(target: Target, pod: ProxyPodTarget, key: Pick<SessionKey
       } catch (err) {
         // Another host key will not become the pod's on the next try: the session ends with the line.
         if (err instanceof HostKeyMismatchError) throw err;
+        // A pod still being prepared: its outcome first (its own error when it failed), then a try with its key.
+        await Promise.all([pod.hostKey, pod.username]);
         lastError = (err as Error).message;
         // A refused key will not be accepted on the next try: fail at once.
         if (/authentication methods failed/i.test(lastError)) throw new ClusterError(`the proxy pod ${podName} refused the session's SSH key: ${lastError}`);

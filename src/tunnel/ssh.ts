@@ -5,20 +5,26 @@ import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import { ClusterError, HostKeyMismatchError } from '../errors.js';
-import { hostKeyCheck, type PinnedHostKey } from './host-key.js';
+import { hostKeyCheck, type HostKeyCheck, type PinnedHostKey } from './host-key.js';
+
+/** A value known now, or one still being found out while the handshake runs (--deployment's exec in the pod). */
+export type Deferred<T> = T | Promise<T>;
 
 export interface SshOptions {
   host: string;
   port: number;
-  username: string;
+  /** A promise: the handshake goes on meanwhile and authenticates once it resolves (rejected: the connection fails). */
+  username: Deferred<string>;
   privateKey: string;
   /** How long to wait for the handshake, ms. */
   readyTimeoutMs: number;
   /**
    * The only host key accepted (the pod's, read through the API server); another ends the handshake
    * with HostKeyMismatchError. Absent: any key (the tests' own loopback sshd; connectToProxy always pins).
+   * A promise: the key exchange goes on meanwhile and the server's key is checked once it resolves; a
+   * rejection fails the connection at once, wherever the handshake is.
    */
-  hostKey?: PinnedHostKey;
+  hostKey?: Deferred<PinnedHostKey>;
   /** Keepalive interval, ms (default KEEPALIVE_MS); the connection counts as lost after KEEPALIVE_COUNT_MAX unanswered. */
   keepaliveMs?: number;
 }
@@ -63,32 +69,51 @@ export class SshTunnel extends EventEmitter {
   static connect(opts: SshOptions): Promise<SshTunnel> {
     return new Promise((resolve, reject) => {
       const client = new ssh2.Client();
-      const check = opts.hostKey ? hostKeyCheck(opts.hostKey) : null;
+      let pinned: PinnedHostKey | undefined;
+      let check: HostKeyCheck | null = null;
+      let done = false;
       const fail = (err: Error) => {
+        if (done) return;
+        done = true;
         // The socket may still report its reset after this: it must not become an uncaught error.
         client.on('error', () => undefined);
         client.end();
         const refused = check?.refused();
-        if (refused && opts.hostKey) return reject(new HostKeyMismatchError(opts.hostKey.pod, opts.hostKey.fingerprint, refused));
+        if (refused && pinned) return reject(new HostKeyMismatchError(pinned.pod, pinned.fingerprint, refused));
         reject(new ClusterError(`cannot open the SSH connection to the proxy pod at ${opts.host}:${opts.port}: ${err.message}`));
       };
+      const hostKey = opts.hostKey === undefined ? undefined : Promise.resolve(opts.hostKey);
+      hostKey?.then((key) => { pinned = key; check = hostKeyCheck(key); }, (err: Error) => fail(new Error(`the pod's host key is not known: ${err.message}`)));
+      const username = Promise.resolve(opts.username);
+      if (typeof opts.username !== 'string') username.catch((err: Error) => fail(new Error(`the SSH user is not known: ${err.message}`)));
       client.once('error', fail);
       client.once('ready', () => {
+        done = true;
         client.removeListener('error', fail);
         // Small SSH packets (channel open/close, short requests) must not wait for a delayed ACK:
         // without this every connection through the tunnel paid ~40 ms (Nagle + delayed ACK).
         client.setNoDelay(true);
         resolve(new SshTunnel(client));
       });
+      let authTried = false;
       client.connect({
         host: opts.host,
         port: opts.port,
-        username: opts.username,
+        // A deferred user: the one attempt goes through authHandler once it is known (ssh2 wants a name here all the same).
+        username: typeof opts.username === 'string' ? opts.username : 'pending',
         privateKey: opts.privateKey,
+        authHandler: typeof opts.username === 'string' ? undefined : (_left, _partial, next) => {
+          // false: no more attempts (ssh2 accepts it; its types do not say so).
+          if (authTried) return next(false as unknown as ssh2.AnyAuthMethod);
+          authTried = true;
+          username.then((user) => next({ type: 'publickey', username: user, key: opts.privateKey }), () => undefined);
+        },
         readyTimeout: opts.readyTimeoutMs,
         keepaliveInterval: opts.keepaliveMs ?? KEEPALIVE_MS,
         keepaliveCountMax: KEEPALIVE_COUNT_MAX,
-        hostVerifier: check ? (key: Buffer) => check.verify(key) : () => true,
+        hostVerifier: hostKey ? (key: Buffer, verify: (ok: boolean) => void) => {
+          hostKey.then(() => verify(check!.verify(key)), () => verify(false));
+        } : () => true,
       });
     });
   }

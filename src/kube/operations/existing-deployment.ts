@@ -59,6 +59,8 @@ export class ExistingDeploymentOperation implements ProxyOperation {
     if (unusable || labelSelector === null) throw new ClusterError(unusable ?? `Deployment "${this.deployment}" has no usable spec.selector`);
     const pod = await waitForReadyPod(await apisFor(this.target), namespace, { deployment: this.deployment, labelSelector, signal: ctx.signal, watch: await podWatch(this.target) },
       ctx.progress, Date.now() + ctx.readyTimeoutMs, ctx.readyTimeoutMs);
+    // The tunnel's port-forward and key exchange run while the exec below authorizes the key.
+    ctx.podChosen?.(pod.metadata!.name!);
     // Another Ready pod of the Deployment takes over when this one goes: prepared the same way.
     return replaceable(this.target, await this.takePod(pod, ctx, ctx.progress), {
       deployment: this.deployment, labelSelector, prepare: (next, log) => this.takePod(next, ctx, log),
@@ -99,7 +101,7 @@ export class ExistingDeploymentOperation implements ProxyOperation {
     // This pod's sshd made its key at its start, before this session: the API server says which it is.
     const hostKey = out.hostKey?.status === 0 ? out.hostKey.text.trim() : '';
     if (hostKey === '') throw hostKeyUnreadable(ref, sectionResult(r, out.hostKey));
-    return { podName, podIp: pod.status!.podIP!, hostKey, sshUser };
+    return { podName, podIp: pod.status!.podIP!, hostKey, sshUser, podInfo: out.podinfo?.status === 0 ? out.podinfo.text : undefined };
   }
 
   private async read(): Promise<V1Deployment> {

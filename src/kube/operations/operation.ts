@@ -10,6 +10,11 @@ export interface ProxyPod {
   hostKey: string;
   /** Who the session logs in as: root in the privileged variant (a remote port below 1024), else the proxy user. */
   sshUser: string;
+  /**
+   * The pod's `telepresence-podinfo` output when preparing it already ran it (--deployment's exec): the
+   * session takes its environment from it instead of running podinfo again over SSH (a node start in the pod).
+   */
+  podInfo?: string;
   /** --swap-deployment: the swapped container's TCP ports, exposed to the same ports here unless --expose maps them. */
   automaticPorts?: readonly number[];
   /**
@@ -47,6 +52,11 @@ export interface OperationContext {
   readyTimeoutMs: number;
   /** More variables for the proxy program in a pod the session makes (a local cluster's TELEPRESENCE_NAMESERVER). */
   podEnv?: Readonly<Record<string, string>>;
+  /**
+   * Told the pod's name as soon as it is Ready, while it is still being prepared (--deployment's exec): the
+   * session starts its port-forward and SSH key exchange to it meanwhile. Called at most once.
+   */
+  podChosen?(podName: string): void;
 }
 
 export interface ProxyOperation {

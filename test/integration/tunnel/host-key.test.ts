@@ -80,6 +80,71 @@ describe('SSH host key pinning (real sshd on 127.0.0.1)', function () {
     expect(fake.children.map((c) => c.kills)).to.deep.equal([['SIGTERM']]);
   });
 
+  /** A value given later, as --deployment's exec gives the key and the user once it has run. */
+  const later = <T>() => {
+    let give: (v: T) => void = () => undefined;
+    let refuse: (e: Error) => void = () => undefined;
+    const promise = new Promise<T>((resolve, reject) => { give = resolve; refuse = reject; });
+    promise.catch(() => undefined);
+    return { promise, give, refuse };
+  };
+
+  it('a key and a user given during the handshake: it waits for them, then connects as that user', async () => {
+    const hostKey = later<ReturnType<typeof pinHostKey>>();
+    const user = later<string>();
+    let connected = false;
+    const connecting = SshTunnel.connect({ host: '127.0.0.1', port: sshd.port, username: user.promise, privateKey: key.privateKey, readyTimeoutMs: 10_000, hostKey: hostKey.promise })
+      .then((t) => { connected = true; return t; });
+    // sshd has long answered the key exchange by now; without the key and the user there is no login.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(connected).to.equal(false);
+    hostKey.give(pinHostKey(hostKeyLine, 'tp-pod-1'));
+    user.give('root');
+    const tunnel = await connecting;
+    try {
+      expect(await tunnel.exec('id -un')).to.equal('root\n');
+    } finally {
+      tunnel.close();
+    }
+  });
+
+  it('another key given during the handshake is the mismatch line', async () => {
+    const hostKey = later<ReturnType<typeof pinHostKey>>();
+    const connecting = SshTunnel.connect({ host: '127.0.0.1', port: sshd.port, username: Promise.resolve('root'), privateKey: key.privateKey, readyTimeoutMs: 10_000, hostKey: hostKey.promise });
+    setTimeout(() => hostKey.give(pinHostKey(otherLine, 'tp-pod-1')), 100);
+    let err: unknown;
+    try { (await connecting).close(); } catch (e) { err = e; }
+    expect(err).to.be.instanceOf(HostKeyMismatchError);
+    expect((err as Error).message).to.equal(mismatchLine(otherFp, hostFp));
+  });
+
+  it('a key that is refused during the handshake ends it at once with that reason (not at readyTimeout)', async function () {
+    // readyTimeout is far beyond this test's own timeout: a connection that waited for it fails the test.
+    this.timeout(8000);
+    const hostKey = later<ReturnType<typeof pinHostKey>>();
+    const connecting = SshTunnel.connect({ host: '127.0.0.1', port: sshd.port, username: 'root', privateKey: key.privateKey, readyTimeoutMs: 60_000, hostKey: hostKey.promise });
+    setTimeout(() => hostKey.refuse(new Error('pod tp-pod-1 speaks pod protocol 2')), 100);
+    let err: unknown;
+    try { (await connecting).close(); } catch (e) { err = e; }
+    expect((err as Error).message).to.equal(`cannot open the SSH connection to the proxy pod at 127.0.0.1:${sshd.port}: the pod's host key is not known: pod tp-pod-1 speaks pod protocol 2`);
+  });
+
+  it('connectToProxy: a pod that fails while its port-forward and handshake run ends with the pod\'s own error, and the port-forward is stopped', async function () {
+    this.timeout(8000);
+    fake = installFakeRunner();
+    const hostKey = later<ReturnType<typeof pinHostKey>>();
+    const user = later<string>();
+    const connecting = connectToProxy({ kubectlArgs: [] }, 'tp-pod-1', key, { sshConnectMs: 60_000, username: user.promise, hostKey: hostKey.promise });
+    await tick();
+    fake.children[0]!.stdout.write(`Forwarding from 127.0.0.1:${sshd.port} -> 8022\n`);
+    const refusal = new Error('pod tp-pod-1 of Deployment web speaks pod protocol 2');
+    setTimeout(() => { hostKey.refuse(refusal); user.refuse(refusal); }, 200);
+    let err: unknown;
+    try { (await connecting).close(); } catch (e) { err = e; }
+    expect(err).to.equal(refusal);
+    expect(fake.children.map((c) => c.kills)).to.deep.equal([['SIGTERM']]);
+  });
+
   it('connectToProxy: the right key connects through the same fake forward', async () => {
     fake = installFakeRunner();
     const connecting = connectToProxy({ kubectlArgs: [] }, 'tp-pod-1', key, { sshConnectMs: 20_000, username: 'root', hostKey: pinHostKey(hostKeyLine, 'tp-pod-1') });

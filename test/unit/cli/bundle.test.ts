@@ -7,6 +7,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { NARROW_CODE_CACHE, NARROW_ENTRY } from '../../../src/kube/client-node-narrow.js';
+import { loadWithCodeCache } from '../../../src/kube/code-cache.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const BUNDLE = join(ROOT, 'dist/bundle');
@@ -36,9 +38,20 @@ describe('the launcher bundle', () => {
 });
 
 describe('the narrow client-node bundle', () => {
+  it('has a code cache that V8 takes under the launcher\'s flags (bin/telepresence), and loads without it', () => {
+    const vendor = join(ROOT, 'dist/vendor/client-node');
+    const probe = `import { codeCacheAccepted, loadWithCodeCache } from ${JSON.stringify(pathToFileURL(join(ROOT, 'dist/src/kube/code-cache.js')).href)};
+      const [file, cache] = ${JSON.stringify([join(vendor, NARROW_ENTRY), join(vendor, NARROW_CODE_CACHE)])};
+      console.log(codeCacheAccepted(file, cache), typeof loadWithCodeCache(file, '/nonexistent/cache').KubeConfig);`;
+    const r = spawnSync(process.execPath, ['--max-semi-space-size=1', '--v8-pool-size=1', '--input-type=module', '-e', probe], { encoding: 'utf8' });
+    expect(r.stderr).to.equal('');
+    expect(r.stdout).to.equal('true function\n');
+    expect(readFileSync(join(ROOT, 'bin/telepresence'), 'utf8')).to.include('exec node --max-semi-space-size=1 --v8-pool-size=1 ');
+  });
+
   it('exports what the narrow copy exports, and its API clients work from a KubeConfig', async () => {
     const vendor = join(ROOT, 'dist/vendor/client-node');
-    const bundled = (await import(pathToFileURL(join(vendor, 'index.mjs')).href)) as Record<string, unknown>;
+    const bundled = loadWithCodeCache(join(vendor, NARROW_ENTRY), join(vendor, NARROW_CODE_CACHE)) as Record<string, unknown>;
     const copy = (await import(pathToFileURL(join(vendor, 'dist/index.js')).href)) as Record<string, unknown>;
     expect(Object.keys(bundled).sort()).to.deep.equal(Object.keys(copy).sort());
     // A plain HTTP API server answering one NamespaceList: the request goes through the bundled undici.

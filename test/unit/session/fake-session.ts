@@ -117,7 +117,7 @@ export async function runFakeSession(o: FakeOptions = {}): Promise<FakeRun> {
     openCluster: async () => { step('openCluster'); return cluster; },
     connect: async (_cluster, _pod, _key, opts) => {
       step('connect');
-      pinned = opts.hostKey.fingerprint;
+      pinned = (await opts.hostKey).fingerprint;
       return {
         tunnel: {
           openStream: () => Promise.reject(new Error('no streams in this fake')),

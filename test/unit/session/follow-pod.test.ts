@@ -28,8 +28,8 @@ describe('session/connect: the pod a reconnect goes to', () => {
       deps: { connect: async (_c: Cluster, _p: string, _k: SessionKey, o: ConnectTimeouts) => { opts = o; return { close: () => undefined } as unknown as PodConnection; } },
       undo: { push: () => undefined }, signals: { check: () => undefined }, progress: () => undefined, log: (l: string) => logs.push(l),
     } as unknown as Session;
-    await connectToPod(s, {} as Cluster, pod('proxy-a', keys.a), {} as SessionKey, {} as never);
-    expect(opts!.hostKey.fingerprint).to.equal(fp(keys.a));
+    await connectToPod(s, {} as Cluster, 'proxy-a', pod('proxy-a', keys.a), {} as SessionKey, {} as never);
+    expect((await opts!.hostKey).fingerprint).to.equal(fp(keys.a));
     const locate = () => opts!.locatePod!(Date.now() + 1000, new AbortController().signal);
     const shown = (t: Awaited<ReturnType<typeof locate>>) => [t.podName, t.hostKey.pod, t.hostKey.fingerprint];
 
