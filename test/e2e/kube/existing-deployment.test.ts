@@ -4,8 +4,6 @@
 // port on a uid-1000 pod refused with no line added.
 import { expect } from 'chai';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { execa } from 'execa';
 
 import type { ChangeJournal, UndoStep } from '../../../src/changes.js';
@@ -15,8 +13,7 @@ import { ExistingDeploymentOperation } from '../../../src/kube/operations/existi
 import type { OperationContext } from '../../../src/kube/operations/operation.js';
 import { generateSessionKey } from '../../../src/tunnel/session-key.js';
 import { useCluster, waitFor } from '../helpers/cluster.js';
-import { ensureProxyImage } from '../helpers/proxy-image.js';
-import { tmpDir } from '../session/run.js';
+import { buildProxyVariant, ensureProxyImage } from '../helpers/proxy-image.js';
 import { PROXY_IMAGE, targetOf } from './fixtures.js';
 
 const V2_IMAGE = 'telepresence-test/proxy-protocol-2-exec:dev';
@@ -75,13 +72,8 @@ describe('kube: --deployment, the one exec into an existing pod', function () {
   before(async function () {
     this.timeout(600_000);
     await ensureProxyImage();
-    const dir = tmpDir();
-    fs.writeFileSync(path.join(dir, 'podinfo'), '#!/bin/sh\necho \'{"protocolVersion":2,"env":{},"hostname":"x","hosts":"","resolv":"","mountpoints":[]}\'\n', { mode: 0o755 });
-    fs.writeFileSync(path.join(dir, 'Dockerfile.v2'), `FROM ${PROXY_IMAGE}\nUSER 0:0\nCOPY podinfo /usr/local/bin/telepresence-podinfo\nUSER 1000:1000\n`);
-    fs.writeFileSync(path.join(dir, 'Dockerfile.none'), `FROM ${PROXY_IMAGE}\nUSER 0:0\nRUN rm /usr/local/bin/telepresence-podinfo\nUSER 1000:1000\n`);
-    await execa('docker', ['build', '-q', '-t', V2_IMAGE, '-f', path.join(dir, 'Dockerfile.v2'), dir]);
-    await execa('docker', ['build', '-q', '-t', NO_PODINFO_IMAGE, '-f', path.join(dir, 'Dockerfile.none'), dir]);
-    fs.rmSync(dir, { recursive: true, force: true });
+    await buildProxyVariant(V2_IMAGE, 'protocol-2');
+    await buildProxyVariant(NO_PODINFO_IMAGE, 'no-podinfo');
   });
   after(async () => { await execa('docker', ['rmi', V2_IMAGE, NO_PODINFO_IMAGE], { reject: false }); });
   beforeEach(() => {

@@ -12,7 +12,7 @@ import { packageVersion } from '../../../src/config/version.js';
 import type { SessionRecord } from '../../../src/session/journal.js';
 import { useCluster, waitFor, type ClusterFixture } from '../helpers/cluster.js';
 import { runScript } from '../helpers/pods.js';
-import { ensureProxyImage } from '../helpers/proxy-image.js';
+import { buildProxyVariant, ensureProxyImage } from '../helpers/proxy-image.js';
 import { freePort } from '../../helpers/ports.js';
 import { echoService, labelledTelepresence, PROXY_IMAGE } from '../kube/fixtures.js';
 import { errorLines, startTelepresence, telepresence, tmpDir } from './run.js';
@@ -60,11 +60,7 @@ describe('--deployment: an existing Deployment of the proxy image (e2e, inject-t
   before(async function () {
     this.timeout(600_000);
     await ensureProxyImage();
-    const context = tmpDir();
-    fs.writeFileSync(path.join(context, 'podinfo'), '#!/bin/sh\necho \'{"protocolVersion":2,"env":{},"hostname":"x","hosts":"","resolv":"","mountpoints":[]}\'\n', { mode: 0o755 });
-    fs.writeFileSync(path.join(context, 'Dockerfile'), `FROM ${PROXY_IMAGE}\nUSER 0:0\nCOPY podinfo /usr/local/bin/telepresence-podinfo\nUSER 1000:1000\n`);
-    await execa('docker', ['build', '-q', '-t', V2_IMAGE, context]);
-    fs.rmSync(context, { recursive: true, force: true });
+    await buildProxyVariant(V2_IMAGE, 'protocol-2');
   });
   after(async () => { await execa('docker', ['rmi', V2_IMAGE], { reject: false }); });
   beforeEach(() => { dir = tmpDir(); });
