@@ -11,6 +11,7 @@ import { ClusterError, PlatformError } from '../src/errors.js';
 import type { Method, MethodContext, UserProcessLaunch } from './method.js';
 import { preloadBypassReason, whichCommand } from './preload-reach.js';
 import { socksConnect } from './socks-client.js';
+import { socksRelay } from './socks-relay.js';
 
 const MULTIARCH: Record<string, string> = { x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu' };
 
@@ -47,21 +48,7 @@ export class InjectTcpMethod implements Method {
 
   async prepare(ctx: MethodContext): Promise<void> {
     this.warn = ctx.warn;
-    const relay = net.createServer((userConn) => {
-      userConn.pause();
-      ctx.openPodStream(POD_SERVICE_HOST, ctx.podPorts.socks).then(
-        (podStream) => {
-          userConn.pipe(podStream).pipe(userConn);
-          userConn.resume();
-          userConn.on('error', () => podStream.destroy());
-          podStream.on('error', () => userConn.destroy());
-        },
-        (err: Error) => {
-          ctx.log(`inject-tcp: no stream to the pod's SOCKS server: ${err.message}`);
-          userConn.destroy();
-        },
-      );
-    });
+    const relay = socksRelay({ open: () => ctx.openPodStream(POD_SERVICE_HOST, ctx.podPorts.socks), log: ctx.log });
     await new Promise<void>((resolve, reject) => {
       relay.once('error', reject);
       relay.listen(0, '127.0.0.1', resolve);

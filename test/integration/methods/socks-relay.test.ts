@@ -1,0 +1,113 @@
+// inject-tcp's local SOCKS listener with the real torsocks and curl: when the pod's side cannot be opened
+// (the tunnel is being re-established) or ends in the middle of the handshake (the pod's SOCKS server was
+// killed), curl fails at once with its own error instead of torsocks spinning on the EOF for ever; and
+// through the real pod SOCKS server it gets its answer.
+import { expect } from 'chai';
+import { execa } from 'execa';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import { socksRelay } from '../../../methods/socks-relay.js';
+import { listenSocks } from '../../../proxy-pod/src/socks/server.js';
+import { hostTableResolver } from '../../../proxy-pod/src/resolver.js';
+
+/** An open that fails as an SSH channel open does: after a round trip (torsocks's greeting has arrived by then). */
+const refusedAfter = (message: string) => () => new Promise<Duplex>((_, reject) => setTimeout(() => reject(new Error(message)), 100));
+
+interface CurlRun { exitCode: number | undefined; stderr: string; timedOut: boolean; body: string; logs: string[] }
+
+/** `torsocks curl URL` through a relay whose pod side is `open`; killed after 15 s (the old hang). */
+async function curlThrough(open: () => Promise<Duplex>, url: string): Promise<CurlRun> {
+  const logs: string[] = [];
+  const relay = socksRelay({ open, log: (line) => logs.push(line) });
+  await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-relay-'));
+  const conf = path.join(dir, 'torsocks.conf');
+  fs.writeFileSync(conf, ['TorAddress 127.0.0.1', `TorPort ${(relay.address() as net.AddressInfo).port}`, 'AllowInbound 1', 'AllowOutboundLocalhost 1', ''].join('\n'));
+  try {
+    const r = await execa('torsocks', ['curl', '-sS', '--max-time', '5', url], { env: { TORSOCKS_CONF_FILE: conf }, reject: false, timeout: 15_000 });
+    return { exitCode: r.exitCode, stderr: r.stderr, timedOut: r.timedOut, body: r.stdout, logs };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    relay.close();
+  }
+}
+
+/** A "pod SOCKS server" that answers `answer` to the first bytes it gets, then closes its side. */
+async function cutServer(answer: Buffer[]): Promise<{ open: () => Promise<Duplex>; close: () => void }> {
+  const server = net.createServer((sock) => {
+    let step = 0;
+    sock.on('data', () => {
+      if (step < answer.length) sock.write(answer[step++]!);
+      if (step >= answer.length) sock.end();
+    });
+    if (answer.length === 0) sock.on('data', () => sock.end());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    open: () => new Promise((resolve, reject) => { const s = net.connect(port, '127.0.0.1', () => resolve(s)); s.once('error', reject); }),
+    close: () => server.close(),
+  };
+}
+
+describe('inject-tcp SOCKS relay with the real torsocks', function () {
+  this.timeout(30_000);
+
+  it('no stream to the pod (reconnecting): a name look-up fails at once, curl exits 6', async () => {
+    const r = await curlThrough(refusedAfter('the connection to it was lost (test) and is being re-established'), 'http://echo:8080/');
+    expect([r.timedOut, r.exitCode], r.stderr).to.deep.equal([false, 6]);
+    expect(r.logs).to.deep.equal(['inject-tcp: no stream to the pod\'s SOCKS server: the connection to it was lost (test) and is being re-established; '
+      + 'the SOCKS client gets a failure reply']);
+  });
+
+  it('no stream to the pod: a connection to an IP fails at once, curl exits 7', async () => {
+    // 192.0.2.1 (TEST-NET-1) goes to the relay only: torsocks sends it as a SOCKS CONNECT.
+    const r = await curlThrough(refusedAfter('(SSH) Channel open failure: Connection refused'), 'http://192.0.2.1:8080/');
+    expect([r.timedOut, r.exitCode], r.stderr).to.deep.equal([false, 7]);
+  });
+
+  it('the pod\'s server closes after the greeting, before any answer: curl fails at once', async () => {
+    const pod = await cutServer([]);
+    try {
+      const r = await curlThrough(pod.open, 'http://192.0.2.1:8080/');
+      expect([r.timedOut, r.exitCode], r.stderr).to.deep.equal([false, 7]);
+      expect(r.logs).to.deep.equal(['inject-tcp: the pod\'s SOCKS server ended the connection before its reply; the SOCKS client gets a failure reply']);
+    } finally {
+      pod.close();
+    }
+  });
+
+  it('the pod\'s server picks no-auth, then closes on the request: curl gets a general failure at once', async () => {
+    const pod = await cutServer([Buffer.from([5, 0])]);
+    try {
+      const byName = await curlThrough(pod.open, 'http://echo:8080/');
+      expect([byName.timedOut, byName.exitCode], byName.stderr).to.deep.equal([false, 6]);
+      const byIp = await curlThrough(pod.open, 'http://192.0.2.1:8080/');
+      expect([byIp.timedOut, byIp.exitCode], byIp.stderr).to.deep.equal([false, 7]);
+    } finally {
+      pod.close();
+    }
+  });
+
+  it('through the real pod SOCKS server: RESOLVE by the pod, the body arrives', async () => {
+    const web = http.createServer((req, res) => res.end(`hello ${req.headers.host}`));
+    await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+    const webPort = (web.address() as net.AddressInfo).port;
+    const socks = await listenSocks({ host: '127.0.0.1', port: 0, resolver: hostTableResolver({ echo: ['127.0.0.1'] }) });
+    try {
+      const r = await curlThrough(() => new Promise((resolve, reject) => {
+        const s = net.connect(socks.port, '127.0.0.1', () => resolve(s));
+        s.once('error', reject);
+      }), `http://echo:${webPort}/`);
+      expect([r.exitCode, r.body, r.logs]).to.deep.equal([0, `hello echo:${webPort}`, []]);
+    } finally {
+      await socks.close();
+      web.closeAllConnections();
+      web.close();
+    }
+  });
+});

@@ -1,0 +1,44 @@
+// The inject-tcp relay's reading of the pod SOCKS server's handshake, and the failure it writes in its stead.
+import { expect } from 'chai';
+import { SocksReplyProgress } from '../../../methods/socks-relay.js';
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const GENERAL_FAILURE = '05010001000000000000';
+
+describe('inject-tcp relay: the SOCKS server\'s side of the handshake', () => {
+  const cases: Array<{ what: string; sent: string[]; complete: boolean; failure: string }> = [
+    { what: 'nothing yet: no acceptable method', sent: [], complete: false, failure: '05ff' },
+    { what: 'half the method selection', sent: ['05'], complete: false, failure: 'ff' },
+    { what: 'no-auth chosen: a general-failure reply', sent: ['0500'], complete: false, failure: GENERAL_FAILURE },
+    { what: 'username/password chosen: a refused login', sent: ['0502'], complete: false, failure: '0101' },
+    { what: 'login accepted: a general-failure reply', sent: ['0502', '0100'], complete: false, failure: GENERAL_FAILURE },
+    { what: 'login refused by the server: over', sent: ['05020101'], complete: true, failure: '' },
+    { what: 'no acceptable method from the server: over', sent: ['05ff'], complete: true, failure: '' },
+    { what: 'a CONNECT reply (IPv4): over', sent: ['0500', '05000001', '7f000001', '0050'], complete: true, failure: '' },
+    { what: 'a RESOLVE reply in one chunk with the first bytes of the stream after it', sent: ['0500050000010a0000010000474554'], complete: true, failure: '' },
+    { what: 'a reply cut after its header (IPv4): the address and port', sent: ['0500', '05000001'], complete: false, failure: '000000000000' },
+    { what: 'a reply cut before its address type: the rest of a failure', sent: ['0500', '0500'], complete: false, failure: '0001000000000000' },
+    { what: 'a RESOLVE_PTR reply (a name) cut in its name: the rest of the name and the port', sent: ['0500', '050000030461', '62'], complete: false, failure: '00000000' },
+    { what: 'a name reply cut before its length: an empty name and the port', sent: ['0500', '05000003'], complete: false, failure: '000000' },
+    { what: 'a name reply: over', sent: ['0500', '0500000303616263', '0000'], complete: true, failure: '' },
+    { what: 'an IPv6 reply: over', sent: ['0500', `05000004${'00'.repeat(16)}0050`], complete: true, failure: '' },
+  ];
+  for (const c of cases) {
+    it(c.what, () => {
+      const progress = new SocksReplyProgress();
+      for (const chunk of c.sent) progress.observe(Buffer.from(chunk, 'hex'));
+      expect([progress.complete, hex(progress.failure())]).to.deep.equal([c.complete, c.failure]);
+    });
+  }
+
+  it('the failure completes every cut handshake into one the client can read to its end', () => {
+    const whole = Buffer.from('0500050000030461626364' + '0050', 'hex');
+    for (let cut = 0; cut < whole.length; cut++) {
+      const progress = new SocksReplyProgress();
+      progress.observe(whole.subarray(0, cut));
+      const finished = new SocksReplyProgress();
+      finished.observe(Buffer.concat([whole.subarray(0, cut), progress.failure()]));
+      expect(finished.complete, `cut at ${cut}`).to.equal(true);
+    }
+  });
+});
