@@ -11,8 +11,6 @@ import vm from 'node:vm';
 interface Loaded {
   exports: unknown;
   script: vm.Script;
-  /** Whether V8 took the cache (false: none was there, or it was rejected and the source was compiled). */
-  cacheUsed: boolean;
 }
 
 function load(file: string, cacheFile: string): Loaded {
@@ -27,7 +25,7 @@ function load(file: string, cacheFile: string): Loaded {
   const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: { exports: unknown }, filename: string, dirname: string) => void;
   const module = { exports: {} as unknown };
   run.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
-  return { exports: module.exports, script, cacheUsed: cachedData !== undefined && !script.cachedDataRejected };
+  return { exports: module.exports, script };
 }
 
 /** The bundle's exports, compiled from `cacheFile` when V8 accepts it. */
@@ -35,9 +33,10 @@ export function loadWithCodeCache(file: string, cacheFile: string): unknown {
   return load(file, cacheFile).exports;
 }
 
-/** Whether V8 takes `cacheFile` for `file` in this process (the build checks what it wrote). */
+/** Whether V8 takes `cacheFile` for `file` in this process (the build checks what it wrote): compiled, not run. */
 export function codeCacheAccepted(file: string, cacheFile: string): boolean {
-  return load(file, cacheFile).cacheUsed;
+  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData: fs.readFileSync(cacheFile) });
+  return !script.cachedDataRejected;
 }
 
 /**

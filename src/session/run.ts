@@ -83,10 +83,11 @@ async function proxyAndTunnel(s: Session, cluster: Cluster, operation: ProxyOper
   let chosen: (podName: string) => void = () => undefined;
   const named = new Promise<string>((resolve) => { chosen = resolve; });
   const podPromise = startProxy(s, operation, method, sessionId, key, journal, cluster.namespace, podEnv, (name) => chosen(name));
-  const early = Promise.race([named, podPromise.then((p) => p.podName)]).then(async (name) => {
-    const known = await Promise.race([podPromise, Promise.resolve(undefined)]);
-    return connectToPod(s, cluster, name, known ?? podPromise, key, journal);
-  });
+  // Set before the race below hears of the pod (callbacks run in the order they were added).
+  let known: ProxyPod | undefined;
+  podPromise.then((p) => { known = p; }, () => undefined);
+  const early = Promise.race([named, podPromise.then((p) => p.podName)])
+    .then((name) => connectToPod(s, cluster, name, known ?? podPromise, key, journal));
   const [podResult, connectionResult] = await Promise.allSettled([podPromise, early]);
   if (podResult.status === 'rejected') throw podResult.reason;
   if (connectionResult.status === 'rejected') throw connectionResult.reason;
