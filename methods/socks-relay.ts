@@ -76,11 +76,33 @@ export interface SocksRelayOptions {
   log(line: string): void;
 }
 
-/** A listener (not yet listening) whose connections reach the pod's SOCKS server. */
+/**
+ * The client's greeting at the start of `buf`: whether it offers "no authentication" and its length; null
+ * while incomplete; 'other' when it is no SOCKS5 greeting (passed to the pod's server as it is).
+ */
+export function readGreeting(buf: Buffer): { noAuth: boolean; length: number } | 'other' | null {
+  if (buf.length < 1) return null;
+  if (buf[0] !== 0x05) return 'other';
+  if (buf.length < 2 || buf.length < 2 + buf[1]!) return null;
+  return { noAuth: buf.subarray(2, 2 + buf[1]!).includes(0x00), length: 2 + buf[1]! };
+}
+
+/** The greeting the relay sends the pod's server in the client's stead once it chose "no authentication" here. */
+const NO_AUTH_GREETING = Buffer.from([0x05, 0x01, 0x00]);
+
+/**
+ * A listener (not yet listening) whose connections reach the pod's SOCKS server. A client that offers "no
+ * authentication" (torsocks does) gets the method selection from here at once, while the SSH channel
+ * opens: its request then goes to the pod right behind the relay's own greeting, one round trip through
+ * the tunnel fewer before the connection is made; the pod's method selection is not passed on.
+ */
 export function socksRelay(options: SocksRelayOptions): net.Server {
   return net.createServer((userConn) => {
-    userConn.pause();
     const progress = new SocksReplyProgress();
+    let early = Buffer.alloc(0);
+    let podStream: Duplex | null = null;
+    /** The pod's method selection still to drop (the client had the relay's). */
+    let skip = 0;
     /** Ends the user's connection with the rest of the handshake as a failure, and drains what it still sends. */
     const fail = (why: string) => {
       if (userConn.destroyed || userConn.writableEnded) return;
@@ -91,37 +113,83 @@ export function socksRelay(options: SocksRelayOptions): net.Server {
       userConn.resume();
       setTimeout(() => userConn.destroy(), LINGER_MS).unref();
     };
+    let greeted = false;
+    const onEarly = (chunk: Buffer) => {
+      early = Buffer.concat([early, chunk]);
+      if (greeted) return;
+      const greeting = readGreeting(early);
+      if (greeting === null) return;
+      greeted = true;
+      if (greeting !== 'other' && greeting.noAuth) {
+        const choice = Buffer.from([0x05, 0x00]);
+        progress.observe(choice);
+        userConn.write(choice);
+        early = Buffer.concat([NO_AUTH_GREETING, early.subarray(greeting.length)]);
+        skip = 2;
+      }
+      if (podStream) start(podStream);
+    };
+    userConn.on('data', onEarly);
     userConn.on('error', () => undefined);
+
+    /** Once the pod's stream is open and the client's greeting read: what came early, then both ways. */
+    const start = (pod: Duplex) => {
+      userConn.off('data', onEarly);
+      // Both before the pipe to the user: the failure is written before pipe() ends the user's side.
+      pod.once('end', () => {
+        if (!progress.complete) {
+          userConn.unpipe(pod);
+          fail('the pod\'s SOCKS server ended the connection before its reply');
+        }
+      });
+      pod.on('error', (err: Error) => {
+        if (progress.complete) userConn.destroy();
+        else fail(`the stream to the pod's SOCKS server failed before its reply: ${err.message}`);
+      });
+      pod.once('close', () => {
+        if (!progress.complete) fail('the stream to the pod\'s SOCKS server closed before its reply');
+      });
+      userConn.on('error', () => pod.destroy());
+      userConn.once('close', () => pod.destroy());
+      pod.write(early);
+      early = Buffer.alloc(0);
+      const onPod = (chunk: Buffer) => {
+        let rest = chunk;
+        if (skip > 0) {
+          const dropped = rest.subarray(0, skip);
+          // Our own "no authentication" must have been taken; anything else ends the handshake as a failure.
+          if (dropped.some((b, i) => b !== [0x05, 0x00][2 - skip + i])) {
+            pod.destroy();
+            fail('the pod\'s SOCKS server refused "no authentication"');
+            return;
+          }
+          skip -= dropped.length;
+          rest = rest.subarray(dropped.length);
+          if (rest.length === 0) return;
+        }
+        progress.observe(rest);
+        if (!userConn.write(rest)) {
+          pod.pause();
+          userConn.once('drain', () => pod.resume());
+        }
+        if (progress.complete) {
+          // The handshake is over: plain pipes from here on.
+          pod.off('data', onPod);
+          pod.pipe(userConn);
+        }
+      };
+      pod.on('data', onPod);
+      userConn.pipe(pod);
+    };
+
     options.open().then(
-      (podStream) => {
-        if (userConn.destroyed) {
-          podStream.destroy();
+      (pod) => {
+        if (userConn.destroyed || userConn.writableEnded) {
+          pod.destroy();
           return;
         }
-        const watch = (chunk: Buffer) => {
-          progress.observe(chunk);
-          if (progress.complete) podStream.off('data', watch);
-        };
-        // Both before pipe(): the failure is written before pipe() ends the user's side.
-        podStream.on('data', watch);
-        podStream.once('end', () => {
-          if (!progress.complete) {
-            userConn.unpipe(podStream);
-            fail('the pod\'s SOCKS server ended the connection before its reply');
-          }
-        });
-        podStream.on('error', (err: Error) => {
-          if (progress.complete) userConn.destroy();
-          else fail(`the stream to the pod's SOCKS server failed before its reply: ${err.message}`);
-        });
-        podStream.once('close', () => {
-          if (!progress.complete) fail('the stream to the pod\'s SOCKS server closed before its reply');
-        });
-        userConn.on('error', () => podStream.destroy());
-        userConn.once('close', () => podStream.destroy());
-        podStream.pipe(userConn);
-        userConn.pipe(podStream);
-        userConn.resume();
+        podStream = pod;
+        if (greeted) start(pod);
       },
       (err: Error) => fail(`no stream to the pod's SOCKS server: ${err.message}`),
     );

@@ -93,6 +93,78 @@ describe('inject-tcp SOCKS relay with the real torsocks', function () {
     }
   });
 
+  it('the relay answers a no-auth greeting while the channel still opens; the request then goes to the pod behind its own greeting', async () => {
+    const web = http.createServer((req, res) => res.end('through'));
+    await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+    const webPort = (web.address() as net.AddressInfo).port;
+    const events: string[] = [];
+    const socks = await listenSocks({ host: '127.0.0.1', port: 0, resolver: hostTableResolver({}), onEvent: (e) => events.push(`${e.command} ${e.target} ${e.reply}`) });
+    let opened = false;
+    const relay = socksRelay({ log: () => undefined, open: () => new Promise((resolve, reject) => setTimeout(() => {
+      const s = net.connect(socks.port, '127.0.0.1', () => { opened = true; resolve(s); });
+      s.once('error', reject);
+    }, 300)) });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const client = net.connect((relay.address() as net.AddressInfo).port, '127.0.0.1');
+    try {
+      const read = (n: number) => new Promise<Buffer>((resolve) => {
+        let buf = Buffer.alloc(0);
+        const on = (d: Buffer) => {
+          buf = Buffer.concat([buf, d]);
+          if (buf.length >= n) { client.off('data', on); resolve(buf); }
+        };
+        client.on('data', on);
+      });
+      client.write(Buffer.from([5, 1, 0]));
+      const choice = await read(2);
+      expect([choice.toString('hex'), opened], 'the method selection, before the stream to the pod was open').to.deep.equal(['0500', false]);
+      client.write(Buffer.from([5, 1, 0, 1, 127, 0, 0, 1, webPort >> 8, webPort & 0xff]));
+      const reply = await read(10);
+      expect([reply.subarray(0, 2).toString('hex'), opened]).to.deep.equal(['0500', true]);
+      client.write('GET / HTTP/1.0\r\n\r\n');
+      const body = await new Promise<string>((resolve) => {
+        let text = reply.subarray(10).toString();
+        client.on('data', (d: Buffer) => { text += d.toString(); });
+        client.on('end', () => resolve(text));
+      });
+      expect(body).to.match(/\r\n\r\nthrough$/);
+      expect(events).to.deep.equal([`connect 127.0.0.1:${webPort} 0`]);
+    } finally {
+      client.destroy();
+      relay.close();
+      await socks.close();
+      web.closeAllConnections();
+      web.close();
+    }
+  });
+
+  it('a client offering only username/password is passed to the pod\'s server as it is', async () => {
+    const socks = await listenSocks({ host: '127.0.0.1', port: 0, resolver: hostTableResolver({}), auth: { username: 'u', password: 'p' } });
+    const relay = socksRelay({ log: () => undefined, open: () => new Promise((resolve, reject) => {
+      const s = net.connect(socks.port, '127.0.0.1', () => resolve(s));
+      s.once('error', reject);
+    }) });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const client = net.connect((relay.address() as net.AddressInfo).port, '127.0.0.1');
+    try {
+      let got = Buffer.alloc(0);
+      client.on('data', (d: Buffer) => { got = Buffer.concat([got, d]); });
+      const until = (n: number) => new Promise<void>((resolve) => { const t = setInterval(() => { if (got.length >= n) { clearInterval(t); resolve(); } }, 5); });
+      client.write(Buffer.from([5, 1, 2]));
+      await until(2);
+      client.write(Buffer.from([1, 1, 0x75, 1, 0x70]));
+      await until(4);
+      // RESOLVE of an IPv4 literal: the server answers it itself.
+      client.write(Buffer.from([5, 0xf0, 0, 1, 10, 1, 2, 3, 0, 0]));
+      await until(14);
+      expect(got.toString('hex')).to.equal('0502' + '0100' + '05000001' + '0a010203' + '0000');
+    } finally {
+      client.destroy();
+      relay.close();
+      await socks.close();
+    }
+  });
+
   it('through the real pod SOCKS server: RESOLVE by the pod, the body arrives', async () => {
     const web = http.createServer((req, res) => res.end(`hello ${req.headers.host}`));
     await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));

@@ -1,6 +1,6 @@
 // The inject-tcp relay's reading of the pod SOCKS server's handshake, and the failure it writes in its stead.
 import { expect } from 'chai';
-import { SocksReplyProgress } from '../../../methods/socks-relay.js';
+import { readGreeting, SocksReplyProgress } from '../../../methods/socks-relay.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const GENERAL_FAILURE = '05010001000000000000';
@@ -41,4 +41,20 @@ describe('inject-tcp relay: the SOCKS server\'s side of the handshake', () => {
       expect(finished.complete, `cut at ${cut}`).to.equal(true);
     }
   });
+});
+
+describe('inject-tcp relay: the client\'s greeting', () => {
+  const cases: Array<[string, string, ReturnType<typeof readGreeting>]> = [
+    ['nothing yet', '', null],
+    ['the version only', '05', null],
+    ['methods still to come', '0502', null],
+    ['no-auth offered (torsocks)', '050100', { noAuth: true, length: 3 }],
+    ['no-auth among others, a request behind it', '0502020005', { noAuth: true, length: 4 }],
+    ['username/password only', '050102', { noAuth: false, length: 3 }],
+    ['no methods', '0500', { noAuth: false, length: 2 }],
+    ['SOCKS4', '04010050', 'other'],
+  ];
+  for (const [what, bytes, expected] of cases) {
+    it(`${what}: ${bytes || '(empty)'}`, () => expect(readGreeting(Buffer.from(bytes, 'hex'))).to.deep.equal(expected));
+  }
 });
