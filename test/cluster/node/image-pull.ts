@@ -3,7 +3,7 @@
 // one; Always "pulls" every time. A pull never leaves this machine: it fails as on a node that cannot
 // reach its registry (ErrImagePull, then ImagePullBackOff with the kubelet's 10 s .. 5 min back-off).
 import type { Container } from './pod-types.js';
-import { tryRun } from './run.js';
+import { inspectImage } from './docker.js';
 
 export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
 export type PullResult = { ok: true } | { ok: false; reason: string; message: string; retryMs: number };
@@ -78,10 +78,7 @@ export class ImagePulls {
 
 /** The local image's id and USER, or undefined when the node does not have it. */
 export async function localImage(image: string): Promise<{ id: string; user: string } | undefined> {
-  const r = await tryRun('docker', ['image', 'inspect', '-f', '{{.Id}}|{{.Config.User}}', image]);
-  if (r.exitCode !== 0) return undefined;
-  const [id, user] = r.stdout.trim().split('|');
-  return { id: id ?? '', user: user ?? '' };
+  return inspectImage(image);
 }
 
 /** Whether container `c` may start now: the image's USER when it may, else the waiting reason and when to look again. */
