@@ -5,16 +5,26 @@ import { writeFileSync } from 'node:fs';
 import { proxyImage } from '../config/index.js';
 import { clusterEnvironment, formatEnvFile, formatEnvJson } from '../engine/env-files.js';
 import type { ProxyPod } from '../kube/index.js';
-import { PROXY_CONTAINER } from '../protocol/index.js';
+import { PROXY_CONTAINER, type PodInfo } from '../protocol/index.js';
 import type { Method, PodView } from '../../methods/method.js';
 import { readPodInfo } from './pod-info.js';
 import type { PodConnection, Session } from './session.js';
 
-/** `root`: where the pod's root is mounted ($TELEPRESENCE_ROOT), '' when it is not. The environment and what else the pod told. */
-export async function podEnvironment(s: Session, connection: PodConnection, pod: ProxyPod, method: Method, root = ''): Promise<PodView> {
+/** What podinfo says of the pod. --deployment's exec ran podinfo in this pod already: the same files, the same answer. */
+export function startPodInfo(s: Session, connection: PodConnection, pod: ProxyPod): Promise<PodInfo> {
+  const info = readPodInfo(connection.tunnel, proxyImage(s.env), pod.podInfo);
+  info.catch(() => undefined); // awaited by podEnvironment; a step before it may fail first
+  return info;
+}
+
+/**
+ * `root`: where the pod's root is mounted ($TELEPRESENCE_ROOT), '' when it is not; `started`: startPodInfo()'s
+ * answer when it ran while the volumes were mounted. The environment and what else the pod told.
+ */
+export async function podEnvironment(s: Session, connection: PodConnection, pod: ProxyPod, method: Method, root = '',
+  started?: Promise<PodInfo>): Promise<PodView> {
   const image = proxyImage(s.env);
-  // --deployment's exec ran podinfo in this pod already: the same files, the same answer.
-  const info = await readPodInfo(connection.tunnel, image, pod.podInfo);
+  const info = await (started ?? startPodInfo(s, connection, pod));
   const variables = { pod: pod.podName, container: PROXY_CONTAINER, method: method.name, mounts: info.mountpoints.join(':'), root };
   const env = clusterEnvironment(info.env, variables);
   // The user process keeps what it started with: the line says what a new pod has otherwise.

@@ -11,7 +11,7 @@ import type { SessionKey } from '../tunnel/session-key.js';
 import type { Method } from '../../methods/method.js';
 import { connectToPod } from './connect.js';
 import { defaultDeps } from './deps.js';
-import { podEnvironment } from './environment.js';
+import { podEnvironment, startPodInfo } from './environment.js';
 import { exposeInbound } from './inbound.js';
 import { mountVolumes } from './mount.js';
 import { SessionJournal } from './journal.js';
@@ -65,9 +65,11 @@ async function steps(s: Session): Promise<number> {
   const local = await decideLocalCluster(s, cluster, s.deps.readRoutes);
   const key = s.deps.generateKey(sessionId);
   const { pod, connection } = await proxyAndTunnel(s, cluster, operation, method, sessionId, key, journal, local?.podEnv);
+  // podinfo (an exec over SSH, a node start in the pod) runs while the relays start and the volumes mount.
+  const info = startPodInfo(s, connection, pod);
   const relays = await startProxyViaRelays(s, cluster, connection, sessionId, journal);
   const root = await mountVolumes(s, connection, sessionId, journal);
-  const podView = await podEnvironment(s, connection, pod, method, root);
+  const podView = await podEnvironment(s, connection, pod, method, root, info);
   await prepareMethod(s, method, cluster, connection, journal, sessionId, podView, relays);
   await exposeInbound(s, connection, pod.automaticPorts ?? [], method.inbound);
   return launchUserProcess(s, method, podView.env, connection, cluster.context);

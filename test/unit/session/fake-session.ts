@@ -15,7 +15,7 @@ import type { SessionDeps } from '../../../src/session/session.js';
 import type { Method } from '../../../methods/method.js';
 import { POD_PROTOCOL_VERSION } from '../../../src/protocol/index.js';
 
-export const STEPS = ['openCluster', 'check', 'preflight', 'apply', 'connect', 'mount', 'podinfo', 'prepare', 'startUserProcess'] as const;
+export const STEPS = ['openCluster', 'check', 'preflight', 'apply', 'connect', 'podinfo', 'mount', 'prepare', 'startUserProcess'] as const;
 export type Step = (typeof STEPS)[number];
 
 export interface FakeRun {
