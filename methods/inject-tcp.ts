@@ -38,6 +38,7 @@ export class InjectTcpMethod implements Method {
   readonly features = { needsRoot: false, coversWholeHost: false, udp: false, containers: false, routesSubnets: false };
   private configFile = '';
   private warn: (line: string) => void = () => {};
+  private log: (line: string) => void = () => {};
 
   /** A wrong platform is a PlatformError (the one exit code for "not on this platform"). */
   checkSupported(): string | PlatformError | null {
@@ -48,6 +49,7 @@ export class InjectTcpMethod implements Method {
 
   async prepare(ctx: MethodContext): Promise<void> {
     this.warn = ctx.warn;
+    this.log = ctx.log;
     const relay = socksRelay({ open: () => ctx.openPodStream(POD_SERVICE_HOST, ctx.podPorts.socks), log: ctx.log });
     await new Promise<void>((resolve, reject) => {
       relay.once('error', reject);
@@ -63,9 +65,12 @@ export class InjectTcpMethod implements Method {
 
   /** Telepresence 1's readiness: the cluster's API Service answers through the proxy. */
   private async waitReady(port: number, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    const started = Date.now();
+    const deadline = started + timeoutMs;
     let last = '';
+    let tries = 0;
     const connected = await pollUntil(async () => {
+      tries++;
       try {
         (await socksConnect(port, 'kubernetes.default', 443, Math.max(1000, deadline - Date.now()))).destroy();
         return true;
@@ -74,7 +79,10 @@ export class InjectTcpMethod implements Method {
         return undefined;
       }
     }, { deadline, intervalMs: 200 });
-    if (connected) return;
+    if (connected) {
+      this.log(`inject-tcp: kubernetes.default:443 connected through the pod's SOCKS server in ${Date.now() - started} ms (${tries} tr${tries === 1 ? 'y' : 'ies'})`);
+      return;
+    }
     throw new ClusterError(`inject-tcp proxy did not connect: kubernetes.default:443 through the pod's SOCKS server: ${last}`);
   }
 
