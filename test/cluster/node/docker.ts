@@ -4,14 +4,14 @@
 // the engine is not on a local socket ($DOCKER_HOST tcp://...), the CLI does it.
 import http from 'node:http';
 
+import { engineAddress } from '../../../methods/container/docker-engine.js';
 import { currentInstance } from '../instance.js';
 import { run, tryRun } from './run.js';
 
 /** The socket the docker CLI talks to: $DOCKER_HOST's unix:// path, else the default; null for another transport. */
 export function engineSocket(env: NodeJS.ProcessEnv = process.env): string | null {
-  const host = env.DOCKER_HOST;
-  if (!host) return '/var/run/docker.sock';
-  return host.startsWith('unix://') ? host.slice('unix://'.length) : null;
+  const address = engineAddress(env);
+  return address.startsWith('unix://') ? address.slice('unix://'.length) : null;
 }
 
 /** One Engine API request; its status and body (the engine's own error message for a 4xx/5xx). */
@@ -122,11 +122,6 @@ export async function inspectImage(image: string): Promise<{ id: string; user: s
   if (a.status !== 200) throw new Error(`docker engine: GET /images/${image}/json answered ${a.status}: ${a.body.trim()}`);
   const raw = JSON.parse(a.body) as { Id: string; Config?: { User?: string } | null };
   return { id: raw.Id, user: raw.Config?.User ?? '' };
-}
-
-export async function imagePresent(image: string): Promise<string | undefined> {
-  const r = await tryRun('docker', ['image', 'inspect', '-f', '{{.Id}}', image]);
-  return r.exitCode === 0 ? r.stdout.trim() : undefined;
 }
 
 /** Removes the named containers (running ones are killed) with their anonymous volumes; absent names are fine. */

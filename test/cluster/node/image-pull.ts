@@ -76,14 +76,9 @@ export class ImagePulls {
   }
 }
 
-/** The local image's id and USER, or undefined when the node does not have it. */
-export async function localImage(image: string): Promise<{ id: string; user: string } | undefined> {
-  return inspectImage(image);
-}
-
 /** Whether container `c` may start now: the image's USER when it may, else the waiting reason and when to look again. */
 export async function imageForStart(pulls: ImagePulls, c: Container): Promise<{ ok: true; user: string } | Extract<PullResult, { ok: false }>> {
-  const local = await localImage(c.image);
+  const local = await inspectImage(c.image);
   const decision = pulls.decide(c.name, c.image, c.imagePullPolicy ?? 'IfNotPresent', local !== undefined);
   return decision.ok ? { ok: true, user: local!.user } : decision;
 }
