@@ -89,6 +89,8 @@ export function readGreeting(buf: Buffer): { noAuth: boolean; length: number } |
 
 /** The greeting the relay sends the pod's server in the client's stead once it chose "no authentication" here. */
 const NO_AUTH_GREETING = Buffer.from([0x05, 0x01, 0x00]);
+/** The method selection "no authentication": the relay's to the client, and the one it expects from the pod. */
+const NO_AUTH_CHOICE = Buffer.from([0x05, 0x00]);
 
 /**
  * A listener (not yet listening) whose connections reach the pod's SOCKS server. A client that offers "no
@@ -121,11 +123,10 @@ export function socksRelay(options: SocksRelayOptions): net.Server {
       if (greeting === null) return;
       greeted = true;
       if (greeting !== 'other' && greeting.noAuth) {
-        const choice = Buffer.from([0x05, 0x00]);
-        progress.observe(choice);
-        userConn.write(choice);
+        progress.observe(NO_AUTH_CHOICE);
+        userConn.write(NO_AUTH_CHOICE);
         early = Buffer.concat([NO_AUTH_GREETING, early.subarray(greeting.length)]);
-        skip = 2;
+        skip = NO_AUTH_CHOICE.length;
       }
       if (podStream) start(podStream);
     };
@@ -158,7 +159,7 @@ export function socksRelay(options: SocksRelayOptions): net.Server {
         if (skip > 0) {
           const dropped = rest.subarray(0, skip);
           // Our own "no authentication" must have been taken; anything else ends the handshake as a failure.
-          if (dropped.some((b, i) => b !== [0x05, 0x00][2 - skip + i])) {
+          if (dropped.some((b, i) => b !== NO_AUTH_CHOICE[NO_AUTH_CHOICE.length - skip + i])) {
             pod.destroy();
             fail('the pod\'s SOCKS server refused "no authentication"');
             return;

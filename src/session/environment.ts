@@ -19,12 +19,12 @@ export function startPodInfo(s: Session, connection: PodConnection, pod: ProxyPo
 
 /**
  * `root`: where the pod's root is mounted ($TELEPRESENCE_ROOT), '' when it is not; `started`: startPodInfo()'s
- * answer when it ran while the volumes were mounted. The environment and what else the pod told.
+ * answer (it runs while the volumes mount). The environment and what else the pod told.
  */
-export async function podEnvironment(s: Session, connection: PodConnection, pod: ProxyPod, method: Method, root = '',
-  started?: Promise<PodInfo>): Promise<PodView> {
+export async function podEnvironment(s: Session, connection: PodConnection, pod: ProxyPod, method: Method, root: string,
+  started: Promise<PodInfo>): Promise<PodView> {
   const image = proxyImage(s.env);
-  const info = await (started ?? startPodInfo(s, connection, pod));
+  const info = await started;
   const variables = { pod: pod.podName, container: PROXY_CONTAINER, method: method.name, mounts: info.mountpoints.join(':'), root };
   const env = clusterEnvironment(info.env, variables);
   // The user process keeps what it started with: the line says what a new pod has otherwise.
