@@ -12,6 +12,8 @@ export interface TestSshd {
   port: number;
   /** The directory holding its config and keys (a test may use it to find its processes). */
   dir: string;
+  /** sshd's log (with `logLevel`), where a test reads what the server saw. */
+  logFile: string;
   stop(): Promise<void>;
 }
 
@@ -23,7 +25,8 @@ async function untilListening(port: number, deadlineMs: number): Promise<void> {
   }), 50);
 }
 
-export async function startTestSshd(authorizedKey: string): Promise<TestSshd> {
+/** `logLevel`: sshd's LogLevel, its log in `logFile` instead of on stderr (DEBUG1 names each auth method tried). */
+export async function startTestSshd(authorizedKey: string, opts: { logLevel?: string } = {}): Promise<TestSshd> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tp-sshd-'));
   mkdirSync('/run/sshd', { recursive: true });
   await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')]);
@@ -33,12 +36,15 @@ export async function startTestSshd(authorizedKey: string): Promise<TestSshd> {
     `ListenAddress 127.0.0.1:${port}`, `HostKey ${dir}/host_key`, `AuthorizedKeysFile ${dir}/authorized_keys`,
     'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'PermitRootLogin prohibit-password',
     'StrictModes no', 'UsePAM no', 'PidFile none', 'AllowTcpForwarding yes', 'Subsystem sftp /usr/lib/openssh/sftp-server',
+    ...(opts.logLevel ? [`LogLevel ${opts.logLevel}`] : []),
   ].join('\n') + '\n');
-  const sshd = execa('/usr/sbin/sshd', ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { reject: false });
+  const logFile = path.join(dir, 'sshd.log');
+  const sshd = execa('/usr/sbin/sshd', ['-D', ...(opts.logLevel ? ['-E', logFile] : ['-e']), '-f', path.join(dir, 'sshd_config')], { reject: false });
   await untilListening(port, 10_000);
   return {
     port,
     dir,
+    logFile,
     stop: async () => {
       sshd.kill('SIGTERM');
       await sshd;

@@ -2,6 +2,7 @@
 // refused, bytes cross a direct-tcpip stream both ways, remote forwards dispatch by their bound port,
 // and the loss of sshd is reported.
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type ssh2 from 'ssh2';
@@ -55,6 +56,19 @@ describe('SSH tunnel (real sshd on 127.0.0.1)', function () {
       expect(await tunnel.exec('echo hello-from-sshd')).to.equal('hello-from-sshd\n');
     } finally {
       tunnel.close();
+    }
+  });
+
+  it('offers the session key at once: no "none" attempt before it (one round trip less)', async () => {
+    const logged = await startTestSshd(key.publicKey, { logLevel: 'DEBUG1' });
+    try {
+      const tunnel = await SshTunnel.connect({ host: '127.0.0.1', port: logged.port, username: 'root', privateKey: key.privateKey, readyTimeoutMs: 5000 });
+      tunnel.close();
+      const methods = [...readFileSync(logged.logFile, 'utf8').matchAll(/userauth-request for user root service ssh-connection method (\S+)/g)].map((m) => m[1]);
+      // ssh2's own order sends 'none' first: ['none', 'publickey', 'publickey'].
+      expect(methods).to.deep.equal(['publickey', 'publickey']);
+    } finally {
+      await logged.stop();
     }
   });
 
