@@ -140,8 +140,11 @@ async function openLeg(target: Target, pod: LegTarget, key: Pick<SessionKey, 'pr
           host: '127.0.0.1', port: portForward.workstationPort, username: pod.username ?? PROXY_SSH_USER, privateKey: key.privateKey, hostKey: pod.hostKey,
           readyTimeoutMs: Math.max(1000, Math.min(10_000, deadline - Date.now())),
         });
-        // Latency: without it sshd delays every new channel by ~40 ms (see requestInteractive).
-        await tunnel.requestInteractive().catch(() => undefined);
+        // Latency: without it sshd delays every new channel by ~40 ms (see requestInteractive). Not waited for:
+        // waiting put its three round trips and a delayed ACK (50 ms, measured) on the start-up's path; sent
+        // first and left to finish beside the mount and the readiness check, it is done 12-27 ms later and
+        // the session is set up ~30 ms sooner (measured with --deployment).
+        void tunnel.requestInteractive().catch(() => undefined);
         timeouts.log?.(`SSH connected to pod ${podName} (attempt ${attempts})`);
         const lost = new Promise<string>((resolve) => {
           tunnel.once('lost', resolve);
