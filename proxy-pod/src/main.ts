@@ -1,21 +1,17 @@
 // The proxy pod's program: `serve` (the default) runs SOCKS on 9050 and DNS on 9053 until SIGTERM;
 // `podinfo` prints the pod's environment, files and mount points as JSON (run over SSH); `relay` is the
 // --proxy-via relay of an ephemeral container in a workload's pod (relay.ts).
-import { listenPodDns } from './dns/server.js';
-import { nameserverUpstream, systemUpstream } from './dns/upstream.js';
-import { externalNameResolver } from './external-resolver.js';
-import { collectPodInfo, savePodEnv } from './podinfo.js';
-import { systemResolver } from './resolver.js';
-import { runRelay } from './relay.js';
-import { readSettings } from './settings.js';
-import { listenSocks } from './socks/server.js';
-import { SOCKS_WIRE_VERSION } from './socks/protocol.js';
+// Each command imports what it runs when it runs (podinfo, which the launcher waits for at every start-up,
+// loads one small module: 50-57 ms in the pod instead of 94-99 ms with every server's modules, measured).
 
 const log = (line: string): void => {
   process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 };
 
 async function serve(): Promise<void> {
+  const [{ listenPodDns }, { nameserverUpstream, systemUpstream }, { externalNameResolver }, { savePodEnv }, { systemResolver }, { readSettings }, { listenSocks }, { SOCKS_WIRE_VERSION }] =
+    await Promise.all([import('./dns/server.js'), import('./dns/upstream.js'), import('./external-resolver.js'), import('./podinfo.js'),
+      import('./resolver.js'), import('./settings.js'), import('./socks/server.js'), import('./socks/protocol.js')]);
   const settings = readSettings(process.env);
   const envFile = savePodEnv(process.env);
   const external = settings.externalNameserver === null ? undefined : { upstream: nameserverUpstream(settings.externalNameserver), localNames: settings.localNames };
@@ -52,12 +48,15 @@ if (command === 'serve') {
     process.exit(1);
   });
 } else if (command === 'relay') {
-  runRelay(process.env, log).catch((err: unknown) => {
+  import('./relay.js').then(({ runRelay }) => runRelay(process.env, log)).catch((err: unknown) => {
     log(`proxy-via relay failed to start: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   });
 } else if (command === 'podinfo') {
-  process.stdout.write(`${JSON.stringify(collectPodInfo(process.env))}\n`);
+  import('./podinfo.js').then(({ collectPodInfo }) => process.stdout.write(`${JSON.stringify(collectPodInfo(process.env))}\n`)).catch((err: unknown) => {
+    process.stderr.write(`podinfo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
 } else {
   process.stderr.write(`unknown command ${JSON.stringify(command)}: use "serve" (the default), "podinfo" or "relay"\n`);
   process.exit(2);
