@@ -4,8 +4,13 @@
 // connection is never closed in the middle of the handshake: when the pod's side cannot be opened (the
 // tunnel is being re-established) or ends before its reply, the relay finishes the handshake itself with a
 // SOCKS failure, and torsocks returns an error at once.
+// A CONNECT to a destination whose CONNECT succeeded moments ago gets its success reply from here at once
+// (issue 17, first-byte latency; the VIF takes such a SYN at once the same way): the client sends its first
+// bytes while the channel opens, and they go to the pod right behind the request. Should the pod's server
+// then fail it after all, the client's connection is reset and the destination waits for its answer again.
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import { RECENT_DIALS_MAX, RECENT_DIALS_MS, RecentDials } from '../src/vif/recent-dials.js';
 
 /** How long a failed connection is kept for the client to read its answer and close. */
 const LINGER_MS = 5000;
@@ -22,21 +27,33 @@ export class SocksReplyProgress {
   /** The current message's bytes so far. */
   private message: number[] = [];
 
+  /** Once complete: whether the handshake ended in a success reply (null before). */
+  private result: boolean | null = null;
+
   get complete(): boolean {
     return this.stage === 'done';
   }
 
-  /** Reads the server's bytes; returns at once when the handshake is over. */
-  observe(chunk: Uint8Array): void {
-    for (let i = 0; i < chunk.length && this.stage !== 'done'; i++) {
-      this.message.push(chunk[i]!);
+  /** Null until the handshake is over; then true for a success reply, false for any failure. */
+  get succeeded(): boolean | null {
+    return this.result;
+  }
+
+  /** Reads the server's bytes up to the end of the handshake; returns how many of them were the handshake's. */
+  observe(chunk: Uint8Array): number {
+    let i = 0;
+    while (i < chunk.length && this.stage !== 'done') {
+      this.message.push(chunk[i++]!);
       if (this.message.length < messageLength(this.stage, this.message)) continue;
       const [, code] = this.message;
       this.message = [];
-      if (this.stage === 'method') this.stage = code === 0x02 ? 'auth' : code === 0xff ? 'done' : 'reply';
-      else if (this.stage === 'auth') this.stage = code === 0x00 ? 'reply' : 'done';
+      const read = this.stage;
+      if (read === 'method') this.stage = code === 0x02 ? 'auth' : code === 0xff ? 'done' : 'reply';
+      else if (read === 'auth') this.stage = code === 0x00 ? 'reply' : 'done';
       else this.stage = 'done';
+      if (this.stage === 'done') this.result = read === 'reply' && code === 0x00;
     }
+    return i;
   }
 
   /**
@@ -74,6 +91,12 @@ export interface SocksRelayOptions {
   /** A stream to the pod's SOCKS server. */
   open(): Promise<Duplex>;
   log(line: string): void;
+  /**
+   * Default RECENT_DIALS_MS: a CONNECT to a destination whose CONNECT succeeded within this long is answered
+   * "succeeded" at once, before the pod's answer (reset if that is a failure); 0: every CONNECT waits for the pod.
+   */
+  recentMs?: number;
+  now?: () => number;
 }
 
 /**
@@ -87,6 +110,31 @@ export function readGreeting(buf: Buffer): { noAuth: boolean; length: number } |
   return { noAuth: buf.subarray(2, 2 + buf[1]!).includes(0x00), length: 2 + buf[1]! };
 }
 
+/**
+ * The client's request at the start of `buf` (after its greeting): a CONNECT's destination (`host:port`,
+ * an IPv6 address in brackets; null for RESOLVE, RESOLVE_PTR and the other commands) and the request's
+ * length; null while incomplete; 'other' when it is no SOCKS5 request (passed to the pod's server as it is).
+ */
+export function readRequest(buf: Buffer): { destination: string | null; length: number } | 'other' | null {
+  if (buf.length < 1) return null;
+  if (buf[0] !== 0x05) return 'other';
+  if (buf.length < 5) return null;
+  const atyp = buf[3];
+  const addressLength = atyp === 0x01 ? 4 : atyp === 0x04 ? 16 : atyp === 0x03 ? 1 + buf[4]! : -1;
+  if (addressLength < 0) return 'other';
+  const length = 4 + addressLength + 2;
+  if (buf.length < length) return null;
+  if (buf[1] !== 0x01) return { destination: null, length };
+  const address = buf.subarray(4, 4 + addressLength);
+  const host = atyp === 0x01 ? [...address].join('.')
+    : atyp === 0x04 ? `[${[...Array(8).keys()].map((i) => address.readUInt16BE(2 * i).toString(16)).join(':')}]`
+      : address.subarray(1).toString('latin1');
+  return { destination: `${host}:${buf.readUInt16BE(length - 2)}`, length };
+}
+
+/** The success reply the relay sends in the pod's stead for a destination that answered moments ago. */
+const EARLY_SUCCESS = Buffer.from([0x05, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0]);
+
 /** The greeting the relay sends the pod's server in the client's stead once it chose "no authentication" here. */
 const NO_AUTH_GREETING = Buffer.from([0x05, 0x01, 0x00]);
 /** The method selection "no authentication": the relay's to the client, and the one it expects from the pod. */
@@ -96,17 +144,38 @@ const NO_AUTH_CHOICE = Buffer.from([0x05, 0x00]);
  * A listener (not yet listening) whose connections reach the pod's SOCKS server. A client that offers "no
  * authentication" (torsocks does) gets the method selection from here at once, while the SSH channel
  * opens: its request then goes to the pod right behind the relay's own greeting, one round trip through
- * the tunnel fewer before the connection is made; the pod's method selection is not passed on.
+ * the tunnel fewer before the connection is made; the pod's method selection is not passed on. A CONNECT
+ * to a destination that answered moments ago is answered here too, and its first bytes follow the request.
  */
 export function socksRelay(options: SocksRelayOptions): net.Server {
-  return net.createServer((userConn) => {
+  const recentMs = options.recentMs ?? RECENT_DIALS_MS;
+  const recent = recentMs > 0 ? new RecentDials(recentMs, RECENT_DIALS_MAX) : null;
+  const now = options.now ?? Date.now;
+  // Small writes back to back (the method selection, the reply, the first bytes) must not wait for an ACK.
+  return net.createServer({ noDelay: true }, (userConn) => {
+    /** What the client was sent of the handshake. */
     const progress = new SocksReplyProgress();
+    /** The pod's own handshake, still to read and drop, when the client had its success reply from here. */
+    let podReply: SocksReplyProgress | null = null;
+    /** The CONNECT's `host:port` (null for other commands, or before the request is read). */
+    let destination: string | null = null;
     let early = Buffer.alloc(0);
     let podStream: Duplex | null = null;
     /** The pod's method selection still to drop (the client had the relay's). */
     let skip = 0;
+    /** What the relay still reads of the client's handshake before the pod's stream may start. */
+    let reading: 'greeting' | 'request' | 'done' = 'greeting';
+    /** The client had its success reply from here and the pod then failed the connection: a reset. */
+    const reset = (why: string) => {
+      if (destination) recent?.failed(destination);
+      if (userConn.destroyed) return;
+      options.log(`inject-tcp: ${why}; the connection to ${destination}, answered at once (it answered moments ago), is reset`);
+      userConn.resetAndDestroy();
+    };
     /** Ends the user's connection with the rest of the handshake as a failure, and drains what it still sends. */
     const fail = (why: string) => {
+      if (podReply) return reset(why);
+      if (destination) recent?.failed(destination);
       if (userConn.destroyed || userConn.writableEnded) return;
       options.log(`inject-tcp: ${why}; the SOCKS client gets a failure reply`);
       userConn.removeAllListeners('data');
@@ -115,40 +184,57 @@ export function socksRelay(options: SocksRelayOptions): net.Server {
       userConn.resume();
       setTimeout(() => userConn.destroy(), LINGER_MS).unref();
     };
-    let greeted = false;
+    /** The pod's server has answered the request (its reply was passed on, or read and dropped). */
+    const podAnswered = () => (podReply ? podReply.complete : progress.complete);
     const onEarly = (chunk: Buffer) => {
       early = Buffer.concat([early, chunk]);
-      if (greeted) return;
-      const greeting = readGreeting(early);
-      if (greeting === null) return;
-      greeted = true;
-      if (greeting !== 'other' && greeting.noAuth) {
-        progress.observe(NO_AUTH_CHOICE);
-        userConn.write(NO_AUTH_CHOICE);
-        early = Buffer.concat([NO_AUTH_GREETING, early.subarray(greeting.length)]);
-        skip = NO_AUTH_CHOICE.length;
+      if (reading === 'greeting') {
+        const greeting = readGreeting(early);
+        if (greeting === null) return;
+        reading = 'done';
+        if (greeting !== 'other' && greeting.noAuth) {
+          progress.observe(NO_AUTH_CHOICE);
+          userConn.write(NO_AUTH_CHOICE);
+          early = Buffer.concat([NO_AUTH_GREETING, early.subarray(greeting.length)]);
+          skip = NO_AUTH_CHOICE.length;
+          reading = 'request';
+        }
+      }
+      if (reading === 'request') {
+        const request = readRequest(early.subarray(NO_AUTH_GREETING.length));
+        if (request === null) return;
+        reading = 'done';
+        if (request !== 'other' && request.destination !== null) {
+          destination = request.destination;
+          if (recent?.answeredRecently(destination, now())) {
+            progress.observe(EARLY_SUCCESS);
+            userConn.write(EARLY_SUCCESS);
+            podReply = new SocksReplyProgress();
+            podReply.observe(NO_AUTH_CHOICE);
+          }
+        }
       }
       if (podStream) start(podStream);
     };
     userConn.on('data', onEarly);
     userConn.on('error', () => undefined);
 
-    /** Once the pod's stream is open and the client's greeting read: what came early, then both ways. */
+    /** Once the pod's stream is open and the client's greeting (and request) read: what came early, then both ways. */
     const start = (pod: Duplex) => {
       userConn.off('data', onEarly);
       // Both before the pipe to the user: the failure is written before pipe() ends the user's side.
       pod.once('end', () => {
-        if (!progress.complete) {
+        if (!podAnswered()) {
           userConn.unpipe(pod);
           fail('the pod\'s SOCKS server ended the connection before its reply');
         }
       });
       pod.on('error', (err: Error) => {
-        if (progress.complete) userConn.destroy();
+        if (podAnswered()) userConn.destroy();
         else fail(`the stream to the pod's SOCKS server failed before its reply: ${err.message}`);
       });
       pod.once('close', () => {
-        if (!progress.complete) fail('the stream to the pod\'s SOCKS server closed before its reply');
+        if (!podAnswered()) fail('the stream to the pod\'s SOCKS server closed before its reply');
       });
       userConn.on('error', () => pod.destroy());
       userConn.once('close', () => pod.destroy());
@@ -168,12 +254,30 @@ export function socksRelay(options: SocksRelayOptions): net.Server {
           rest = rest.subarray(dropped.length);
           if (rest.length === 0) return;
         }
-        progress.observe(rest);
-        if (!userConn.write(rest)) {
+        if (podReply) {
+          // The client had its reply: the pod's is read here, and only a success lets the bytes after it pass.
+          if (!podReply.complete) {
+            rest = rest.subarray(podReply.observe(rest));
+            if (!podReply.complete) return;
+            if (!podReply.succeeded) {
+              pod.destroy();
+              reset('the pod\'s SOCKS server failed the CONNECT');
+              return;
+            }
+            recent?.succeeded(destination!, now());
+          }
+        } else if (!progress.complete) {
+          progress.observe(rest);
+          if (progress.complete && destination) {
+            if (progress.succeeded) recent?.succeeded(destination, now());
+            else recent?.failed(destination);
+          }
+        }
+        if (rest.length > 0 && !userConn.write(rest)) {
           pod.pause();
           userConn.once('drain', () => pod.resume());
         }
-        if (progress.complete) {
+        if (podAnswered()) {
           // The handshake is over: plain pipes from here on.
           pod.off('data', onPod);
           pod.pipe(userConn);
@@ -190,7 +294,7 @@ export function socksRelay(options: SocksRelayOptions): net.Server {
           return;
         }
         podStream = pod;
-        if (greeted) start(pod);
+        if (reading === 'done') start(pod);
       },
       (err: Error) => fail(`no stream to the pod's SOCKS server: ${err.message}`),
     );

@@ -1,7 +1,11 @@
-// The VIF's memory of destinations that answered moments ago (issue 17, first-byte latency): a SYN to
-// an IP:port whose dial succeeded within the last `ttlMs` is taken at once while its dial runs, instead
-// of waiting for the cluster's answer. Bounded (the oldest entry goes first); a failed dial drops its
+// The memory of destinations that answered moments ago (issue 17, first-byte latency), the VIF's and
+// inject-tcp's relay's: a SYN (a SOCKS CONNECT) to an IP:port whose dial succeeded within the last `ttlMs`
+// is taken (answered) at once while its dial runs, instead of waiting for the cluster's answer. Bounded (the oldest entry goes first); a failed dial drops its
 // entry, so a destination that stops answering is held again from its next SYN on. Pure: the clock is passed in.
+
+/** How long a destination that answered is taken at once (default), and how many are remembered. */
+export const RECENT_DIALS_MS = 5000;
+export const RECENT_DIALS_MAX = 4096;
 
 export class RecentDials {
   /** Destination -> when its latest dial succeeded; Map order is the order of those successes. */

@@ -15,7 +15,7 @@ import {
 } from './ipv4.js';
 import { DialGuard, HeldAttemptFailed } from './dial-guard.js';
 import { HandOff } from './handoff.js';
-import { RecentDials } from './recent-dials.js';
+import { RECENT_DIALS_MAX, RECENT_DIALS_MS, RecentDials } from './recent-dials.js';
 import { splice } from './splice.js';
 
 /** Opens a stream to destIp:destPort in the cluster (an SSH direct-tcpip channel in a session). */
@@ -62,9 +62,6 @@ export interface RedirectStats {
   early: number;
 }
 
-/** How long a destination that answered is taken at once (default), and how many are remembered. */
-export const RECENT_DIALS_MS = 5000;
-export const RECENT_DIALS_MAX = 4096;
 
 /** DNS datagrams waiting for the handler, at most. */
 const MAX_QUEUED_DNS = 256;

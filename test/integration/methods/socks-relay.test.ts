@@ -19,19 +19,32 @@ const refusedAfter = (message: string) => () => new Promise<Duplex>((_, reject) 
 
 interface CurlRun { exitCode: number | undefined; stderr: string; timedOut: boolean; body: string; logs: string[] }
 
-/** `torsocks curl URL` through a relay whose pod side is `open`; killed after 15 s (the old hang). */
-async function curlThrough(open: () => Promise<Duplex>, url: string): Promise<CurlRun> {
+/** A relay whose pod side is `open`, and `torsocks curl URL` through it (killed after 15 s: the old hang). */
+async function torsocksRelay(open: () => Promise<Duplex>): Promise<{ curl: (url: string) => Promise<CurlRun>; logs: string[]; close: () => void }> {
   const logs: string[] = [];
   const relay = socksRelay({ open, log: (line) => logs.push(line) });
   await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-relay-'));
   const conf = path.join(dir, 'torsocks.conf');
   fs.writeFileSync(conf, ['TorAddress 127.0.0.1', `TorPort ${(relay.address() as net.AddressInfo).port}`, 'AllowInbound 1', 'AllowOutboundLocalhost 1', ''].join('\n'));
+  return {
+    logs,
+    curl: async (url) => {
+      const r = await execa('torsocks', ['curl', '-sS', '--max-time', '5', url], { env: { TORSOCKS_CONF_FILE: conf }, reject: false, timeout: 15_000 });
+      return { exitCode: r.exitCode, stderr: r.stderr, timedOut: r.timedOut, body: r.stdout, logs };
+    },
+    close: () => {
+      fs.rmSync(dir, { recursive: true, force: true });
+      relay.close();
+    },
+  };
+}
+
+async function curlThrough(open: () => Promise<Duplex>, url: string): Promise<CurlRun> {
+  const relay = await torsocksRelay(open);
   try {
-    const r = await execa('torsocks', ['curl', '-sS', '--max-time', '5', url], { env: { TORSOCKS_CONF_FILE: conf }, reject: false, timeout: 15_000 });
-    return { exitCode: r.exitCode, stderr: r.stderr, timedOut: r.timedOut, body: r.stdout, logs };
+    return await relay.curl(url);
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
     relay.close();
   }
 }
@@ -135,6 +148,100 @@ describe('inject-tcp SOCKS relay with the real torsocks', function () {
       await socks.close();
       web.closeAllConnections();
       web.close();
+    }
+  });
+
+  it('a CONNECT to a destination that answered moments ago is answered before the stream to the pod opens; its bytes follow the request', async () => {
+    const web = http.createServer((req, res) => res.end('through'));
+    await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+    const webPort = (web.address() as net.AddressInfo).port;
+    const events: string[] = [];
+    const socks = await listenSocks({ host: '127.0.0.1', port: 0, resolver: hostTableResolver({}), onEvent: (e) => events.push(`${e.command} ${e.target} ${e.reply}`) });
+    let opened = 0;
+    const relay = socksRelay({ log: () => undefined, open: () => new Promise((resolve, reject) => setTimeout(() => {
+      const s = net.connect(socks.port, '127.0.0.1', () => { opened++; resolve(s); });
+      s.once('error', reject);
+    }, 300)) });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const port = (relay.address() as net.AddressInfo).port;
+    /** Greeting and CONNECT; the reply's first two bytes and how many streams were open when it came; then GET / and the body. */
+    const once = async () => {
+      const client = net.connect(port, '127.0.0.1');
+      let buf = Buffer.alloc(0);
+      const waiting: Array<() => void> = [];
+      client.on('data', (d: Buffer) => { buf = Buffer.concat([buf, d]); waiting.splice(0).forEach((f) => f()); });
+      const until = (n: number) => new Promise<void>((resolve) => { const check = () => (buf.length >= n ? resolve() : waiting.push(check)); check(); });
+      client.write(Buffer.from([5, 1, 0]));
+      client.write(Buffer.from([5, 1, 0, 1, 127, 0, 0, 1, webPort >> 8, webPort & 0xff]));
+      await until(12);
+      const reply = [buf.subarray(2, 4).toString('hex'), opened];
+      client.write('GET / HTTP/1.0\r\n\r\n');
+      await new Promise<void>((resolve) => client.on('end', () => resolve()));
+      return [...reply, buf.subarray(12).toString().split('\r\n\r\n')[1]];
+    };
+    try {
+      expect(await once(), 'first: the pod\'s own reply').to.deep.equal(['0500', 1, 'through']);
+      expect(await once(), 'repeat: the relay\'s reply, before the second stream opened').to.deep.equal(['0500', 1, 'through']);
+      expect(events).to.deep.equal([`connect 127.0.0.1:${webPort} 0`, `connect 127.0.0.1:${webPort} 0`]);
+    } finally {
+      relay.close();
+      await socks.close();
+      web.closeAllConnections();
+      web.close();
+    }
+  });
+
+  it('a destination that answered, then stops: the next curl is reset (taken at once), the one after it refused by the pod', async () => {
+    const web = http.createServer((req, res) => res.end('up'));
+    await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+    const webPort = (web.address() as net.AddressInfo).port;
+    // A pod SOCKS server whose "cluster" is this web server: torsocks sends 192.0.2.1 (TEST-NET-1) to the
+    // relay (it connects to localhost itself; it sends the address as a name), this server dials the web
+    // server for it, and answers its refusal as the pod's server does (REP 5).
+    const pod = net.createServer((sock) => {
+      let buf = Buffer.alloc(0);
+      const onData = (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        // The greeting (3 bytes), then the request: 4 bytes, the address (by its type), the port.
+        const atyp = buf[6];
+        const length = 3 + 4 + (atyp === 1 ? 4 : atyp === 4 ? 16 : 1 + (buf[7] ?? 255)) + 2;
+        if (buf.length < 8 || buf.length < length) return;
+        sock.off('data', onData);
+        sock.pause();
+        const target = net.connect(webPort, '127.0.0.1', () => {
+          sock.write(Buffer.from([5, 0, 5, 0, 0, 1, 0, 0, 0, 0, 0, 0]));
+          target.write(buf.subarray(length));
+          sock.pipe(target);
+          target.pipe(sock);
+          sock.resume();
+        });
+        target.once('error', () => sock.end(Buffer.from([5, 0, 5, 5, 0, 1, 0, 0, 0, 0, 0, 0])));
+      };
+      sock.on('data', onData);
+      sock.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => pod.listen(0, '127.0.0.1', r));
+    const podPort = (pod.address() as net.AddressInfo).port;
+    const relay = await torsocksRelay(() => new Promise((resolve, reject) => {
+      const s = net.connect(podPort, '127.0.0.1', () => resolve(s));
+      s.once('error', reject);
+    }));
+    try {
+      const url = 'http://192.0.2.1:8080/';
+      const up = await relay.curl(url);
+      expect([up.exitCode, up.body], up.stderr).to.deep.equal([0, 'up']);
+      web.closeAllConnections();
+      await new Promise<void>((r) => web.close(() => r()));
+      const reset = await relay.curl(url);
+      // 56: "Recv failure: Connection reset by peer": curl had its connection, then the reset.
+      expect([reset.timedOut, reset.exitCode], reset.stderr).to.deep.equal([false, 56]);
+      expect(relay.logs).to.deep.equal(['inject-tcp: the pod\'s SOCKS server failed the CONNECT; the connection to 192.0.2.1:8080, answered at once (it answered moments ago), is reset']);
+      const refused = await relay.curl(url);
+      // 7: the pod's own answer (connection refused), as for any destination that did not answer.
+      expect([refused.timedOut, refused.exitCode], refused.stderr).to.deep.equal([false, 7]);
+    } finally {
+      relay.close();
+      pod.close();
     }
   });
 

@@ -1,6 +1,6 @@
 // The inject-tcp relay's reading of the pod SOCKS server's handshake, and the failure it writes in its stead.
 import { expect } from 'chai';
-import { readGreeting, SocksReplyProgress } from '../../../methods/socks-relay.js';
+import { readGreeting, readRequest, SocksReplyProgress } from '../../../methods/socks-relay.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const GENERAL_FAILURE = '05010001000000000000';
@@ -56,5 +56,43 @@ describe('inject-tcp relay: the client\'s greeting', () => {
   ];
   for (const [what, bytes, expected] of cases) {
     it(`${what}: ${bytes || '(empty)'}`, () => expect(readGreeting(Buffer.from(bytes, 'hex'))).to.deep.equal(expected));
+  }
+});
+
+describe('inject-tcp relay: how the server\'s handshake ended, and where its own bytes end', () => {
+  const cases: Array<[string, string, boolean | null, number]> = [
+    ['nothing yet', '', null, 0],
+    ['no-auth chosen, no reply yet', '0500', null, 2],
+    ['a CONNECT success with the stream\'s first bytes behind it', '0500' + '05000001' + '0a000001' + '0050' + '474554', true, 12],
+    ['a CONNECT refused (REP 5)', '0500' + '05050001' + '00000000' + '0000', false, 12],
+    ['a general failure with bytes behind it (read no further)', '0500' + '05010001' + '00000000' + '0000' + 'ffff', false, 12],
+    ['no acceptable method', '05ff', false, 2],
+    ['login refused', '0502' + '0101', false, 4],
+    ['login accepted, then a success', '0502' + '0100' + '05000001' + '7f000001' + '1f90', true, 14],
+  ];
+  for (const [what, bytes, succeeded, used] of cases) {
+    it(`${what}: ${succeeded}, ${used} bytes`, () => {
+      const progress = new SocksReplyProgress();
+      const n = progress.observe(Buffer.from(bytes, 'hex'));
+      expect([progress.succeeded, n]).to.deep.equal([succeeded, used]);
+    });
+  }
+});
+
+describe('inject-tcp relay: the client\'s request', () => {
+  const cases: Array<[string, string, ReturnType<typeof readRequest>]> = [
+    ['nothing yet', '', null],
+    ['a CONNECT cut in its address', '050100010a00', null],
+    ['a CONNECT to an IPv4 address', '050100010a8200050050', { destination: '10.130.0.5:80', length: 10 }],
+    ['a CONNECT with the first bytes behind it', '050100011f000001' + '1f90' + '474554', { destination: '31.0.0.1:8080', length: 10 }],
+    ['a CONNECT to a name', '05010003046563686f' + '1f90', { destination: 'echo:8080', length: 11 }],
+    ['a CONNECT to an IPv6 address', '05010004' + '20010db8000000000000000000000001' + '01bb', { destination: '[2001:db8:0:0:0:0:0:1]:443', length: 22 }],
+    ['a name cut before its end', '050100030a6563', null],
+    ['Tor\'s RESOLVE (no destination to remember)', '05f00003046563686f0000', { destination: null, length: 11 }],
+    ['an unknown address type', '0501000900', 'other'],
+    ['no SOCKS5 request', '0401', 'other'],
+  ];
+  for (const [what, bytes, expected] of cases) {
+    it(`${what}: ${bytes || '(empty)'}`, () => expect(readRequest(Buffer.from(bytes, 'hex'))).to.deep.equal(expected));
   }
 });
