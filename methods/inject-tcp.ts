@@ -1,6 +1,7 @@
 // inject-tcp: only the user process is proxied. torsocks (LD_PRELOAD) sends its TCP connections and
-// name look-ups to a SOCKS listener on 127.0.0.1, which carries each one through the SSH tunnel to
-// the proxy pod's SOCKS server (Tor extensions for DNS).
+// name look-ups to a SOCKS listener on 127.0.0.1, which carries each one through the SSH tunnel: a
+// connection to an address over a channel of its own, names (and look-ups: Tor's extensions for DNS)
+// to the proxy pod's SOCKS server.
 import { existsSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -50,7 +51,12 @@ export class InjectTcpMethod implements Method {
   async prepare(ctx: MethodContext): Promise<void> {
     this.warn = ctx.warn;
     this.log = ctx.log;
-    const relay = socksRelay({ open: () => ctx.openPodStream(POD_SERVICE_HOST, ctx.podPorts.socks), log: ctx.log });
+    const relay = socksRelay({
+      open: () => ctx.openPodStream(POD_SERVICE_HOST, ctx.podPorts.socks),
+      // A CONNECT to an address: sshd in the pod connects to it, as vpn-tcp's connections are made.
+      openDirect: (host, port) => ctx.openPodStream(host, port),
+      log: ctx.log,
+    });
     await new Promise<void>((resolve, reject) => {
       relay.once('error', reject);
       relay.listen(0, '127.0.0.1', resolve);

@@ -58,17 +58,19 @@ export class SocksReplyProgress {
 
   /**
    * The bytes that end the handshake as a failure from where it stands: no acceptable method, a refused
-   * login, or a general-failure reply; the rest of a message already begun (its length as far as it is
+   * login, or a failure reply (`rep`: general failure unless given); the rest of a message already begun (its length as far as it is
    * known). Empty once the handshake is over.
    */
-  failure(): Buffer {
+  failure(rep: number = REP_GENERAL_FAILURE): Buffer {
     if (this.stage === 'done') return Buffer.alloc(0);
-    const whole = FAILURE[this.stage];
+    const whole = this.stage === 'reply' ? [0x05, rep, ...FAILURE.reply.slice(2)] : FAILURE[this.stage];
     const bytes = [...this.message];
     while (bytes.length < messageLength(this.stage, bytes)) bytes.push(whole[bytes.length] ?? 0);
     return Buffer.from(bytes.slice(this.message.length));
   }
 }
+
+const REP_GENERAL_FAILURE = 0x01;
 
 const FAILURE: Record<Exclude<Stage, 'done'>, number[]> = {
   method: [0x05, 0xff],
@@ -90,6 +92,12 @@ function messageLength(stage: Stage, bytes: readonly number[]): number {
 export interface SocksRelayOptions {
   /** A stream to the pod's SOCKS server. */
   open(): Promise<Duplex>;
+  /**
+   * A stream to host:port from the pod (an SSH direct-tcpip channel: open once sshd has connected). With it a
+   * CONNECT to an address goes there instead of through the pod's SOCKS server, and the relay answers it:
+   * one round trip through the tunnel fewer, and no relay process in the pod on the data path.
+   */
+  openDirect?(host: string, port: number): Promise<Duplex>;
   log(line: string): void;
   /**
    * Default RECENT_DIALS_MS: a CONNECT to a destination whose CONNECT succeeded within this long is answered
@@ -97,6 +105,8 @@ export interface SocksRelayOptions {
    */
   recentMs?: number;
   now?: () => number;
+  /** Default 30 s (the pod's SOCKS server's own): a direct channel not open by then is a general failure. */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -110,12 +120,18 @@ export function readGreeting(buf: Buffer): { noAuth: boolean; length: number } |
   return { noAuth: buf.subarray(2, 2 + buf[1]!).includes(0x00), length: 2 + buf[1]! };
 }
 
+/** A CONNECT's destination as the client named it: an address (IPv4, IPv6) or a name. */
+export interface SocksDestination {
+  host: string;
+  port: number;
+}
+
 /**
- * The client's request at the start of `buf` (after its greeting): a CONNECT's destination (`host:port`,
- * an IPv6 address in brackets; null for RESOLVE, RESOLVE_PTR and the other commands) and the request's
- * length; null while incomplete; 'other' when it is no SOCKS5 request (passed to the pod's server as it is).
+ * The client's request at the start of `buf` (after its greeting): a CONNECT's destination (null for RESOLVE,
+ * RESOLVE_PTR and the other commands) and the request's length; null while incomplete; 'other' when it is
+ * no SOCKS5 request (passed to the pod's server as it is).
  */
-export function readRequest(buf: Buffer): { destination: string | null; length: number } | 'other' | null {
+export function readRequest(buf: Buffer): { destination: SocksDestination | null; length: number } | 'other' | null {
   if (buf.length < 1) return null;
   if (buf[0] !== 0x05) return 'other';
   if (buf.length < 5) return null;
@@ -127,13 +143,26 @@ export function readRequest(buf: Buffer): { destination: string | null; length: 
   if (buf[1] !== 0x01) return { destination: null, length };
   const address = buf.subarray(4, 4 + addressLength);
   const host = atyp === 0x01 ? [...address].join('.')
-    : atyp === 0x04 ? `[${[...Array(8).keys()].map((i) => address.readUInt16BE(2 * i).toString(16)).join(':')}]`
+    : atyp === 0x04 ? [...Array(8).keys()].map((i) => address.readUInt16BE(2 * i).toString(16)).join(':')
       : address.subarray(1).toString('latin1');
-  return { destination: `${host}:${buf.readUInt16BE(length - 2)}`, length };
+  return { destination: { host, port: buf.readUInt16BE(length - 2) }, length };
 }
 
-/** The success reply the relay sends in the pod's stead for a destination that answered moments ago. */
-const EARLY_SUCCESS = Buffer.from([0x05, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0]);
+/** `host:port`, an IPv6 address in brackets: how the relay names (and remembers) a destination. */
+export function destinationKey(d: SocksDestination): string {
+  return net.isIPv6(d.host) ? `[${d.host}]:${d.port}` : `${d.host}:${d.port}`;
+}
+
+/** The SOCKS reply code for a direct channel that did not open, from sshd's reason (the connect's strerror). */
+export function replyForOpenFailure(message: string): number {
+  if (/connection refused/i.test(message)) return 0x05;
+  if (/no route to host|host is unreachable|host unreachable/i.test(message)) return 0x04;
+  if (/network is unreachable/i.test(message)) return 0x03;
+  return REP_GENERAL_FAILURE;
+}
+
+/** The success reply the relay sends in the pod's stead (a direct channel opened, or an early answer). */
+const SUCCESS = Buffer.from([0x05, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0]);
 
 /** The greeting the relay sends the pod's server in the client's stead once it chose "no authentication" here. */
 const NO_AUTH_GREETING = Buffer.from([0x05, 0x01, 0x00]);
@@ -141,31 +170,33 @@ const NO_AUTH_GREETING = Buffer.from([0x05, 0x01, 0x00]);
 const NO_AUTH_CHOICE = Buffer.from([0x05, 0x00]);
 
 /**
- * A listener (not yet listening) whose connections reach the pod's SOCKS server. A client that offers "no
- * authentication" (torsocks does) gets the method selection from here at once, while the SSH channel
- * opens: its request then goes to the pod right behind the relay's own greeting, one round trip through
- * the tunnel fewer before the connection is made; the pod's method selection is not passed on. A CONNECT
- * to a destination that answered moments ago is answered here too, and its first bytes follow the request.
+ * A listener (not yet listening) whose connections reach the cluster. A client that offers "no
+ * authentication" (torsocks does) gets the method selection from here at once; its request then goes to the
+ * pod right behind the relay's own greeting (one round trip through the tunnel fewer), the pod's method
+ * selection is not passed on, and a CONNECT to an address goes over a channel of its own (openDirect). A
+ * CONNECT to a destination that answered moments ago is answered here at once, its first bytes following it.
  */
 export function socksRelay(options: SocksRelayOptions): net.Server {
   const recentMs = options.recentMs ?? RECENT_DIALS_MS;
   const recent = recentMs > 0 ? new RecentDials(recentMs, RECENT_DIALS_MAX) : null;
   const now = options.now ?? Date.now;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 30_000;
   // Small writes back to back (the method selection, the reply, the first bytes) must not wait for an ACK.
   return net.createServer({ noDelay: true }, (userConn) => {
     /** What the client was sent of the handshake. */
     const progress = new SocksReplyProgress();
     /** The pod's own handshake, still to read and drop, when the client had its success reply from here. */
     let podReply: SocksReplyProgress | null = null;
-    /** The CONNECT's `host:port` (null for other commands, or before the request is read). */
+    /** The CONNECT's destination (`host:port`; null for other commands, or before the request is read). */
     let destination: string | null = null;
+    /** The client had its success reply before the cluster's answer (it answered moments ago). */
+    let answeredEarly = false;
     let early = Buffer.alloc(0);
-    let podStream: Duplex | null = null;
     /** The pod's method selection still to drop (the client had the relay's). */
     let skip = 0;
-    /** What the relay still reads of the client's handshake before the pod's stream may start. */
+    /** What the relay still reads of the client's handshake before the stream may be opened. */
     let reading: 'greeting' | 'request' | 'done' = 'greeting';
-    /** The client had its success reply from here and the pod then failed the connection: a reset. */
+    /** The client had its success reply from here and the cluster then failed the connection: a reset. */
     const reset = (why: string) => {
       if (destination) recent?.failed(destination);
       if (userConn.destroyed) return;
@@ -173,21 +204,24 @@ export function socksRelay(options: SocksRelayOptions): net.Server {
       userConn.resetAndDestroy();
     };
     /** Ends the user's connection with the rest of the handshake as a failure, and drains what it still sends. */
-    const fail = (why: string) => {
-      if (podReply) return reset(why);
+    const fail = (why: string, rep?: number) => {
+      if (answeredEarly) return reset(why);
       if (destination) recent?.failed(destination);
       if (userConn.destroyed || userConn.writableEnded) return;
       options.log(`inject-tcp: ${why}; the SOCKS client gets a failure reply`);
       userConn.removeAllListeners('data');
       userConn.on('data', () => undefined);
-      userConn.end(progress.failure());
+      userConn.end(progress.failure(rep));
       userConn.resume();
       setTimeout(() => userConn.destroy(), LINGER_MS).unref();
     };
-    /** The pod's server has answered the request (its reply was passed on, or read and dropped). */
-    const podAnswered = () => (podReply ? podReply.complete : progress.complete);
+    /** The cluster has answered the request (the pod's reply was passed on or read and dropped; a direct channel opened). */
+    let answered = () => (podReply ? podReply.complete : progress.complete);
+    /** The stream is being opened: what the client sends until it is open waits in `early`. */
+    let dispatched = false;
     const onEarly = (chunk: Buffer) => {
       early = Buffer.concat([early, chunk]);
+      if (dispatched) return;
       if (reading === 'greeting') {
         const greeting = readGreeting(early);
         if (greeting === null) return;
@@ -204,42 +238,100 @@ export function socksRelay(options: SocksRelayOptions): net.Server {
         const request = readRequest(early.subarray(NO_AUTH_GREETING.length));
         if (request === null) return;
         reading = 'done';
-        if (request !== 'other' && request.destination !== null) {
-          destination = request.destination;
+        const target = request === 'other' ? null : request.destination;
+        if (target) {
+          destination = destinationKey(target);
           if (recent?.answeredRecently(destination, now())) {
-            progress.observe(EARLY_SUCCESS);
-            userConn.write(EARLY_SUCCESS);
-            podReply = new SocksReplyProgress();
-            podReply.observe(NO_AUTH_CHOICE);
+            answeredEarly = true;
+            progress.observe(SUCCESS);
+            userConn.write(SUCCESS);
+          }
+          if (options.openDirect && net.isIP(target.host) !== 0) {
+            // The bytes after the request are the connection's own; the relay answers for the pod.
+            early = early.subarray(NO_AUTH_GREETING.length + request.length);
+            dispatched = true;
+            return direct(options.openDirect, target);
           }
         }
+        if (answeredEarly) {
+          podReply = new SocksReplyProgress();
+          podReply.observe(NO_AUTH_CHOICE);
+        }
       }
-      if (podStream) start(podStream);
+      dispatched = true;
+      throughPod();
     };
     userConn.on('data', onEarly);
     userConn.on('error', () => undefined);
 
-    /** Once the pod's stream is open and the client's greeting (and request) read: what came early, then both ways. */
+    /** Both ways between the user's connection and `stream`, once the cluster has answered; `early` first. */
+    const pipeBoth = (stream: Duplex) => {
+      userConn.on('error', () => stream.destroy());
+      userConn.once('close', () => stream.destroy());
+      if (early.length > 0) stream.write(early);
+      early = Buffer.alloc(0);
+      userConn.pipe(stream);
+    };
+
+    /** A CONNECT to an address: a channel to it from the pod; its opening is the answer. */
+    const direct = (openDirect: NonNullable<SocksRelayOptions['openDirect']>, target: SocksDestination) => {
+      // Until the channel opens the client's bytes gather in `early` (it sends them only after an early answer).
+      let done = false;
+      const timer = setTimeout(() => {
+        done = true;
+        fail(`no answer from ${destination} within ${connectTimeoutMs / 1000} s`);
+      }, connectTimeoutMs);
+      timer.unref();
+      openDirect(target.host, target.port).then((stream) => {
+        clearTimeout(timer);
+        if (done || userConn.destroyed || userConn.writableEnded) return void stream.destroy();
+        done = true;
+        userConn.off('data', onEarly);
+        recent?.succeeded(destination!, now());
+        if (!answeredEarly) {
+          progress.observe(SUCCESS);
+          userConn.write(SUCCESS);
+        }
+        answered = () => true;
+        stream.on('error', () => userConn.destroy());
+        pipeBoth(stream);
+        stream.pipe(userConn);
+      }, (err: Error) => {
+        clearTimeout(timer);
+        if (done) return;
+        done = true;
+        fail(`${destination}: ${err.message}`, replyForOpenFailure(err.message));
+      });
+    };
+
+    /** Anything else: through the pod's SOCKS server, the request right behind the relay's greeting. */
+    const throughPod = () => {
+      options.open().then(
+        (pod) => {
+          if (userConn.destroyed || userConn.writableEnded) return void pod.destroy();
+          start(pod);
+        },
+        (err: Error) => fail(`no stream to the pod's SOCKS server: ${err.message}`),
+      );
+    };
+
+    /** The pod's stream is open: what came early, then both ways, the pod's handshake read on its way back. */
     const start = (pod: Duplex) => {
       userConn.off('data', onEarly);
       // Both before the pipe to the user: the failure is written before pipe() ends the user's side.
       pod.once('end', () => {
-        if (!podAnswered()) {
+        if (!answered()) {
           userConn.unpipe(pod);
           fail('the pod\'s SOCKS server ended the connection before its reply');
         }
       });
       pod.on('error', (err: Error) => {
-        if (podAnswered()) userConn.destroy();
+        if (answered()) userConn.destroy();
         else fail(`the stream to the pod's SOCKS server failed before its reply: ${err.message}`);
       });
       pod.once('close', () => {
-        if (!podAnswered()) fail('the stream to the pod\'s SOCKS server closed before its reply');
+        if (!answered()) fail('the stream to the pod\'s SOCKS server closed before its reply');
       });
-      userConn.on('error', () => pod.destroy());
-      userConn.once('close', () => pod.destroy());
-      pod.write(early);
-      early = Buffer.alloc(0);
       const onPod = (chunk: Buffer) => {
         let rest = chunk;
         if (skip > 0) {
@@ -277,26 +369,14 @@ export function socksRelay(options: SocksRelayOptions): net.Server {
           pod.pause();
           userConn.once('drain', () => pod.resume());
         }
-        if (podAnswered()) {
+        if (answered()) {
           // The handshake is over: plain pipes from here on.
           pod.off('data', onPod);
           pod.pipe(userConn);
         }
       };
       pod.on('data', onPod);
-      userConn.pipe(pod);
+      pipeBoth(pod);
     };
-
-    options.open().then(
-      (pod) => {
-        if (userConn.destroyed || userConn.writableEnded) {
-          pod.destroy();
-          return;
-        }
-        podStream = pod;
-        if (reading === 'done') start(pod);
-      },
-      (err: Error) => fail(`no stream to the pod's SOCKS server: ${err.message}`),
-    );
   });
 }

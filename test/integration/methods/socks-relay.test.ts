@@ -13,6 +13,10 @@ import type { Duplex } from 'node:stream';
 import { socksRelay } from '../../../methods/socks-relay.js';
 import { listenSocks } from '../../../proxy-pod/src/socks/server.js';
 import { hostTableResolver } from '../../../proxy-pod/src/resolver.js';
+import { generateSessionKey } from '../../../src/tunnel/session-key.js';
+import { SshTunnel } from '../../../src/tunnel/ssh.js';
+import { freePort } from '../../helpers/ports.js';
+import { startTestSshd } from '../helpers/sshd.js';
 
 /** An open that fails as an SSH channel open does: after a round trip (torsocks's greeting has arrived by then). */
 const refusedAfter = (message: string) => () => new Promise<Duplex>((_, reject) => setTimeout(() => reject(new Error(message)), 100));
@@ -288,5 +292,113 @@ describe('inject-tcp SOCKS relay with the real torsocks', function () {
       web.closeAllConnections();
       web.close();
     }
+  });
+
+  describe('a CONNECT to an address over its own channel (openDirect, a real sshd\'s direct-tcpip)', () => {
+    const key = generateSessionKey('relay-direct');
+    let sshd: Awaited<ReturnType<typeof startTestSshd>>;
+    let tunnel: SshTunnel;
+    before(async () => {
+      sshd = await startTestSshd(key.publicKey);
+      tunnel = await SshTunnel.connect({ host: '127.0.0.1', port: sshd.port, username: 'root', privateKey: key.privateKey, readyTimeoutMs: 5000 });
+    });
+    after(async () => {
+      tunnel?.close();
+      await sshd?.stop();
+    });
+
+    /** Greeting and CONNECT host:port through a relay whose pod SOCKS server must not be asked; the reply, then (on success) GET / and the body. */
+    async function connectVia(relay: net.Server, host: number[], port: number): Promise<{ reply: string; body?: string }> {
+      const client = net.connect((relay.address() as net.AddressInfo).port, '127.0.0.1');
+      let buf = Buffer.alloc(0);
+      const waiting: Array<() => void> = [];
+      client.on('data', (d: Buffer) => { buf = Buffer.concat([buf, d]); waiting.splice(0).forEach((f) => f()); });
+      client.on('error', () => undefined);
+      const until = (n: number) => new Promise<void>((resolve) => { const check = () => (buf.length >= n ? resolve() : waiting.push(check)); check(); });
+      try {
+        client.write(Buffer.from([5, 1, 0, 5, 1, 0, 1, ...host, port >> 8, port & 0xff]));
+        await until(12);
+        const reply = buf.subarray(0, 12).toString('hex');
+        if (buf[3] !== 0) return { reply };
+        client.write('GET / HTTP/1.0\r\n\r\n');
+        await new Promise<void>((resolve) => client.on('end', () => resolve()));
+        return { reply, body: buf.subarray(12).toString().split('\r\n\r\n')[1] };
+      } finally {
+        client.destroy();
+      }
+    }
+
+    it('answers from the opened channel and carries the bytes; the pod\'s SOCKS server is not asked; a closed port is REP 5 (refused)', async () => {
+      const web = http.createServer((req, res) => res.end('direct'));
+      await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+      const webPort = (web.address() as net.AddressInfo).port;
+      const closed = await freePort();
+      const asked: string[] = [];
+      const logs: string[] = [];
+      const relay = socksRelay({
+        open: () => { asked.push('socks'); return Promise.reject(new Error('the pod\'s SOCKS server is not for addresses')); },
+        openDirect: (h, p) => { asked.push(`${h}:${p}`); return tunnel.openStream(h, p); },
+        log: (line) => logs.push(line),
+      });
+      await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+      try {
+        expect(await connectVia(relay, [127, 0, 0, 1], webPort)).to.deep.equal({ reply: '0500' + '05000001000000000000', body: 'direct' });
+        expect(await connectVia(relay, [127, 0, 0, 1], closed)).to.deep.equal({ reply: '0500' + '05050001000000000000' });
+        expect(asked).to.deep.equal([`127.0.0.1:${webPort}`, `127.0.0.1:${closed}`]);
+        expect(logs).to.deep.equal([`inject-tcp: 127.0.0.1:${closed}: (SSH) Channel open failure: Connection refused; the SOCKS client gets a failure reply`]);
+      } finally {
+        relay.close();
+        web.closeAllConnections();
+        web.close();
+      }
+    });
+
+    it('a repeat CONNECT is answered before its channel opens; a destination gone since is reset, then refused', async () => {
+      const web = http.createServer((req, res) => res.end('again'));
+      await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+      const webPort = (web.address() as net.AddressInfo).port;
+      let opened = 0;
+      const logs: string[] = [];
+      const relay = socksRelay({
+        open: () => Promise.reject(new Error('not for addresses')),
+        // The channel's opening held 300 ms: an answer before it is the relay's own.
+        openDirect: (h, p) => new Promise((resolve, reject) => setTimeout(() => tunnel.openStream(h, p).then((c) => { opened++; resolve(c); }, reject), 300)),
+        log: (line) => logs.push(line),
+      });
+      await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+      const client = () => {
+        const c = net.connect((relay.address() as net.AddressInfo).port, '127.0.0.1');
+        let buf = Buffer.alloc(0);
+        const events: string[] = [];
+        c.on('data', (d: Buffer) => { if (buf.length < 12 && buf.length + d.length >= 12) events.push(`reply after ${opened} opened`); buf = Buffer.concat([buf, d]); });
+        const closed = new Promise<string>((resolve) => {
+          c.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+          c.on('close', () => resolve('closed'));
+        });
+        c.write(Buffer.from([5, 1, 0, 5, 1, 0, 1, 127, 0, 0, 1, webPort >> 8, webPort & 0xff]));
+        c.write('GET / HTTP/1.0\r\n\r\n');
+        return { events, closed, text: () => buf.subarray(12).toString(), reply: () => buf.subarray(2, 4).toString('hex') };
+      };
+      try {
+        const first = client();
+        expect(await first.closed).to.equal('closed');
+        expect([first.events, first.reply(), first.text().split('\r\n\r\n')[1]]).to.deep.equal([['reply after 1 opened'], '0500', 'again']);
+        const repeat = client();
+        expect(await repeat.closed).to.equal('closed');
+        expect([repeat.events, repeat.reply(), repeat.text().split('\r\n\r\n')[1]]).to.deep.equal([['reply after 1 opened'], '0500', 'again']);
+        web.closeAllConnections();
+        await new Promise<void>((r) => web.close(() => r()));
+        const gone = client();
+        expect([await gone.closed, gone.reply()]).to.deep.equal(['ECONNRESET', '0500']);
+        const refused = client();
+        expect([await refused.closed, refused.reply()]).to.deep.equal(['closed', '0505']);
+        expect(logs).to.deep.equal([
+          `inject-tcp: 127.0.0.1:${webPort}: (SSH) Channel open failure: Connection refused; the connection to 127.0.0.1:${webPort}, answered at once (it answered moments ago), is reset`,
+          `inject-tcp: 127.0.0.1:${webPort}: (SSH) Channel open failure: Connection refused; the SOCKS client gets a failure reply`,
+        ]);
+      } finally {
+        relay.close();
+      }
+    });
   });
 });

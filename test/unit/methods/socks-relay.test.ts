@@ -1,6 +1,6 @@
 // The inject-tcp relay's reading of the pod SOCKS server's handshake, and the failure it writes in its stead.
 import { expect } from 'chai';
-import { readGreeting, readRequest, SocksReplyProgress } from '../../../methods/socks-relay.js';
+import { destinationKey, readGreeting, readRequest, replyForOpenFailure, SocksReplyProgress } from '../../../methods/socks-relay.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const GENERAL_FAILURE = '05010001000000000000';
@@ -83,10 +83,10 @@ describe('inject-tcp relay: the client\'s request', () => {
   const cases: Array<[string, string, ReturnType<typeof readRequest>]> = [
     ['nothing yet', '', null],
     ['a CONNECT cut in its address', '050100010a00', null],
-    ['a CONNECT to an IPv4 address', '050100010a8200050050', { destination: '10.130.0.5:80', length: 10 }],
-    ['a CONNECT with the first bytes behind it', '050100011f000001' + '1f90' + '474554', { destination: '31.0.0.1:8080', length: 10 }],
-    ['a CONNECT to a name', '05010003046563686f' + '1f90', { destination: 'echo:8080', length: 11 }],
-    ['a CONNECT to an IPv6 address', '05010004' + '20010db8000000000000000000000001' + '01bb', { destination: '[2001:db8:0:0:0:0:0:1]:443', length: 22 }],
+    ['a CONNECT to an IPv4 address', '050100010a8200050050', { destination: { host: '10.130.0.5', port: 80 }, length: 10 }],
+    ['a CONNECT with the first bytes behind it', '050100011f000001' + '1f90' + '474554', { destination: { host: '31.0.0.1', port: 8080 }, length: 10 }],
+    ['a CONNECT to a name', '05010003046563686f' + '1f90', { destination: { host: 'echo', port: 8080 }, length: 11 }],
+    ['a CONNECT to an IPv6 address', '05010004' + '20010db8000000000000000000000001' + '01bb', { destination: { host: '2001:db8:0:0:0:0:0:1', port: 443 }, length: 22 }],
     ['a name cut before its end', '050100030a6563', null],
     ['Tor\'s RESOLVE (no destination to remember)', '05f00003046563686f0000', { destination: null, length: 11 }],
     ['an unknown address type', '0501000900', 'other'],
@@ -95,4 +95,18 @@ describe('inject-tcp relay: the client\'s request', () => {
   for (const [what, bytes, expected] of cases) {
     it(`${what}: ${bytes || '(empty)'}`, () => expect(readRequest(Buffer.from(bytes, 'hex'))).to.deep.equal(expected));
   }
+});
+
+describe('inject-tcp relay: a destination\'s key, and the reply for a direct channel that did not open', () => {
+  const keys: Array<[string, number, string]> = [['10.130.0.5', 80, '10.130.0.5:80'], ['echo', 8080, 'echo:8080'], ['2001:db8::1', 443, '[2001:db8::1]:443']];
+  for (const [host, port, key] of keys) it(`${host} ${port}: ${key}`, () => expect(destinationKey({ host, port })).to.equal(key));
+  const replies: Array<[string, number]> = [
+    ['(SSH) Channel open failure: Connection refused', 5],
+    ['(SSH) Channel open failure: No route to host', 4],
+    ['(SSH) Channel open failure: Network is unreachable', 3],
+    ['(SSH) Channel open failure: Connection timed out', 1],
+    ['(SSH) Channel open failure: administratively prohibited: open failed', 1],
+    ['the connection to it was lost (test) and is being re-established', 1],
+  ];
+  for (const [message, rep] of replies) it(`${message}: ${rep}`, () => expect(replyForOpenFailure(message)).to.equal(rep));
 });
