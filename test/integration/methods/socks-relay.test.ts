@@ -71,6 +71,30 @@ async function cutServer(answer: Buffer[]): Promise<{ open: () => Promise<Duplex
   };
 }
 
+/** A web server on 127.0.0.1 answering `body` to every request; stop() ends its connections too. */
+async function webServer(body: string): Promise<{ port: number; stop: () => Promise<void> }> {
+  const web = http.createServer((req, res) => res.end(body));
+  await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+  return {
+    port: (web.address() as net.AddressInfo).port,
+    stop: () => {
+      web.closeAllConnections();
+      return new Promise<void>((r) => web.close(() => r()));
+    },
+  };
+}
+
+/** The bytes a client received so far, and a wait for the first n of them. */
+function received(client: net.Socket): { bytes: () => Buffer; until: (n: number) => Promise<void> } {
+  let buf = Buffer.alloc(0);
+  const waiting: Array<() => void> = [];
+  client.on('data', (d: Buffer) => { buf = Buffer.concat([buf, d]); waiting.splice(0).forEach((f) => f()); });
+  return {
+    bytes: () => buf,
+    until: (n) => new Promise<void>((resolve) => { const check = () => (buf.length >= n ? resolve() : waiting.push(check)); check(); }),
+  };
+}
+
 describe('inject-tcp SOCKS relay with the real torsocks', function () {
   this.timeout(30_000);
 
@@ -156,9 +180,7 @@ describe('inject-tcp SOCKS relay with the real torsocks', function () {
   });
 
   it('a CONNECT to a destination that answered moments ago is answered before the stream to the pod opens; its bytes follow the request', async () => {
-    const web = http.createServer((req, res) => res.end('through'));
-    await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
-    const webPort = (web.address() as net.AddressInfo).port;
+    const web = await webServer('through');
     const events: string[] = [];
     const socks = await listenSocks({ host: '127.0.0.1', port: 0, resolver: hostTableResolver({}), onEvent: (e) => events.push(`${e.command} ${e.target} ${e.reply}`) });
     let opened = 0;
@@ -167,38 +189,32 @@ describe('inject-tcp SOCKS relay with the real torsocks', function () {
       s.once('error', reject);
     }, 300)) });
     await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
-    const port = (relay.address() as net.AddressInfo).port;
     /** Greeting and CONNECT; the reply's first two bytes and how many streams were open when it came; then GET / and the body. */
     const once = async () => {
-      const client = net.connect(port, '127.0.0.1');
-      let buf = Buffer.alloc(0);
-      const waiting: Array<() => void> = [];
-      client.on('data', (d: Buffer) => { buf = Buffer.concat([buf, d]); waiting.splice(0).forEach((f) => f()); });
-      const until = (n: number) => new Promise<void>((resolve) => { const check = () => (buf.length >= n ? resolve() : waiting.push(check)); check(); });
+      const client = net.connect((relay.address() as net.AddressInfo).port, '127.0.0.1');
+      const got = received(client);
       client.write(Buffer.from([5, 1, 0]));
-      client.write(Buffer.from([5, 1, 0, 1, 127, 0, 0, 1, webPort >> 8, webPort & 0xff]));
-      await until(12);
-      const reply = [buf.subarray(2, 4).toString('hex'), opened];
+      client.write(Buffer.from([5, 1, 0, 1, 127, 0, 0, 1, web.port >> 8, web.port & 0xff]));
+      await got.until(12);
+      const reply = [got.bytes().subarray(2, 4).toString('hex'), opened];
       client.write('GET / HTTP/1.0\r\n\r\n');
       await new Promise<void>((resolve) => client.on('end', () => resolve()));
-      return [...reply, buf.subarray(12).toString().split('\r\n\r\n')[1]];
+      return [...reply, got.bytes().subarray(12).toString().split('\r\n\r\n')[1]];
     };
     try {
       expect(await once(), 'first: the pod\'s own reply').to.deep.equal(['0500', 1, 'through']);
       expect(await once(), 'repeat: the relay\'s reply, before the second stream opened').to.deep.equal(['0500', 1, 'through']);
-      expect(events).to.deep.equal([`connect 127.0.0.1:${webPort} 0`, `connect 127.0.0.1:${webPort} 0`]);
+      expect(events).to.deep.equal([`connect 127.0.0.1:${web.port} 0`, `connect 127.0.0.1:${web.port} 0`]);
     } finally {
       relay.close();
       await socks.close();
-      web.closeAllConnections();
-      web.close();
+      await web.stop();
     }
   });
 
   it('a destination that answered, then stops: the next curl is reset (taken at once), the one after it refused by the pod', async () => {
-    const web = http.createServer((req, res) => res.end('up'));
-    await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
-    const webPort = (web.address() as net.AddressInfo).port;
+    const web = await webServer('up');
+    const webPort = web.port;
     // A pod SOCKS server whose "cluster" is this web server: torsocks sends 192.0.2.1 (TEST-NET-1) to the
     // relay (it connects to localhost itself; it sends the address as a name), this server dials the web
     // server for it, and answers its refusal as the pod's server does (REP 5).
@@ -234,8 +250,7 @@ describe('inject-tcp SOCKS relay with the real torsocks', function () {
       const url = 'http://192.0.2.1:8080/';
       const up = await relay.curl(url);
       expect([up.exitCode, up.body], up.stderr).to.deep.equal([0, 'up']);
-      web.closeAllConnections();
-      await new Promise<void>((r) => web.close(() => r()));
+      await web.stop();
       const reset = await relay.curl(url);
       // 56: "Recv failure: Connection reset by peer": curl had its connection, then the reset.
       expect([reset.timedOut, reset.exitCode], reset.stderr).to.deep.equal([false, 56]);
@@ -310,28 +325,24 @@ describe('inject-tcp SOCKS relay with the real torsocks', function () {
     /** Greeting and CONNECT host:port through a relay whose pod SOCKS server must not be asked; the reply, then (on success) GET / and the body. */
     async function connectVia(relay: net.Server, host: number[], port: number): Promise<{ reply: string; body?: string }> {
       const client = net.connect((relay.address() as net.AddressInfo).port, '127.0.0.1');
-      let buf = Buffer.alloc(0);
-      const waiting: Array<() => void> = [];
-      client.on('data', (d: Buffer) => { buf = Buffer.concat([buf, d]); waiting.splice(0).forEach((f) => f()); });
+      const got = received(client);
       client.on('error', () => undefined);
-      const until = (n: number) => new Promise<void>((resolve) => { const check = () => (buf.length >= n ? resolve() : waiting.push(check)); check(); });
       try {
         client.write(Buffer.from([5, 1, 0, 5, 1, 0, 1, ...host, port >> 8, port & 0xff]));
-        await until(12);
-        const reply = buf.subarray(0, 12).toString('hex');
-        if (buf[3] !== 0) return { reply };
+        await got.until(12);
+        const reply = got.bytes().subarray(0, 12).toString('hex');
+        if (got.bytes()[3] !== 0) return { reply };
         client.write('GET / HTTP/1.0\r\n\r\n');
         await new Promise<void>((resolve) => client.on('end', () => resolve()));
-        return { reply, body: buf.subarray(12).toString().split('\r\n\r\n')[1] };
+        return { reply, body: got.bytes().subarray(12).toString().split('\r\n\r\n')[1] };
       } finally {
         client.destroy();
       }
     }
 
     it('answers from the opened channel and carries the bytes; the pod\'s SOCKS server is not asked; a closed port is REP 5 (refused)', async () => {
-      const web = http.createServer((req, res) => res.end('direct'));
-      await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
-      const webPort = (web.address() as net.AddressInfo).port;
+      const web = await webServer('direct');
+      const webPort = web.port;
       const closed = await freePort();
       const asked: string[] = [];
       const logs: string[] = [];
@@ -348,15 +359,13 @@ describe('inject-tcp SOCKS relay with the real torsocks', function () {
         expect(logs).to.deep.equal([`inject-tcp: 127.0.0.1:${closed}: (SSH) Channel open failure: Connection refused; the SOCKS client gets a failure reply`]);
       } finally {
         relay.close();
-        web.closeAllConnections();
-        web.close();
+        await web.stop();
       }
     });
 
     it('a repeat CONNECT is answered before its channel opens; a destination gone since is reset, then refused', async () => {
-      const web = http.createServer((req, res) => res.end('again'));
-      await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
-      const webPort = (web.address() as net.AddressInfo).port;
+      const web = await webServer('again');
+      const webPort = web.port;
       let opened = 0;
       const logs: string[] = [];
       const relay = socksRelay({
@@ -386,8 +395,7 @@ describe('inject-tcp SOCKS relay with the real torsocks', function () {
         const repeat = client();
         expect(await repeat.closed).to.equal('closed');
         expect([repeat.events, repeat.reply(), repeat.text().split('\r\n\r\n')[1]]).to.deep.equal([['reply after 1 opened'], '0500', 'again']);
-        web.closeAllConnections();
-        await new Promise<void>((r) => web.close(() => r()));
+        await web.stop();
         const gone = client();
         expect([await gone.closed, gone.reply()]).to.deep.equal(['ECONNRESET', '0500']);
         const refused = client();
