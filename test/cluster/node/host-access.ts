@@ -8,7 +8,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 
 import { HOST_ACCESS, NODE_NETNS, type HostAccessRecord, readHostAccess, statePaths } from '../state.js';
-import { type DaemonSpec, daemonPid, startDaemon, stopDaemon } from './daemons.js';
+import { type DaemonSpec, daemonPid, daemonRunning, startDaemon, stopDaemon } from './daemons.js';
 import { netnsExists } from './host-network.js';
 import { pollUntil, run, tryRun } from './run.js';
 
@@ -65,9 +65,11 @@ export async function setupHostAccess(dir: string, dist: string, log: (line: str
   if (daemonPid(dir, spec) === undefined) {
     log('starting the workstation daemon in tp-ws (API relay, resolver, DNS relay)');
     fs.rmSync(path.join(dir, 'host-access.ready'), { force: true });
-    startDaemon(dir, spec);
+    const pid = startDaemon(dir, spec);
     await pollUntil(`the workstation daemon (see ${paths.logFile(spec.name)})`, 30_000, async () => {
-      if (daemonPid(dir, spec) === undefined) throw new Error(`the workstation daemon exited; see ${paths.logFile(spec.name)}`);
+      // By its pid: right after the spawn its command line can still be the parent's, which daemonPid's
+      // marker check took for an exit (a CI run failed so while the daemon came up and served).
+      if (!daemonRunning(pid)) throw new Error(`the workstation daemon exited; see ${paths.logFile(spec.name)}`);
       return fs.existsSync(path.join(dir, 'host-access.ready')) ? true : undefined;
     });
   }

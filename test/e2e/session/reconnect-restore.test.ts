@@ -21,6 +21,12 @@ function sshfsMounts(): string[] {
   return fs.readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.split(' ')[2] === 'fuse.sshfs').map((l) => l.split(' ').slice(0, 2).join(' '));
 }
 
+/** The pids of the sshfs processes serving `mountPoint` (their command line ends with it). */
+async function sshfsPids(mountPoint: string): Promise<string[]> {
+  const r = await execa('pgrep', ['-f', `^sshfs .* ${mountPoint}$`], { reject: false });
+  return r.stdout.split('\n').filter(Boolean);
+}
+
 interface Probe { at: number; what: string; ok: boolean; text: string }
 
 /** `MS WHAT ok|fail TEXT` lines (of the user process's log, or of the client pod's). */
@@ -89,6 +95,8 @@ describe('restore after a reconnect (e2e, inject-tcp)', function () {
       const root = /^T: Volumes are rooted at \$TELEPRESENCE_ROOT \((.+)\)\.$/m.exec(stderr())![1];
       expect(sshfsMounts().filter((l) => l.endsWith(` ${root}`))).to.have.length(1);
 
+      const [oldSshfs, ...otherSshfs] = await sshfsPids(root);
+      expect(otherSshfs, 'one sshfs at the mount point').to.deep.equal([]);
       const [pid, ...more] = await portForwardPids(`${name}-`);
       expect(more, 'one port-forward').to.deep.equal([]);
       const killedAt = Date.now();
@@ -98,9 +106,11 @@ describe('restore after a reconnect (e2e, inject-tcp)', function () {
       const mount = await waitFor('the mount to be read again', 30_000, () => firstOkAfter(userProbes(), 'root', reconnectedAt));
       expect(svc.text).to.equal(body);
       expect(mount.text).to.equal(hostname);
-      // The old mount died with its connection: reads failed between the kill and the remount.
+      // The old mount died with its connection and another sshfs serves the path. (Reads between the kill and
+      // the remount may all have failed, or, when the reconnect beats the next read, come from the page
+      // cache: a CI run saw one read in that window, and it was ok.)
       const lost = userProbes().filter((p) => p.what === 'root' && p.at > killedAt && p.at < mount.at);
-      expect(lost.filter((p) => !p.ok).length, JSON.stringify(lost)).to.be.above(0);
+      expect((await sshfsPids(root)).filter((p) => p !== oldSshfs), 'a new sshfs at the mount point').to.have.length(1);
       // A file opened in the old mount dies with it and stays dead (new opens work). It may still read from the
       // kernel's page cache until the old sshfs is gone (seen once in CI: two reads ok after the remount), so
       // what is asserted is that it fails once the old mount is gone and never reads again after that.
@@ -108,7 +118,8 @@ describe('restore after a reconnect (e2e, inject-tcp)', function () {
       await waitFor('fd reads after it failed', 5_000, () => (userProbes().filter((p) => p.what === 'fd' && p.at > fdDeadAt + 400).length > 0 ? true : undefined));
       expect(userProbes().filter((p) => p.what === 'fd' && p.at > fdDeadAt).map((p) => p.ok)).to.not.include(true);
       figures = `kill -> "Reconnected" ${reconnectedAt - killedAt} ms (line: ${RECONNECTED_LINE.exec(stderr())![1]} s); after it: `
-        + `Service:8080 answers from the workstation in ${svc.at - reconnectedAt} ms, $TELEPRESENCE_ROOT/etc/hostname reads in ${mount.at - reconnectedAt} ms`;
+        + `Service:8080 answers from the workstation in ${svc.at - reconnectedAt} ms, $TELEPRESENCE_ROOT/etc/hostname reads in ${mount.at - reconnectedAt} ms `
+        + `(reads before it: ${lost.filter((p) => !p.ok).length} failed, ${lost.filter((p) => p.ok).length} ok)`;
       console.log(`      ${figures}`);
       expect(svc.at - reconnectedAt, figures).to.be.below(5000);
       expect(mount.at - reconnectedAt, figures).to.be.below(5000);
