@@ -47,7 +47,9 @@ describe('vpn-tcp sessions (e2e, root, real TUN)', function () {
         `curl -sS --max-time 20 http://echo.${other}:8080/other; echo`,
         `curl -sSk --max-time 20 ${token ? '-H "Authorization: Bearer $TP_TEST_TOKEN" ' : ''}https://kubernetes.default/version | tr -d '\\n'; echo`,
         `i=0; while [ ! -e ${ready} ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done`,
-        'curl -sS --max-time 20 "http://echo.$(cat ' + ready + '):8080/late"; echo',
+        // A few tries 0.3 s apart: the test cluster may still be programming the new Service's rules when its
+        // pod is Ready (a CI run's one curl got no answer); each failure stays on stderr for the assertion.
+        'for t in 1 2 3 4 5 6 7 8 9 10; do curl -sS --max-time 20 "http://echo.$(cat ' + ready + '):8080/late" && break; echo "late try $t failed" >&2; sleep 0.3; done; echo',
       ].join('\n');
       const { child } = await launchedSession([...base(), '--run', 'sh', '-c', script], { TP_TEST_TOKEN: token });
       const mappedLine = (ns: string) => new RegExp(`vpn-tcp: namespaces now (.*, )?${ns}(,|$)`, 'm');
@@ -59,9 +61,11 @@ describe('vpn-tcp sessions (e2e, root, real TUN)', function () {
       const r = await child;
       expect(r.exitCode, String(r.stderr)).to.equal(0);
       const [otherBody, apiAnswer, lateBody] = String(r.stdout).trim().split('\n');
-      expect((JSON.parse(otherBody) as { path: string }).path).to.equal('/other');
-      expect(JSON.parse(apiAnswer)).to.deep.equal(JSON.parse(version));
-      expect((JSON.parse(lateBody) as { path: string }).path).to.equal('/late');
+      const out = `stdout: ${String(r.stdout)}\nstderr: ${String(r.stderr)}`;
+      const parsed = (text: string | undefined) => { try { return JSON.parse(text ?? '') as unknown; } catch { return `not JSON: ${text}`; } };
+      expect((parsed(otherBody) as { path?: string }).path, out).to.equal('/other');
+      expect(parsed(apiAnswer), out).to.deep.equal(JSON.parse(version));
+      expect((parsed(lateBody) as { path?: string }).path, out).to.equal('/late');
       await expectHostUnchanged();
     } finally {
       await deleteNamespace(fx, other);
