@@ -3,7 +3,7 @@
 //     --pod-cidr 10.132.0.0/16 [--host 127.0.0.1]
 // Prints `ready` and writes DIR/apiserver.ready and DIR/apiserver.pid once it listens. SIGTERM/SIGINT
 // write DIR/apiserver.snapshot.json, which the next start restores (`npm run cluster -- restart-apiserver`).
-import { writeFile, rm } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ArgumentParser } from 'argparse';
 import { startApiServer } from './index.js';
@@ -26,7 +26,9 @@ if (server.restored) {
   console.log(`restored ${r.objects} objects and ${r.tokens} issued tokens from the snapshot (written ${r.ageMs} ms ago); resourceVersions go on from ${r.rv}`);
 }
 await writeFile(join(args.state_dir, 'apiserver.pid'), `${process.pid}\n`);
-await writeFile(readyFile, `${server.port}\n`);
+// Whole or not at all (a temporary file renamed): a reader polling for it must not find it empty.
+await writeFile(`${readyFile}.tmp`, `${server.port}\n`);
+await rename(`${readyFile}.tmp`, readyFile);
 console.log('ready');
 
 let stopping = false;

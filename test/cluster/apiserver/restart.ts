@@ -76,9 +76,9 @@ export async function restartApiServer(dir: string, log: (line: string) => void)
   await poll(`the API server to listen again (see ${paths.logFile('apiserver')})`, 30_000, async () => {
     // By pid, not by command line: right after the spawn it can still be empty (the exec is under way).
     if (!alive(newPid)) throw new Error(`the restarted API server exited; see ${paths.logFile('apiserver')}`);
-    return fs.existsSync(readyFile);
+    return readyPort(readyFile) > 0;
   });
-  const port = Number(fs.readFileSync(readyFile, 'utf8').trim());
+  const port = readyPort(readyFile);
   const client = new KubeClient({ ca: fs.readFileSync(paths.caCrt, 'utf8'), token: fs.readFileSync(paths.token, 'utf8').trim(), port });
   // What the last try got, for the error: a hang, a refusal or an answer other than ok each say something else.
   let last = 'no answer yet';
@@ -93,4 +93,14 @@ export async function restartApiServer(dir: string, log: (line: string) => void)
   });
   const ready = Date.now();
   return { stopMs: stopped - started, startMs: ready - stopped, totalMs: ready - started, oldPid, newPid };
+}
+
+/** The port in the API server's ready file; 0 while it is absent or not yet whole (a CI run read it empty: port 0). */
+function readyPort(file: string): number {
+  try {
+    const port = Number(fs.readFileSync(file, 'utf8').trim());
+    return Number.isInteger(port) && port > 0 ? port : 0;
+  } catch {
+    return 0;
+  }
 }
