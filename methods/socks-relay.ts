@@ -215,8 +215,8 @@ export function socksRelay(options: SocksRelayOptions): net.Server {
       userConn.resume();
       setTimeout(() => userConn.destroy(), LINGER_MS).unref();
     };
-    /** The cluster has answered the request (the pod's reply was passed on or read and dropped; a direct channel opened). */
-    let answered = () => (podReply ? podReply.complete : progress.complete);
+    /** The pod's SOCKS server has answered the request (its reply was passed on, or read and dropped). */
+    const answered = () => (podReply ? podReply.complete : progress.complete);
     /** The stream is being opened: what the client sends until it is open waits in `early`. */
     let dispatched = false;
     const onEarly = (chunk: Buffer) => {
@@ -292,7 +292,6 @@ export function socksRelay(options: SocksRelayOptions): net.Server {
           progress.observe(SUCCESS);
           userConn.write(SUCCESS);
         }
-        answered = () => true;
         stream.on('error', () => userConn.destroy());
         pipeBoth(stream);
         stream.pipe(userConn);
