@@ -44,6 +44,14 @@ export function sshfsArgs(o: SshfsArgsOptions): string[] {
   return ['-f', '-o', opts.join(','), 'pod:/', o.mountPoint];
 }
 
+/**
+ * The mount's readahead, KiB. Every read of sshfs is an sftp request answered across the tunnel, so a
+ * sequential read moves at most the readahead per round trip: the kernel's default of 128 KiB read a
+ * 50 MB file at 71-76 MB/s through the local test cluster, 1 MiB at 103, 4 MiB at 108 (`kubectl cp`: 81).
+ * Only sequential reads grow the window to it; a random read starts small, as on any disk.
+ */
+export const MOUNT_READAHEAD_KB = 4096;
+
 /** The fsname of a session's mount: `telepresence-SESSIONID`. */
 export function mountFsname(sessionId: string): string {
   return `telepresence-${sessionId}`;

@@ -1,11 +1,13 @@
 // FUSE on this workstation: whether sshfs can mount here (sshfs, fusermount3, /dev/fuse), which FUSE
 // mounts exist (/proc/self/mountinfo), and unmounting one — at once, or lazily when it is busy.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { MissingPiece } from '../engine/mount.js';
 import { runHostCommand } from './command.js';
 
 export interface FuseMount {
+  /** The mount's device, `major:minor` (mountinfo field 3): its /sys/class/bdi entry. */
+  device: string;
   mountPoint: string;
   fstype: string;
   source: string;
@@ -16,7 +18,7 @@ function unescapeOctal(field: string): string {
   return field.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
-/** The fuse.* mounts of a mountinfo text (mount point: field 5; fstype and source after the ` - `). */
+/** The fuse.* mounts of a mountinfo text (device: field 3, mount point: field 5; fstype and source after the ` - `). */
 export function parseFuseMounts(mountinfo: string): FuseMount[] {
   const out: FuseMount[] = [];
   for (const line of mountinfo.split('\n')) {
@@ -25,7 +27,7 @@ export function parseFuseMounts(mountinfo: string): FuseMount[] {
     const fields = head.split(' ');
     const [fstype, source] = tail.split(' ');
     if (fields.length < 5 || !fstype?.startsWith('fuse')) continue;
-    out.push({ mountPoint: unescapeOctal(fields[4]), fstype, source: unescapeOctal(source ?? '') });
+    out.push({ device: fields[2], mountPoint: unescapeOctal(fields[4]), fstype, source: unescapeOctal(source ?? '') });
   }
   return out;
 }
@@ -40,6 +42,20 @@ export function fuseMounts(): FuseMount[] {
 
 export function fuseMountAt(mountPoint: string): FuseMount | undefined {
   return fuseMounts().find((m) => m.mountPoint === mountPoint);
+}
+
+/**
+ * Sets the kernel's readahead for a mount's device (/sys/class/bdi/MAJOR:MINOR/read_ahead_kb); true when
+ * it took. Root only: anyone else is refused by sysfs, and the mount keeps the kernel's default.
+ */
+export function setReadahead(device: string, kb: number, bdi = '/sys/class/bdi'): boolean {
+  if (!/^\d+:\d+$/.test(device)) return false;
+  try {
+    writeFileSync(path.join(bdi, device, 'read_ahead_kb'), `${kb}\n`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function onPath(command: string, searchPath: string): boolean {

@@ -6,9 +6,9 @@ import { rmdirSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import type { Repairer } from '../changes.js';
 import { pollUntil } from '../deadline.js';
-import { fuseRefusal, sshfsArgs, type MissingPiece, type SshfsArgsOptions } from '../engine/mount.js';
+import { fuseRefusal, MOUNT_READAHEAD_KB, sshfsArgs, type MissingPiece, type SshfsArgsOptions } from '../engine/mount.js';
 import { startHostCommand, type RunningCommand } from '../host/command.js';
-import { fuseMountAt, unmountFuse, type UnmountOutcome } from '../host/fuse.js';
+import { fuseMountAt, setReadahead, unmountFuse, type UnmountOutcome } from '../host/fuse.js';
 
 export interface SftpOpener {
   openSubsystem(name: string): Promise<Duplex>;
@@ -51,10 +51,9 @@ export async function mountPodRoot(tunnel: SftpOpener, o: MountOptions): Promise
   sshfs.stdout.pipe(channel);
   let exited = false;
   const done = sshfs.exited.then(() => { exited = true; channel.destroy(); });
-  const mounted = await pollUntil(() => (exited ? false : fuseMountAt(o.mountPoint) ? true : undefined),
+  const mounted = await pollUntil(() => (exited ? false : fuseMountAt(o.mountPoint) ?? undefined),
     { deadline: Date.now() + (o.timeoutMs ?? 15_000), intervalMs: 20 });
-  const ready = mounted === true;
-  if (!ready) {
+  if (!mounted) {
     if (!exited) sshfs.kill('SIGKILL');
     await done;
     await unmountFuse(o.mountPoint).catch(() => undefined);
@@ -62,6 +61,7 @@ export async function mountPodRoot(tunnel: SftpOpener, o: MountOptions): Promise
     if (refused) return { kind: 'missing', piece: { kind: 'fuse-refused', detail: refused } };
     return { kind: 'failed', reason: exited ? `sshfs exited: ${lastLines(stderr) || 'no message'}` : 'sshfs did not mount within the time limit' };
   }
+  setReadahead(mounted.device, MOUNT_READAHEAD_KB);
   return {
     mountPoint: o.mountPoint,
     async unmount() {

@@ -96,7 +96,7 @@ describe('restore after a reconnect (real sshd and sshfs, a forwarding "kubectl"
       const text = await waitFor('the mount to answer again', 10_000, () => readFile(through, 'utf8'), 20);
       expect(text).to.equal('the-pod\n');
       console.log(`      the mount answered again ${Date.now() - restoredAt} ms after the port-forward was killed`);
-      expect(fuseMountAt(mountPoint)).to.deep.equal({ mountPoint, fstype: 'fuse.sshfs', source: 'telepresence-rr1' });
+      expect(fuseMountAt(mountPoint)).to.deep.include({ mountPoint, fstype: 'fuse.sshfs', source: 'telepresence-rr1' });
       expect(sshfsPid('telepresence-rr1')).to.not.equal(firstSshfs);
       expect(await old.read(Buffer.alloc(64), 0, 64, 0).then(() => 'read', (err: NodeJS.ErrnoException) => err.code)).to.be.oneOf(['ENOTCONN', 'EIO', 'ECONNABORTED']);
       expect(JSON.stringify(journal.pending)).to.equal(entry);

@@ -1,9 +1,9 @@
 // FUSE mounts from mountinfo (escaped paths, only fuse.* kinds) and the missing pieces of a workstation.
 import { expect } from 'chai';
-import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { missingFusePiece, parseFuseMounts } from '../../../src/host/fuse.js';
+import { missingFusePiece, parseFuseMounts, setReadahead } from '../../../src/host/fuse.js';
 
 const MOUNTINFO = [
   '22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw',
@@ -15,10 +15,19 @@ const MOUNTINFO = [
 describe('host: FUSE', () => {
   it('lists the FUSE mounts of mountinfo, paths unescaped', () => {
     expect(parseFuseMounts(MOUNTINFO)).to.deep.equal([
-      { mountPoint: '/tmp/tel-abc/fs', fstype: 'fuse.sshfs', source: 'telepresence-abc' },
-      { mountPoint: '/home/u/my volumes', fstype: 'fuse.sshfs', source: 'telepresence-def' },
-      { mountPoint: '/run/user/1000/doc', fstype: 'fuse.portal', source: 'portal' },
+      { device: '0:104', mountPoint: '/tmp/tel-abc/fs', fstype: 'fuse.sshfs', source: 'telepresence-abc' },
+      { device: '0:105', mountPoint: '/home/u/my volumes', fstype: 'fuse.sshfs', source: 'telepresence-def' },
+      { device: '0:106', mountPoint: '/run/user/1000/doc', fstype: 'fuse.portal', source: 'portal' },
     ]);
+  });
+
+  it("writes a device's readahead under the bdi directory, and refuses a device that is not MAJOR:MINOR", () => {
+    const bdi = mkdtempSync(path.join(os.tmpdir(), 'tp-fuse-bdi-'));
+    mkdirSync(path.join(bdi, '0:104'));
+    expect(setReadahead('0:104', 4096, bdi)).to.equal(true);
+    expect(readFileSync(path.join(bdi, '0:104', 'read_ahead_kb'), 'utf8')).to.equal('4096\n');
+    expect(setReadahead('0:999', 4096, bdi)).to.equal(false);
+    expect(setReadahead('../0:104', 4096, bdi)).to.equal(false);
   });
 
   it('names the first missing piece: sshfs, then fusermount3 (not for root), then /dev/fuse', () => {
