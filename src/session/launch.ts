@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { definedEnvironment } from '../engine/env-files.js';
 import { ClusterError } from '../errors.js';
+import { tuneGcForTraffic } from './gc-tuning.js';
 import { startHeapTrim } from './heap-trim.js';
 import { LOST_CONNECTION_MESSAGE } from '../tunnel/ssh.js';
 import type { Method } from '../../methods/method.js';
@@ -23,6 +24,7 @@ export async function launchUserProcess(s: Session, method: Method, clusterEnv: 
   const userProcess = await s.deps.startUserProcess(method.wrap(launch));
   s.progress('Setup complete. Launching your command.');
   s.signals.forwardTo(userProcess);
+  tuneGcForTraffic();
   const stopHeapTrim = startHeapTrim((line) => s.log(line));
   const outcome = await Promise.race([
     userProcess.exited.then((code) => ({ code })),
