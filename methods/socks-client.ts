@@ -1,10 +1,6 @@
 // The smallest SOCKSv5 client: CONNECT by name through our own listener, for readiness checks.
 import net from 'node:net';
-
-const REPLY_TEXT: Record<number, string> = {
-  1: 'general failure', 2: 'not allowed', 3: 'network unreachable', 4: 'host unreachable',
-  5: 'connection refused', 6: 'TTL expired', 7: 'command not supported', 8: 'address type not supported',
-};
+import { SOCKS_REPLY, SOCKS_REPLY_TEXT } from '../src/protocol/index.js';
 
 /** Resolves with the connected socket once the server answers CONNECT with success. */
 export function socksConnect(port: number, host: string, targetPort: number, timeoutMs: number): Promise<net.Socket> {
@@ -33,7 +29,7 @@ export function socksConnect(port: number, host: string, targetPort: number, tim
         sock.write(Buffer.concat([Buffer.from([5, 1, 0, 3, name.length]), name, portBytes]));
       }
       if (greeted && buf.length >= 2) {
-        if (buf[1] !== 0) return fail(new Error(`SOCKS CONNECT ${host}:${targetPort}: ${REPLY_TEXT[buf[1]] ?? `reply ${buf[1]}`}`));
+        if (buf[1] !== SOCKS_REPLY.SUCCEEDED) return fail(new Error(`SOCKS CONNECT ${host}:${targetPort}: ${SOCKS_REPLY_TEXT[buf[1]] ?? `reply ${buf[1]}`}`));
         if (buf.length < 10) return;
         clearTimeout(timer);
         sock.removeAllListeners();

@@ -10,6 +10,7 @@
 // then fail it after all, the client's connection is reset and the destination waits for its answer again.
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import { SOCKS_REPLY, socksReply } from '../src/protocol/index.js';
 import { RECENT_DIALS_MAX, RECENT_DIALS_MS, RecentDials } from '../src/vif/recent-dials.js';
 
 /** How long a failed connection is kept for the client to read its answer and close. */
@@ -51,7 +52,7 @@ export class SocksReplyProgress {
       if (read === 'method') this.stage = code === 0x02 ? 'auth' : code === 0xff ? 'done' : 'reply';
       else if (read === 'auth') this.stage = code === 0x00 ? 'reply' : 'done';
       else this.stage = 'done';
-      if (this.stage === 'done') this.result = read === 'reply' && code === 0x00;
+      if (this.stage === 'done') this.result = read === 'reply' && code === SOCKS_REPLY.SUCCEEDED;
     }
     return i;
   }
@@ -61,22 +62,19 @@ export class SocksReplyProgress {
    * login, or a failure reply (`rep`: general failure unless given); the rest of a message already begun (its length as far as it is
    * known). Empty once the handshake is over.
    */
-  failure(rep: number = REP_GENERAL_FAILURE): Buffer {
+  failure(rep: number = SOCKS_REPLY.GENERAL_FAILURE): Buffer {
     if (this.stage === 'done') return Buffer.alloc(0);
-    const whole = this.stage === 'reply' ? [0x05, rep, ...FAILURE.reply.slice(2)] : FAILURE[this.stage];
+    const whole = this.stage === 'reply' ? [...socksReply(rep)] : FAILURE[this.stage];
     const bytes = [...this.message];
     while (bytes.length < messageLength(this.stage, bytes)) bytes.push(whole[bytes.length] ?? 0);
     return Buffer.from(bytes.slice(this.message.length));
   }
 }
 
-const REP_GENERAL_FAILURE = 0x01;
-
-const FAILURE: Record<Exclude<Stage, 'done'>, number[]> = {
+/** The method selection and RFC 1929 answers that end the handshake; a failure reply is socksReply's. */
+const FAILURE: Record<Exclude<Stage, 'done' | 'reply'>, number[]> = {
   method: [0x05, 0xff],
   auth: [0x01, 0x01],
-  // VER, REP general failure, RSV, ATYP IPv4, 0.0.0.0, port 0.
-  reply: [0x05, 0x01, 0x00, 0x01, 0, 0, 0, 0, 0, 0],
 };
 
 /** The length of the current message as far as its bytes so far tell (a reply's address type and name length). */
@@ -155,14 +153,14 @@ export function destinationKey(d: SocksDestination): string {
 
 /** The SOCKS reply code for a direct channel that did not open, from sshd's reason (the connect's strerror). */
 export function replyForOpenFailure(message: string): number {
-  if (/connection refused/i.test(message)) return 0x05;
-  if (/no route to host|host is unreachable|host unreachable/i.test(message)) return 0x04;
-  if (/network is unreachable/i.test(message)) return 0x03;
-  return REP_GENERAL_FAILURE;
+  if (/connection refused/i.test(message)) return SOCKS_REPLY.CONNECTION_REFUSED;
+  if (/no route to host|host is unreachable|host unreachable/i.test(message)) return SOCKS_REPLY.HOST_UNREACHABLE;
+  if (/network is unreachable/i.test(message)) return SOCKS_REPLY.NETWORK_UNREACHABLE;
+  return SOCKS_REPLY.GENERAL_FAILURE;
 }
 
 /** The success reply the relay sends in the pod's stead (a direct channel opened, or an early answer). */
-const SUCCESS = Buffer.from([0x05, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0]);
+const SUCCESS = socksReply(SOCKS_REPLY.SUCCEEDED);
 
 /** The greeting the relay sends the pod's server in the client's stead once it chose "no authentication" here. */
 const NO_AUTH_GREETING = Buffer.from([0x05, 0x01, 0x00]);

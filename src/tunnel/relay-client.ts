@@ -5,6 +5,7 @@
 import type { Duplex } from 'node:stream';
 
 import { ClusterError } from '../errors.js';
+import { SOCKS_REPLY, SOCKS_REPLY_TEXT } from '../protocol/index.js';
 
 /** Where the relay listens and how it is named in messages (src/kube ProxyViaRelay has these fields). */
 export interface RelayEndpoint {
@@ -29,13 +30,6 @@ export interface RelayClientOptions {
   keepAliveRetryMs?: number;
   log?(line: string): void;
 }
-
-/** SOCKS5 reply codes, as the relay sends them (RFC 1928 6). */
-const REPLY_TEXT: Record<number, string> = {
-  1: 'general failure', 2: 'not allowed', 3: 'network unreachable', 4: 'host unreachable', 5: 'connection refused',
-  6: 'TTL expired', 7: 'command not supported', 8: 'address type not supported',
-};
-const HOST_UNREACHABLE = 4;
 
 /** A request the relay answered with a failure: `reply` is its SOCKS code. */
 export class RelayRequestError extends ClusterError {
@@ -120,7 +114,7 @@ export class RelayClient {
   /** A stream that reaches host:port from inside the workload's pod (its IP as the source, its loopback). */
   async connect(host: string, port: number): Promise<Duplex> {
     return this.request(`CONNECT ${host}:${port}`, 0x01, addressBytes(host, port), (stream, r) => {
-      if (r.reply !== 0) throw this.refused(`CONNECT ${host}:${port}`, r.reply);
+      if (r.reply !== SOCKS_REPLY.SUCCEEDED) throw this.refused(`CONNECT ${host}:${port}`, r.reply);
       return stream;
     });
   }
@@ -129,8 +123,8 @@ export class RelayClient {
   async resolve(name: string): Promise<string[]> {
     return this.request(`RESOLVE ${name}`, 0xf0, addressBytes(name, 0), (stream, r) => {
       stream.destroy();
-      if (r.reply === HOST_UNREACHABLE) return [];
-      if (r.reply !== 0) throw this.refused(`RESOLVE ${name}`, r.reply);
+      if (r.reply === SOCKS_REPLY.HOST_UNREACHABLE) return [];
+      if (r.reply !== SOCKS_REPLY.SUCCEEDED) throw this.refused(`RESOLVE ${name}`, r.reply);
       return [r.address];
     });
   }
@@ -139,7 +133,7 @@ export class RelayClient {
   async resolvePtr(ip: string): Promise<string | null> {
     return this.request(`RESOLVE_PTR ${ip}`, 0xf1, addressBytes(ip, 0), (stream, r) => {
       stream.destroy();
-      if (r.reply !== 0) throw this.refused(`RESOLVE_PTR ${ip}`, r.reply);
+      if (r.reply !== SOCKS_REPLY.SUCCEEDED) throw this.refused(`RESOLVE_PTR ${ip}`, r.reply);
       return r.address === ip || r.address === '' ? null : r.address;
     });
   }
@@ -153,7 +147,7 @@ export class RelayClient {
   }
 
   private refused(what: string, reply: number): RelayRequestError {
-    return new RelayRequestError(`--proxy-via: the relay in ${this.where} answered ${what}: ${REPLY_TEXT[reply] ?? 'unknown'} (SOCKS reply ${reply})`, reply);
+    return new RelayRequestError(`--proxy-via: the relay in ${this.where} answered ${what}: ${SOCKS_REPLY_TEXT[reply] ?? 'unknown'} (SOCKS reply ${reply})`, reply);
   }
 
   /** Stream, hello, auth; the stream is ready for a request. */

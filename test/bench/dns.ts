@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { echoPod } from '../e2e/helpers/pods.js';
+import { echoPod, echoPodService } from '../e2e/helpers/pods.js';
 import { aimLine, runIfMain } from './aims.js';
 import { ECHO_IMAGE, RUN_TIMEOUT_MS, runPodToEnd, startBench } from './netperf-pods.js';
 import { must, ROOT, runBounded } from './procs.js';
@@ -59,8 +59,8 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 
 /** curl through a vpn-tcp session without and with the flood (60 each way). */
 async function floodRun(env: NodeJS.ProcessEnv, dir: string): Promise<FloodResult> {
-  must('kubectl', ['-n', NS, 'apply', '-f', '-'], { env, input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [JSON.parse(echoPod('echo')),
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'echo' }, spec: { selector: { app: 'echo' }, ports: [{ port: 8080 }] } }] }) });
+  must('kubectl', ['-n', NS, 'apply', '-f', '-'], { env, input: JSON.stringify({ apiVersion: 'v1', kind: 'List',
+    items: [JSON.parse(echoPod('echo')), JSON.parse(echoPodService('echo'))] }) });
   must('kubectl', ['-n', NS, 'wait', '--for=condition=Ready', 'pod/echo', '--timeout=120s'], { env });
   const out = await runBounded(path.join(ROOT, 'bin/telepresence'), ['--method', 'vpn-tcp', '--namespace', NS, '--logfile', path.join(dir, 'flood.log'),
     '--mount', 'false', '--run', process.execPath, FLOOD_PROBE, 'http://echo:8080', '60'], env, RUN_TIMEOUT_MS);

@@ -17,8 +17,10 @@
 //   RESOLVE reply   05 00 00 01 IPv4(4) 00 00              torsocks reads 4 + 4; Tor adds port 0
 //   RESOLVE_PTR     05 00 00 03 LEN NAME 00 00             torsocks reads 5 + LEN; Tor adds port 0
 //   failure         05 REP 00 01 00 00 00 00 00 00         any command; then the server closes
+//                   (src/protocol's socksReply, with the REP codes shared by every SOCKS speaker here)
 // torsocks sends a RESOLVE request padded to 4 + 1 + 255 + 2 bytes whatever the name's length:
 // the bytes after the request are ignored, never read as a second request.
+import { SOCKS_REPLY } from '../../../src/protocol/index.js';
 
 export const SOCKS_WIRE_VERSION = 1;
 
@@ -32,13 +34,6 @@ export const USERPASS_VERSION = 0x01;
 
 export const COMMAND = { CONNECT: 0x01, RESOLVE: 0xf0, RESOLVE_PTR: 0xf1 } as const;
 export const ADDRESS_TYPE = { IPV4: 0x01, DOMAIN: 0x03, IPV6: 0x04 } as const;
-export const REPLY = {
-  SUCCEEDED: 0x00,
-  GENERAL_FAILURE: 0x01,
-  HOST_UNREACHABLE: 0x04,
-  CONNECTION_REFUSED: 0x05,
-  COMMAND_NOT_SUPPORTED: 0x07,
-} as const;
 
 export type SocksCommand = 'connect' | 'resolve' | 'resolve-ptr';
 export type SocksAddress = { type: 'ipv4'; host: string } | { type: 'domain'; host: string };
@@ -197,25 +192,21 @@ export function encodeMethodSelection(method: number): Buffer {
 /** CONNECT success: the address the pod connected from (0.0.0.0 when it is not IPv4). */
 export function encodeConnectReply(bindHost: string, bindPort: number): Buffer {
   const addr = isIPv4(bindHost) ? ipv4Bytes(bindHost) : Buffer.alloc(4);
-  return Buffer.concat([Buffer.from([SOCKS_VERSION, REPLY.SUCCEEDED, 0x00, ADDRESS_TYPE.IPV4]), addr, port2(bindPort)]);
+  return Buffer.concat([Buffer.from([SOCKS_VERSION, SOCKS_REPLY.SUCCEEDED, 0x00, ADDRESS_TYPE.IPV4]), addr, port2(bindPort)]);
 }
 
 export function encodeResolveReply(ip: string): Buffer {
-  return Buffer.concat([Buffer.from([SOCKS_VERSION, REPLY.SUCCEEDED, 0x00, ADDRESS_TYPE.IPV4]), ipv4Bytes(ip), port2(0)]);
+  return Buffer.concat([Buffer.from([SOCKS_VERSION, SOCKS_REPLY.SUCCEEDED, 0x00, ADDRESS_TYPE.IPV4]), ipv4Bytes(ip), port2(0)]);
 }
 
 /** RESOLVE_PTR success; a name longer than a length byte can say is cut at 255 bytes. */
 export function encodeResolvePtrReply(name: string): Buffer {
   const bytes = Buffer.from(name, 'latin1').subarray(0, 255);
   return Buffer.concat([
-    Buffer.from([SOCKS_VERSION, REPLY.SUCCEEDED, 0x00, ADDRESS_TYPE.DOMAIN, bytes.length]),
+    Buffer.from([SOCKS_VERSION, SOCKS_REPLY.SUCCEEDED, 0x00, ADDRESS_TYPE.DOMAIN, bytes.length]),
     bytes,
     port2(0),
   ]);
-}
-
-export function encodeFailure(code: number): Buffer {
-  return Buffer.from([SOCKS_VERSION, code, 0x00, ADDRESS_TYPE.IPV4, 0, 0, 0, 0, 0, 0]);
 }
 
 /** Errors whose meaning is "no such host": DNS failures and an unreachable host. */
@@ -223,7 +214,7 @@ const HOST_UNREACHABLE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 
 
 /** The reply code for a failed CONNECT or RESOLVE, from the error's `code` (errno name). */
 export function replyCodeForError(code: string | undefined): number {
-  if (code === 'ECONNREFUSED') return REPLY.CONNECTION_REFUSED;
-  if (code !== undefined && HOST_UNREACHABLE_CODES.has(code)) return REPLY.HOST_UNREACHABLE;
-  return REPLY.GENERAL_FAILURE;
+  if (code === 'ECONNREFUSED') return SOCKS_REPLY.CONNECTION_REFUSED;
+  if (code !== undefined && HOST_UNREACHABLE_CODES.has(code)) return SOCKS_REPLY.HOST_UNREACHABLE;
+  return SOCKS_REPLY.GENERAL_FAILURE;
 }

@@ -3,15 +3,14 @@
 // username/password. Byte layouts live in protocol.ts; this file does sockets.
 import { timingSafeEqual } from 'node:crypto';
 import net from 'node:net';
+import { SOCKS_REPLY, socksReply } from '../../../src/protocol/index.js';
 import type { PodResolver } from '../resolver.js';
 import {
   AUTH_NO_ACCEPTABLE,
   AUTH_NONE,
   AUTH_USERNAME_PASSWORD,
-  REPLY,
   SocksDecoder,
   encodeConnectReply,
-  encodeFailure,
   encodeMethodSelection,
   encodeResolvePtrReply,
   encodeResolveReply,
@@ -145,8 +144,8 @@ function handleClient(client: net.Socket, options: SocksServerOptions): void {
           client.destroy();
           return;
         case 'unsupported':
-          report({ command: 'unsupported', target: '', reply: REPLY.COMMAND_NOT_SUPPORTED, detail: event.reason });
-          finish(encodeFailure(REPLY.COMMAND_NOT_SUPPORTED));
+          report({ command: 'unsupported', target: '', reply: SOCKS_REPLY.COMMAND_NOT_SUPPORTED, detail: event.reason });
+          finish(socksReply(SOCKS_REPLY.COMMAND_NOT_SUPPORTED));
           return;
         case 'request':
           client.setTimeout(0); // a proxied connection may idle as long as both of its ends want
@@ -162,17 +161,17 @@ function handleClient(client: net.Socket, options: SocksServerOptions): void {
 
   const fail = (req: SocksRequest, code: number, detail: string): void => {
     report({ command: req.command, target: describe(req), reply: code, detail });
-    finish(encodeFailure(code));
+    finish(socksReply(code));
   };
 
   async function serve(req: SocksRequest, rest: Buffer): Promise<void> {
     if (req.command === 'resolve') {
       try {
         const ips = isIPv4(req.address.host) ? [req.address.host] : await options.resolver.lookupIPv4(req.address.host);
-        report({ command: 'resolve', target: req.address.host, reply: REPLY.SUCCEEDED, detail: ips[0] });
+        report({ command: 'resolve', target: req.address.host, reply: SOCKS_REPLY.SUCCEEDED, detail: ips[0] });
         finish(encodeResolveReply(ips[0]));
       } catch (err) {
-        fail(req, REPLY.HOST_UNREACHABLE, (err as Error).message);
+        fail(req, SOCKS_REPLY.HOST_UNREACHABLE, (err as Error).message);
       }
       return;
     }
@@ -180,7 +179,7 @@ function handleClient(client: net.Socket, options: SocksServerOptions): void {
       const name = isIPv4(req.address.host) ? await options.resolver.reverse(req.address.host) : null;
       // Telepresence 1 answered the address itself when there is no name: torsocks treats a
       // failed RESOLVE_PTR as fatal for the calling program.
-      report({ command: 'resolve-ptr', target: req.address.host, reply: REPLY.SUCCEEDED, detail: name ?? '(no name: the address itself)' });
+      report({ command: 'resolve-ptr', target: req.address.host, reply: SOCKS_REPLY.SUCCEEDED, detail: name ?? '(no name: the address itself)' });
       finish(encodeResolvePtrReply(name ?? req.address.host));
       return;
     }
@@ -189,7 +188,7 @@ function handleClient(client: net.Socket, options: SocksServerOptions): void {
       try {
         ip = (await options.resolver.lookupIPv4(req.address.host))[0];
       } catch (err) {
-        fail(req, REPLY.HOST_UNREACHABLE, (err as Error).message);
+        fail(req, SOCKS_REPLY.HOST_UNREACHABLE, (err as Error).message);
         return;
       }
     }
@@ -202,7 +201,7 @@ function handleClient(client: net.Socket, options: SocksServerOptions): void {
     let connected = false;
     const timer = setTimeout(() => {
       target.destroy();
-      fail(req, REPLY.GENERAL_FAILURE, `no answer from ${ip}:${req.port}`);
+      fail(req, SOCKS_REPLY.GENERAL_FAILURE, `no answer from ${ip}:${req.port}`);
     }, options.connectTimeoutMs ?? 30_000);
     target.once('connect', () => {
       clearTimeout(timer);
@@ -211,7 +210,7 @@ function handleClient(client: net.Socket, options: SocksServerOptions): void {
       // the second until the first is acknowledged (a delayed ACK), on either socket.
       target.setNoDelay(true);
       client.setNoDelay(true);
-      report({ command: 'connect', target: describe(req), reply: REPLY.SUCCEEDED, detail: `${ip}:${req.port}` });
+      report({ command: 'connect', target: describe(req), reply: SOCKS_REPLY.SUCCEEDED, detail: `${ip}:${req.port}` });
       client.write(encodeConnectReply(target.localAddress ?? '0.0.0.0', target.localPort ?? 0));
       if (rest.length > 0) target.write(rest);
       // pipe() ends the other side on EOF; allowHalfOpen keeps the opposite direction flowing.

@@ -1,5 +1,5 @@
-// Small helpers for e2e tests that run pods: YAML for a one-shot script pod, waiting for a phase or
-// readiness through client-node, and the pod's log through the real kubectl.
+// Small helpers for e2e tests that run pods: YAML for a one-shot script pod and for an echo pod and its
+// Service, waiting for a phase or readiness through client-node, and the pod's log through the real kubectl.
 import type * as k8s from '@kubernetes/client-node';
 
 import { type ClusterFixture, waitFor } from './cluster.js';
@@ -23,6 +23,12 @@ export function echoPod(name: string, labels: Record<string, string> = { app: na
     spec: { containers: [{ name: 'echo', image: ECHO_IMAGE, imagePullPolicy: 'Never', ports: [{ name: 'http', containerPort: 8080 }],
       readinessProbe: { tcpSocket: { port: 'http' }, periodSeconds: 1 } }] },
   });
+}
+
+/** The Service `name` in front of echoPod(name): port 8080 (http) to the pod's 8080, as kubectl-apply YAML. */
+export function echoPodService(name: string): string {
+  return JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name },
+    spec: { selector: { app: name }, ports: [{ name: 'http', port: 8080, targetPort: 8080 }] } });
 }
 
 export async function readPod(fx: ClusterFixture, name: string): Promise<k8s.V1Pod> {

@@ -12,7 +12,7 @@ import YAML from 'yaml';
 import { proxyImage } from '../../../src/config/proxy-image.js';
 import { resolveClusterTarget, type ClusterTarget } from '../../../src/kube/index.js';
 import { isNotFound, waitFor, type ClusterFixture } from '../helpers/cluster.js';
-import { ECHO_IMAGE, echoPod, waitForReady } from '../helpers/pods.js';
+import { ECHO_IMAGE, echoPod, echoPodService, waitForReady } from '../helpers/pods.js';
 import { freePort } from '../../helpers/ports.js';
 
 /** This release's default image, as proxy-pod/build.sh tags it. */
@@ -25,8 +25,7 @@ export function targetOf(fx: ClusterFixture): Promise<ClusterTarget> {
 /** An echo pod behind Service `name` (port 8080); resolves to the pod's IP and the ClusterIP. */
 export async function echoService(fx: ClusterFixture, name: string): Promise<{ podIp: string; clusterIp: string }> {
   await fx.kubectl(['apply', '-f', '-'], echoPod(name));
-  await fx.kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name },
-    spec: { selector: { app: name }, ports: [{ name: 'http', port: 8080, targetPort: 8080 }] } }));
+  await fx.kubectl(['apply', '-f', '-'], echoPodService(name));
   const pod = await waitForReady(fx, name);
   const svc = await fx.core.readNamespacedService({ name, namespace: fx.namespace });
   return { podIp: pod.status!.podIP!, clusterIp: svc.spec!.clusterIP! };
@@ -66,8 +65,7 @@ export async function deleteNamespace(fx: ClusterFixture, name: string, waitGone
 /** echoService in another namespace than the test's (through client-node: fx.kubectl is bound to fx.namespace). */
 export async function echoServiceIn(fx: ClusterFixture, namespace: string, name: string): Promise<{ podIp: string; clusterIp: string }> {
   await fx.core.createNamespacedPod({ namespace, body: JSON.parse(echoPod(name)) });
-  await fx.core.createNamespacedService({ namespace, body: {
-    metadata: { name }, spec: { selector: { app: name }, ports: [{ name: 'http', port: 8080, targetPort: 8080 }] } } });
+  await fx.core.createNamespacedService({ namespace, body: JSON.parse(echoPodService(name)) });
   const pod = await waitForReady({ ...fx, namespace }, name);
   const svc = await fx.core.readNamespacedService({ name, namespace });
   return { podIp: pod.status!.podIP!, clusterIp: svc.spec!.clusterIP! };

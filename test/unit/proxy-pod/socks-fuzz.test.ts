@@ -7,8 +7,9 @@ import { expect } from 'chai';
 import net from 'node:net';
 import type { PodResolver } from '../../../proxy-pod/src/resolver.js';
 import { NameNotFoundError } from '../../../proxy-pod/src/resolver.js';
+import { socksReply } from '../../../src/protocol/index.js';
 import {
-  encodeFailure, encodeResolvePtrReply, encodeResolveReply, isIPv4, SocksDecoder, type DecodeEvent,
+  encodeResolvePtrReply, encodeResolveReply, isIPv4, SocksDecoder, type DecodeEvent,
 } from '../../../proxy-pod/src/socks/protocol.js';
 import { listenSocks } from '../../../proxy-pod/src/socks/server.js';
 import { expectBaseline, FUZZ_SEED, hex, resources, runFuzz, type Fuzz, type LengthField, type Resources, stallMs } from '../../helpers/fuzz.js';
@@ -104,10 +105,10 @@ async function expectedAnswer(input: Input): Promise<string> {
   if (greeting?.type !== 'greeting') return '';
   if (!greeting.methods.includes(0)) return '05ff';
   if (request === undefined || request.type === 'malformed') return '0500';
-  if (request.type === 'unsupported') return `0500${hex(encodeFailure(7))}`;
+  if (request.type === 'unsupported') return `0500${hex(socksReply(7))}`;
   if (request.type !== 'request') throw new Error(`a second greeting: ${JSON.stringify(request)}`);
   const { command, address } = request.request;
-  const failed = `0500${hex(encodeFailure(4))}`;
+  const failed = `0500${hex(socksReply(4))}`;
   if (command === 'resolve') {
     if (isIPv4(address.host)) return `0500${hex(encodeResolveReply(address.host))}`;
     return resolver.lookupIPv4(address.host).then((ips) => `0500${hex(encodeResolveReply(ips[0]))}`, () => failed);

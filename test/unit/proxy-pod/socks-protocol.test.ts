@@ -1,12 +1,12 @@
 // The SOCKS codec byte by byte: requests as torsocks and curl send them, whole and split across
-// chunks, and every reply layout against the bytes torsocks reads.
+// chunks, and every reply layout against the bytes torsocks reads (the failure reply's is in
+// test/unit/protocol/socks.test.ts).
 import { expect } from 'chai';
 import {
   SOCKS_WIRE_VERSION,
   SocksDecoder,
   decodeRequest,
   encodeConnectReply,
-  encodeFailure,
   encodeMethodSelection,
   encodeResolvePtrReply,
   encodeResolveReply,
@@ -140,9 +140,6 @@ describe('proxy-pod SOCKS codec', () => {
     { name: 'RESOLVE success: Tor layout with port 0', bytes: encodeResolveReply('10.96.0.10'), expected: '05000001 0a60000a 0000' },
     { name: 'RESOLVE_PTR success', bytes: encodeResolvePtrReply('web.ns.svc.cluster.local'), expected: `05000003 18 ${ascii('web.ns.svc.cluster.local')} 0000` },
     { name: 'RESOLVE_PTR answering the address itself', bytes: encodeResolvePtrReply('10.0.0.1'), expected: `05000003 08 ${ascii('10.0.0.1')} 0000` },
-    { name: 'host unreachable', bytes: encodeFailure(4), expected: '05040001 00000000 0000' },
-    { name: 'connection refused', bytes: encodeFailure(5), expected: '05050001 00000000 0000' },
-    { name: 'command not supported', bytes: encodeFailure(7), expected: '05070001 00000000 0000' },
   ];
   describe('encodes replies', () => {
     for (const r of replies) {
