@@ -19,6 +19,8 @@ interface TunAddon {
   close(fd: number): void;
   /** malloc_trim(0): the C heap's free pages back to the kernel; true when some were (src/session/heap-trim.ts). */
   trimHeap(): boolean;
+  /** V8's LowMemoryNotification: the memory reducer's compacting collections, now (src/session/heap-trim.ts). */
+  lowMemory?(): boolean;
 }
 
 // From dist/src/vif/ (compiled) or src/vif/ the repository root is three or two levels up.

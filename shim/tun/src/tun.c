@@ -424,6 +424,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"unwatch", NULL, tun_unwatch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, tun_close, NULL, NULL, NULL, napi_enumerable, NULL},
       {"trimHeap", NULL, heap_trim, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"lowMemory", NULL, v8_low_memory, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -30,7 +30,33 @@ const settle = () => {
 settle();
 `;
 
+/**
+ * A child whose V8 heap grew to ~29 MB committed and then lost most of it: after a plain full collection
+ * the pages stay committed (a second gc() here: 29 -> 26 MB); the addon's lowMemory gives them back.
+ */
+const SHRINK = `
+const addon = require(process.argv[1]);
+const v8 = require('v8');
+let all = [];
+for (let i = 0; i < 300000; i++) all.push({ i, s: 'x' + i });
+const kept = all.filter((_, i) => i % 100 === 0);
+all = null;
+gc();
+const before = v8.getHeapStatistics().total_heap_size / 1048576;
+const notified = addon.lowMemory();
+const after = v8.getHeapStatistics().total_heap_size / 1048576;
+console.log(JSON.stringify({ before, after, notified, kept: kept.length }));
+`;
+
 describe('heap trim (malloc_trim through the addon)', () => {
+  it("lowMemory (V8's low-memory notification) gives back heap pages a full collection keeps committed", () => {
+    const out = execFileSync(process.execPath, ['--expose-gc', '--max-semi-space-size=1', '-e', SHRINK, ADDON], { encoding: 'utf8' });
+    const r = JSON.parse(out) as { before: number; after: number; notified: boolean };
+    expect(r.notified, out).to.equal(true);
+    expect(r.before, out).to.be.greaterThan(20);
+    expect(r.after, out).to.be.lessThan(r.before / 2);
+  });
+
   it('gives the freed middle of a fragmented C heap back to the kernel', () => {
     const out = execFileSync(process.execPath, ['--expose-gc', '-e', FRAGMENT, ADDON], { encoding: 'utf8' });
     const r = JSON.parse(out) as { before: number; after: number; released: boolean };
