@@ -18,7 +18,10 @@ export function startHeapTrim(log: (line: string) => void, firstMs = HEAP_TRIM_F
   let period: NodeJS.Timeout | undefined;
   const start = setTimeout(() => {
     const before = process.memoryUsage.rss();
-    // An addon built before lowMemory existed: a plain full collection.
+    // V8's low-memory notification: the compacting collections its memory reducer would make ~8 s after
+    // start-up's last one (the young generation shrunk, pooled pages given back), now. In a vpn-tcp session
+    // the reducer's first one took the committed heap from 27.2 to 23.7 MB at 10.4 s; RSS 5 s in was 3.5-4.3 MB
+    // above RSS 10 s in. An addon built before lowMemory existed: a plain full collection.
     if (typeof addon.lowMemory === 'function') addon.lowMemory();
     else fullCollection();
     addon.trimHeap();
@@ -33,13 +36,8 @@ export function startHeapTrim(log: (line: string) => void, firstMs = HEAP_TRIM_F
 const mb = (bytes: number): string => (bytes / 1048576).toFixed(1);
 
 /**
- * What the first trim does first is V8's low-memory notification (the addon's lowMemory): the collections V8's
- * memory reducer would make ~8 s after start-up's last one (compacting, the young generation shrunk, pooled
- * pages given back), now. In a vpn-tcp session the reducer's first collection took the committed heap from
- * 27.2 to 23.7 MB at 10.4 s; RSS 5 s in was 3.5-4.3 MB above RSS 10 s in.
- *
- * Without it, one full V8 collection before the first trim: start-up's garbage goes at once rather than when V8 next gets
- * to it (idle RSS 5 s into a session, 3 sessions each: inject-tcp 82.8 -> 79.7 MB, vpn-tcp 87.3 -> 83.1 MB).
+ * One full V8 collection before the first trim, where the addon has no lowMemory: start-up's garbage goes at
+ * once rather than when V8 next gets to it (idle RSS 5 s into a session, 3 sessions each: inject-tcp 82.8 -> 79.7 MB, vpn-tcp 87.3 -> 83.1 MB).
  * The flag is set here, not on node's command line: there it would change V8's flag hash and the client-node
  * code cache would be rejected (src/kube/code-cache.ts); a new context is where V8 then puts its gc().
  */
